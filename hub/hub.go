@@ -1,0 +1,498 @@
+// Package hub downloads the Karamanlis et al. 2024 session zips from the
+// Hugging Face mirror (dataset open-retina/open-retina, folder
+// gollisch_lab/karamanlis_2024/sessions) or from the original G-Node GIN
+// repository, into an offline-first cache.
+//
+// It speaks the Hub's plain HTTP API: the listing is
+// GET {endpoint}/api/datasets/{repo}/tree/{revision}/{path}?recursive=true
+// (paginated with a Link rel="next" header) and a file is
+// GET {endpoint}/datasets/{repo}/resolve/{revision}/{path}, which usually
+// redirects to a CDN on another host. The usual environment variables apply:
+// HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (sent as
+// "Authorization: Bearer", only to the endpoint's host, never to the CDN) and
+// HF_HUB_OFFLINE=1 (no network at all).
+//
+// Downloads are written to "<dest>.part" and renamed into place only after
+// their size and sha256 (the listing's lfs.oid) match; a dropped connection
+// or a killed process resumes with a Range request; 429 and 5xx answers are
+// retried with exponential backoff, jitter and Retry-After; a lock file
+// "<dest>.lock" makes concurrent processes wait for each other instead of
+// downloading a file twice.
+//
+// Resolve turns a mirror URL, as openretina accepts it, into a local folder
+// of session zips; when every needed zip is already cached it makes no
+// request at all.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Defaults for the Karamanlis et al. 2024 mirror.
+const (
+	DefaultEndpoint = "https://huggingface.co"
+	DefaultRepo     = "open-retina/open-retina"
+	DefaultRevision = "main"
+	SessionsPath    = "gollisch_lab/karamanlis_2024/sessions"
+	// MirrorURL is the sessions folder's web address, accepted as a data root.
+	MirrorURL = "https://huggingface.co/datasets/open-retina/open-retina/tree/main/gollisch_lab/karamanlis_2024/sessions"
+)
+
+// G-Node GIN: the original publication of the data, doi 10.12751/g-node.ejk8kx
+// (repository named in the authors' subunit_grid_model README).
+const (
+	GINEndpoint = "https://gin.g-node.org"
+	GINRepo     = "gollischlab/Karamanlis_Gollisch_2023_RGC_spiketrains_natural_movies_and_subunit_models"
+	GINBranch   = "master"
+)
+
+// Source selects the server protocol.
+const (
+	SourceHF  = "hf"
+	SourceGIN = "gin"
+)
+
+// ErrOffline is wrapped by errors caused by HF_HUB_OFFLINE=1 (Client.Offline)
+// when something is missing from the cache.
+var ErrOffline = errors.New("offline mode (HF_HUB_OFFLINE=1)")
+
+// ErrAuth is wrapped by errors for HTTP 401 and 403.
+var ErrAuth = errors.New("access denied")
+
+// ErrNotFound is wrapped by errors for HTTP 404.
+var ErrNotFound = errors.New("not found")
+
+// ErrChecksum is wrapped by errors for a downloaded file whose size or
+// sha256 differs from the listing.
+var ErrChecksum = errors.New("checksum mismatch")
+
+// RemoteFile is one file of the remote listing.
+type RemoteFile struct {
+	Path   string `json:"path"`   // path inside the repository
+	Size   int64  `json:"size"`   // bytes; -1 when unknown (GIN)
+	SHA256 string `json:"sha256"` // hex lfs.oid; "" when not stored in LFS
+	OID    string `json:"oid"`    // git object id
+}
+
+// Name returns the file name (the last path element).
+func (f RemoteFile) Name() string { return path.Base(f.Path) }
+
+// Client talks to the Hub (or GIN). The zero value works with defaults; use
+// FromEnv to honour HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE.
+type Client struct {
+	Source   string       // SourceHF (default) or SourceGIN
+	Endpoint string       // default DefaultEndpoint (GINEndpoint for gin)
+	Repo     string       // default DefaultRepo (GINRepo for gin)
+	Revision string       // default DefaultRevision (GINBranch for gin)
+	Path     string       // folder listed by List; default SessionsPath ("" for gin)
+	Token    string       // sent as Bearer token to the endpoint's host only
+	HTTP     *http.Client // default: a client with a 30 s header timeout
+	Offline  bool         // no network: every request fails with ErrOffline
+
+	// Retries is the number of consecutive failed attempts tolerated per
+	// request (attempts that made progress reset the count). Default 8.
+	Retries int
+	// Backoff is the first retry delay (doubled each time, with jitter,
+	// capped by MaxBackoff). Defaults 1 s and 60 s.
+	Backoff, MaxBackoff time.Duration
+	// LockPoll is how often a waiting process checks a held lock (default
+	// 500 ms); StaleLock is the age of a lock file not refreshed by its
+	// holder after which it is taken over (default 2 min).
+	LockPoll, StaleLock time.Duration
+	// Progress, if set, receives the number of bytes received as they
+	// arrive (for a progress bar). It may be called from several goroutines.
+	Progress func(n int64)
+	// Logf, if set, receives one line per retry or notable event.
+	Logf func(format string, args ...any)
+
+	sleepHook func(time.Duration) // tests: record backoff delays instead of sleeping
+}
+
+// FromEnv returns a Hugging Face client configured from HF_ENDPOINT,
+// HF_TOKEN (or HUGGING_FACE_HUB_TOKEN) and HF_HUB_OFFLINE.
+func FromEnv() *Client {
+	c := &Client{Endpoint: os.Getenv("HF_ENDPOINT"), Token: os.Getenv("HF_TOKEN")}
+	if c.Token == "" {
+		c.Token = os.Getenv("HUGGING_FACE_HUB_TOKEN")
+	}
+	c.Offline = envTrue(os.Getenv("HF_HUB_OFFLINE"))
+	return c
+}
+
+func envTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func (c *Client) source() string {
+	if c.Source == "" {
+		return SourceHF
+	}
+	return c.Source
+}
+
+func (c *Client) endpoint() string {
+	e := c.Endpoint
+	if e == "" {
+		if c.source() == SourceGIN {
+			e = GINEndpoint
+		} else {
+			e = DefaultEndpoint
+		}
+	}
+	return strings.TrimRight(e, "/")
+}
+
+func (c *Client) repo() string {
+	if c.Repo != "" {
+		return c.Repo
+	}
+	if c.source() == SourceGIN {
+		return GINRepo
+	}
+	return DefaultRepo
+}
+
+func (c *Client) revision() string {
+	if c.Revision != "" {
+		return c.Revision
+	}
+	if c.source() == SourceGIN {
+		return GINBranch
+	}
+	return DefaultRevision
+}
+
+func (c *Client) path() string {
+	if c.Path == "" && c.source() == SourceHF {
+		return SessionsPath
+	}
+	return strings.Trim(c.Path, "/")
+}
+
+func (c *Client) retries() int {
+	if c.Retries > 0 {
+		return c.Retries
+	}
+	return 8
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.Logf != nil {
+		c.Logf(format, args...)
+	}
+}
+
+func (c *Client) httpClient() *http.Client {
+	base := c.HTTP
+	if base == nil {
+		base = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ResponseHeaderTimeout: 30 * time.Second,
+			TLSHandshakeTimeout:   15 * time.Second,
+			IdleConnTimeout:       60 * time.Second,
+		}}
+	}
+	hc := *base
+	host := hostOf(c.endpoint())
+	prev := base.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		// Never send the token anywhere but the hub itself (the CDN gets a
+		// signed URL instead).
+		if req.URL.Host != host {
+			req.Header.Del("Authorization")
+		}
+		if prev != nil {
+			return prev(req, via)
+		}
+		return nil
+	}
+	return &hc
+}
+
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Host
+}
+
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}
+
+// FileURL returns the download address of a repository path.
+func (c *Client) FileURL(p string) string {
+	if c.source() == SourceGIN {
+		return fmt.Sprintf("%s/%s/raw/%s/%s", c.endpoint(), c.repo(), url.PathEscape(c.revision()), escapePath(p))
+	}
+	return fmt.Sprintf("%s/datasets/%s/resolve/%s/%s", c.endpoint(), c.repo(), url.PathEscape(c.revision()), escapePath(p))
+}
+
+func (c *Client) treeURL() string {
+	u := fmt.Sprintf("%s/api/datasets/%s/tree/%s", c.endpoint(), c.repo(), url.PathEscape(c.revision()))
+	if p := c.path(); p != "" {
+		u += "/" + escapePath(p)
+	}
+	return u + "?recursive=true"
+}
+
+func (c *Client) newRequest(ctx context.Context, u string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "retinaio (+https://github.com/retinaio/retinaio)")
+	if c.Token != "" && req.URL.Host == hostOf(c.endpoint()) {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	return req, nil
+}
+
+// statusError turns a non-success answer into a clear error.
+func (c *Client) statusError(resp *http.Response, what string) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	if msg != "" {
+		msg = ": " + msg
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		hint := "set HF_TOKEN to a Hugging Face access token that can read " + c.repo()
+		if c.Token != "" {
+			hint = "the token in HF_TOKEN was refused; check that it is valid and can read " + c.repo()
+		}
+		if c.source() == SourceGIN {
+			hint = "the GIN repository refused access"
+		}
+		return fmt.Errorf("%s: HTTP %d (%w)%s; %s", what, resp.StatusCode, ErrAuth, msg, hint)
+	case http.StatusNotFound:
+		return fmt.Errorf("%s: HTTP 404 (%w)%s; check the name, the repository %s and the revision %q", what, ErrNotFound, msg, c.repo(), c.revision())
+	}
+	return fmt.Errorf("%s: HTTP %d%s", what, resp.StatusCode, msg)
+}
+
+// retryable reports whether a status code is worth retrying.
+func retryable(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date).
+func retryAfter(h string) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(h, 10, 64); err == nil && s >= 0 {
+		return time.Duration(min(s, 86400)) * time.Second, true // at most a day
+	}
+	if n, err := strconv.ParseUint(h, 10, 64); err == nil && n > 0 { // beyond int64
+		return 86400 * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// sleep waits for the backoff of attempt (0-based), or for hint when the
+// server gave one, or until ctx ends.
+func (c *Client) sleep(ctx context.Context, attempt int, hint time.Duration, haveHint bool) error {
+	base, maxB := c.Backoff, c.MaxBackoff
+	if base <= 0 {
+		base = time.Second
+	}
+	if maxB <= 0 {
+		maxB = 60 * time.Second
+	}
+	d := base << min(attempt, 20)
+	if d > maxB || d <= 0 {
+		d = maxB
+	}
+	// Full jitter in [d/2, d].
+	d = d/2 + time.Duration(jitter(int64(d/2)+1))
+	if haveHint {
+		d = hint
+		if lim := 10 * maxB; d > lim {
+			d = lim
+		}
+	}
+	if c.sleepHook != nil {
+		c.sleepHook(d)
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// List returns the files below the client's folder (Path) at its revision,
+// following pagination. For GIN, whose listing API is not used, it returns
+// an error asking for explicit session names.
+func (c *Client) List(ctx context.Context) ([]RemoteFile, error) {
+	if c.Offline {
+		return nil, fmt.Errorf("list %s/%s: %w: the listing needs the network", c.repo(), c.path(), ErrOffline)
+	}
+	if c.source() == SourceGIN {
+		return nil, fmt.Errorf("list %s: listing the GIN repository is not supported; name the sessions (--session NAME)", c.repo())
+	}
+	hc := c.httpClient()
+	next := c.treeURL()
+	var out []RemoteFile
+	for page := 0; next != ""; page++ {
+		if page > 10000 {
+			return nil, fmt.Errorf("list %s: more than 10000 pages", c.repo())
+		}
+		var items []treeItem
+		var link string
+		err := c.withRetries(ctx, "list "+next, func() (bool, time.Duration, bool, error) {
+			req, err := c.newRequest(ctx, next)
+			if err != nil {
+				return false, 0, false, err
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				return true, 0, false, err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				ra, ok := retryAfter(resp.Header.Get("Retry-After"))
+				return retryable(resp.StatusCode), ra, ok, c.statusError(resp, "list "+c.repo()+"/"+c.path())
+			}
+			items = nil
+			dec := json.NewDecoder(io.LimitReader(resp.Body, 256<<20))
+			if err := dec.Decode(&items); err != nil {
+				return true, 0, false, fmt.Errorf("list %s: bad JSON from %s: %w", c.repo(), next, err)
+			}
+			link = resp.Header.Get("Link")
+			return false, 0, false, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.Type != "file" {
+				continue
+			}
+			f := RemoteFile{Path: it.Path, Size: it.Size, OID: it.OID}
+			if it.LFS != nil {
+				f.SHA256 = strings.ToLower(it.LFS.OID)
+				if it.LFS.Size > 0 {
+					f.Size = it.LFS.Size
+				}
+			}
+			out = append(out, f)
+		}
+		next = nextLink(link, next)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+type treeItem struct {
+	Type string `json:"type"`
+	OID  string `json:"oid"`
+	Size int64  `json:"size"`
+	Path string `json:"path"`
+	LFS  *struct {
+		OID  string `json:"oid"`
+		Size int64  `json:"size"`
+	} `json:"lfs"`
+}
+
+// nextLink extracts the rel="next" target of a Link header, resolved
+// against the current URL.
+func nextLink(h, cur string) string {
+	for _, part := range strings.Split(h, ",") {
+		seg := strings.Split(part, ";")
+		if len(seg) < 2 {
+			continue
+		}
+		target := strings.Trim(strings.TrimSpace(seg[0]), "<>")
+		isNext := false
+		for _, p := range seg[1:] {
+			p = strings.ReplaceAll(strings.TrimSpace(p), " ", "")
+			if p == `rel="next"` || p == "rel=next" {
+				isNext = true
+			}
+		}
+		if !isNext {
+			continue
+		}
+		base, err := url.Parse(cur)
+		if err != nil {
+			return ""
+		}
+		ref, err := url.Parse(target)
+		if err != nil {
+			return ""
+		}
+		return base.ResolveReference(ref).String()
+	}
+	return ""
+}
+
+// withRetries runs op until it succeeds, fails permanently or runs out of
+// attempts. op returns (retry, retryAfter, haveRetryAfter, err).
+func (c *Client) withRetries(ctx context.Context, what string, op func() (bool, time.Duration, bool, error)) error {
+	for attempt := 0; ; attempt++ {
+		retry, ra, haveRA, err := op()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		if !retry || attempt+1 >= c.retries() {
+			return err
+		}
+		c.logf("%v; retrying", err)
+		if err := c.sleep(ctx, attempt, ra, haveRA); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// diskFull rewrites ENOSPC into an actionable message.
+func diskFull(err error, p string) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("disk full while writing %s: free some space or choose another folder (--dest, RETINAIO_CACHE): %w", p, err)
+	}
+	return err
+}

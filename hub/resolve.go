@@ -1,0 +1,531 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/internal/progress"
+)
+
+// IsRemote reports whether root is a URL (http://, https:// or hf://)
+// rather than a local path.
+func IsRemote(root string) bool {
+	r := strings.ToLower(root)
+	return strings.HasPrefix(r, "https://") || strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "hf://")
+}
+
+// Location is a parsed data-root URL.
+type Location struct {
+	Source   string // SourceHF or SourceGIN
+	Endpoint string // scheme://host of the URL ("" for hf://)
+	Repo     string // owner/name
+	Revision string
+	Path     string // folder inside the repository
+}
+
+// ParseURL parses a Hugging Face dataset folder URL
+// (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH, also with
+// blob/resolve instead of tree, or hf://datasets/OWNER/NAME[@REVISION]/PATH)
+// or a GIN folder URL (https://gin.g-node.org/OWNER/NAME/src|raw/BRANCH/PATH).
+func ParseURL(root string) (Location, error) {
+	if rest, ok := strings.CutPrefix(root, "hf://"); ok {
+		rest = strings.TrimPrefix(rest, "datasets/")
+		parts := strings.SplitN(strings.Trim(rest, "/"), "/", 3)
+		if len(parts) < 2 {
+			return Location{}, fmt.Errorf("%s: expected hf://datasets/OWNER/NAME/PATH", root)
+		}
+		name, rev, _ := strings.Cut(parts[1], "@")
+		if rev == "" {
+			rev = DefaultRevision
+		}
+		loc := Location{Source: SourceHF, Repo: parts[0] + "/" + name, Revision: rev}
+		if len(parts) == 3 {
+			loc.Path = parts[2]
+		}
+		return loc, nil
+	}
+	u, err := url.Parse(root)
+	if err != nil || u.Host == "" {
+		return Location{}, fmt.Errorf("%s: not a URL", root)
+	}
+	ep := u.Scheme + "://" + u.Host
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i, s := range segs {
+		if v, err := url.PathUnescape(s); err == nil {
+			segs[i] = v
+		}
+	}
+	if len(segs) >= 3 && segs[0] == "datasets" {
+		loc := Location{Source: SourceHF, Endpoint: ep, Repo: segs[1] + "/" + segs[2], Revision: DefaultRevision}
+		if len(segs) >= 5 && (segs[3] == "tree" || segs[3] == "blob" || segs[3] == "resolve") {
+			loc.Revision = segs[4]
+			loc.Path = strings.Join(segs[5:], "/")
+		} else if len(segs) > 3 {
+			return Location{}, fmt.Errorf("%s: expected .../datasets/OWNER/NAME/tree/REVISION/PATH", root)
+		}
+		return loc, nil
+	}
+	if strings.Contains(u.Host, "gin.g-node.org") || (len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw")) {
+		if len(segs) < 2 {
+			return Location{}, fmt.Errorf("%s: expected https://gin.g-node.org/OWNER/NAME/src/BRANCH/PATH", root)
+		}
+		loc := Location{Source: SourceGIN, Endpoint: ep, Repo: segs[0] + "/" + segs[1], Revision: GINBranch}
+		if len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw") {
+			loc.Revision = segs[3]
+			if segs[3] == "branch" && len(segs) >= 5 { // /src/branch/master/...
+				loc.Revision = segs[4]
+				segs = append(segs[:3], segs[4:]...)
+			}
+			loc.Path = strings.Join(segs[4:], "/")
+		}
+		return loc, nil
+	}
+	return Location{}, fmt.Errorf("%s: not a Hugging Face dataset URL (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH) or a GIN URL", root)
+}
+
+// CacheDir returns the cache root: $RETINAIO_CACHE, else the OS user cache
+// folder + "/retinaio" (~/.cache/retinaio on Linux, ~/Library/Caches/retinaio
+// on macOS, %LocalAppData%\retinaio on Windows).
+func CacheDir() (string, error) {
+	if d := os.Getenv("RETINAIO_CACHE"); d != "" {
+		return filepath.Abs(d)
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache folder: set RETINAIO_CACHE (%w)", err)
+	}
+	return filepath.Join(d, "retinaio"), nil
+}
+
+// LocalDir returns the cache folder for the client's repository, revision
+// and folder: CACHE/hf/datasets/OWNER/NAME/REVISION/PATH (or CACHE/gin/...).
+func (c *Client) LocalDir(cache string) string {
+	parts := []string{cache}
+	if c.source() == SourceGIN {
+		parts = append(parts, "gin")
+	} else {
+		parts = append(parts, "hf", "datasets")
+	}
+	parts = append(parts, strings.Split(c.repo(), "/")...)
+	parts = append(parts, safeSeg(c.revision()))
+	if p := c.path(); p != "" {
+		for _, s := range strings.Split(p, "/") {
+			parts = append(parts, safeSeg(s))
+		}
+	}
+	return filepath.Join(parts...)
+}
+
+func safeSeg(s string) string {
+	s = strings.NewReplacer("/", "_", `\`, "_", ":", "_").Replace(s)
+	if s == "" || s == "." || s == ".." {
+		return "_"
+	}
+	return s
+}
+
+// ListingFile is the name of the saved listing inside a local folder.
+const ListingFile = ".retinaio-listing.json"
+
+// SaveListing stores a listing next to the downloads, so later runs know
+// what is needed without asking the server.
+func SaveListing(dir string, files []RemoteFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return diskFull(err, dir)
+	}
+	b, _ := json.MarshalIndent(files, "", "  ")
+	return diskFull(atomicfile.WriteFile(filepath.Join(dir, ListingFile), append(b, '\n')), dir)
+}
+
+// LoadListing reads a listing saved by SaveListing; ok is false when there
+// is none.
+func LoadListing(dir string) (files []RemoteFile, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, ListingFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal(b, &files); err != nil {
+		return nil, false, fmt.Errorf("%s: %w (delete it to list again)", filepath.Join(dir, ListingFile), err)
+	}
+	return files, true, nil
+}
+
+// SessionName returns the session name of a listed zip ("" if the file is
+// not a session zip directly inside folder).
+func SessionName(f RemoteFile, folder string) string {
+	dir := path.Dir(f.Path)
+	if dir == "." {
+		dir = ""
+	}
+	if dir != strings.Trim(folder, "/") || !strings.HasSuffix(f.Path, ".zip") {
+		return ""
+	}
+	return strings.TrimSuffix(path.Base(f.Path), ".zip")
+}
+
+// Species returns "mouse" or "marmoset" when the session name contains it.
+func Species(session string) string {
+	for _, s := range []string{"marmoset", "mouse"} {
+		if strings.Contains(session, s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// Select returns the session zips of a listing inside folder that match
+// species ("" = any; a substring of the name, as openretina does) and, when
+// sessions is not empty, whose names are in sessions (with or without
+// ".zip"). A requested session absent from the listing is an error.
+func Select(files []RemoteFile, folder, species string, sessions []string) ([]RemoteFile, error) {
+	want := map[string]bool{}
+	for _, s := range sessions {
+		want[strings.TrimSuffix(s, ".zip")] = true
+	}
+	var out []RemoteFile
+	found := map[string]bool{}
+	var all []string
+	for _, f := range files {
+		name := SessionName(f, folder)
+		if name == "" {
+			continue
+		}
+		all = append(all, name)
+		if species != "" && !strings.Contains(name, species) {
+			continue
+		}
+		if len(want) > 0 && !want[name] {
+			continue
+		}
+		found[name] = true
+		out = append(out, f)
+	}
+	var missing []string
+	for s := range want {
+		if !found[s] {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("session(s) %s not in the listing (%w); available: %s", strings.Join(missing, ", "), ErrNotFound, strings.Join(all, ", "))
+	}
+	return out, nil
+}
+
+// ResolveOptions configures Resolve.
+type ResolveOptions struct {
+	Species  string    // "mouse", "marmoset" or "" for every session
+	Sessions []string  // session names; empty = every session of Species
+	CacheDir string    // default CacheDir()
+	Client   *Client   // default FromEnv(); repository, revision and folder come from the URL
+	Jobs     int       // parallel downloads, default 2
+	Progress io.Writer // where a progress bar may be drawn (a terminal), nil for none
+}
+
+// ClientFor returns a copy of base (FromEnv() if nil) pointed at the
+// repository, revision and folder of loc. The endpoint comes from the URL,
+// except that a huggingface.co URL keeps base's endpoint when one is set
+// (HF_ENDPOINT), so that mirrors and test servers work with the usual URL.
+func ClientFor(base *Client, loc Location) *Client {
+	if base == nil {
+		base = FromEnv()
+	}
+	c := *base
+	c.Source = loc.Source
+	c.Repo = loc.Repo
+	c.Revision = loc.Revision
+	c.Path = loc.Path
+	official := loc.Endpoint == "" || hostOf(loc.Endpoint) == "huggingface.co"
+	if !(official && c.Endpoint != "" && loc.Source == SourceHF) {
+		if loc.Endpoint != "" {
+			c.Endpoint = loc.Endpoint
+		} else if loc.Source == SourceHF {
+			c.Endpoint = ""
+		}
+	}
+	return &c
+}
+
+// Resolve turns a data root URL (see ParseURL) into a local folder holding
+// the needed session zips, "<session>.zip", fetching what is missing.
+//
+// The folder is the cache folder LocalDir(CacheDir). The listing of the
+// remote folder is saved there; when it is present and every selected zip is
+// in the cache, Resolve makes no request at all, so it works offline and
+// with the server down. Otherwise it lists the folder again (saving the new
+// listing), reuses matching zips from OPENRETINA_CACHE_DIRECTORY (hard link
+// or copy, after checking size and sha256) and downloads the rest. With
+// Client.Offline (HF_HUB_OFFLINE=1) a missing file is an error wrapping
+// ErrOffline that lists what is missing.
+func Resolve(ctx context.Context, root string, opts ResolveOptions) (string, error) {
+	loc, err := ParseURL(root)
+	if err != nil {
+		return "", err
+	}
+	c := ClientFor(opts.Client, loc)
+	cache := opts.CacheDir
+	if cache == "" {
+		if cache, err = CacheDir(); err != nil {
+			return "", err
+		}
+	}
+	dir := c.LocalDir(cache)
+	sel, err := c.Needed(ctx, dir, opts.Species, opts.Sessions)
+	if err != nil {
+		return "", err
+	}
+	if err := c.FetchAll(ctx, sel, dir, opts.Jobs, opts.Progress); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// Needed returns the selected session files, from the listing saved in dir
+// when it already names every requested session and all of them are
+// cached (no request), else from a fresh listing (saved to dir).
+func (c *Client) Needed(ctx context.Context, dir, species string, sessions []string) ([]RemoteFile, error) {
+	if c.source() == SourceGIN {
+		return c.ginFiles(sessions)
+	}
+	saved, ok, err := LoadListing(dir)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		sel, serr := Select(saved, c.path(), species, sessions)
+		if serr == nil && len(sel) > 0 && len(Missing(sel, dir)) == 0 {
+			return sel, nil
+		}
+		if c.Offline {
+			if serr != nil {
+				return nil, fmt.Errorf("%w: %v (listing saved in %s)", ErrOffline, serr, dir)
+			}
+			return sel, nil // FetchAll reports what is missing
+		}
+	}
+	if c.Offline {
+		return nil, fmt.Errorf("%w: no saved listing of %s/%s in %s and the network is off; run 'retinaio fetch' once with network access", ErrOffline, c.repo(), c.path(), dir)
+	}
+	files, err := c.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := SaveListing(dir, files); err != nil {
+		return nil, err
+	}
+	sel, err := Select(files, c.path(), species, sessions)
+	if err != nil {
+		return nil, err
+	}
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("no session zips for species %q in %s/%s at %s", species, c.repo(), c.path(), c.revision())
+	}
+	return sel, nil
+}
+
+func (c *Client) ginFiles(sessions []string) ([]RemoteFile, error) {
+	if len(sessions) == 0 {
+		return nil, fmt.Errorf("GIN (%s): name the sessions to fetch (--session NAME); the GIN listing is not supported", c.repo())
+	}
+	var out []RemoteFile
+	for _, s := range sessions {
+		p := strings.TrimSuffix(s, ".zip") + ".zip"
+		if c.path() != "" {
+			p = c.path() + "/" + p
+		}
+		out = append(out, RemoteFile{Path: p, Size: -1})
+	}
+	return out, nil
+}
+
+// Missing returns the files of sel not yet complete in dir.
+func Missing(sel []RemoteFile, dir string) []RemoteFile {
+	var out []RemoteFile
+	for _, f := range sel {
+		if !complete(filepath.Join(dir, f.Name()), f.Size) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FetchAll makes every file of sel complete in dir as dir/<name>, with jobs
+// parallel downloads (default 2) and one progress bar for all bytes on
+// progressTo when it is a terminal. In offline mode a missing file is an
+// error listing every missing file.
+func (c *Client) FetchAll(ctx context.Context, sel []RemoteFile, dir string, jobs int, progressTo io.Writer) error {
+	miss := Missing(sel, dir)
+	if len(miss) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return diskFull(err, dir)
+	}
+	// Reuse openretina's downloads first (local, allowed offline).
+	var still []RemoteFile
+	for _, f := range miss {
+		if ok, err := reuseOpenretina(f, filepath.Join(dir, f.Name())); err != nil {
+			c.logf("%v", err)
+			still = append(still, f)
+		} else if !ok {
+			still = append(still, f)
+		}
+	}
+	miss = still
+	if len(miss) == 0 {
+		return nil
+	}
+	if c.Offline {
+		names := make([]string, len(miss))
+		for i, f := range miss {
+			names[i] = f.Name()
+		}
+		return fmt.Errorf("%w: %d file(s) missing from %s: %s", ErrOffline, len(miss), dir, strings.Join(names, ", "))
+	}
+	var total int64
+	for _, f := range miss {
+		if f.Size > 0 {
+			total += f.Size
+		}
+	}
+	cc := *c
+	var bar *progress.Bar
+	if progressTo != nil {
+		bar = progress.New(progressTo, fmt.Sprintf("fetch %d file(s)", len(miss)), total, "B")
+	}
+	if bar != nil {
+		prev := c.Progress
+		cc.Progress = func(n int64) {
+			bar.Add(n)
+			if prev != nil {
+				prev(n)
+			}
+		}
+		defer bar.Done()
+	}
+	if jobs <= 0 {
+		jobs = 2
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, f := range miss {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			if err := cc.Download(ctx, f, filepath.Join(dir, f.Name())); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				if errors.Is(err, ErrAuth) || errors.Is(err, context.Canceled) {
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) == 0 && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errors.Join(errs...)
+}
+
+// OpenretinaCandidates returns where openretina may have stored a session
+// zip: OPENRETINA_CACHE_DIRECTORY/sessions/NAME (openretina's
+// optionally_download_from_url keeps the last two path elements of the
+// URL), OPENRETINA_CACHE_DIRECTORY/<repository path> and
+// OPENRETINA_CACHE_DIRECTORY/NAME. Nothing when the variable is unset.
+// (openretina deletes a zip after unpacking it, so often nothing is found.)
+func OpenretinaCandidates(f RemoteFile) []string {
+	d := os.Getenv("OPENRETINA_CACHE_DIRECTORY")
+	if d == "" {
+		return nil
+	}
+	return []string{
+		filepath.Join(d, "sessions", f.Name()),
+		filepath.Join(d, filepath.FromSlash(f.Path)),
+		filepath.Join(d, f.Name()),
+	}
+}
+
+// reuseOpenretina links or copies a verified openretina download to dest.
+func reuseOpenretina(f RemoteFile, dest string) (bool, error) {
+	if f.Size < 0 {
+		return false, nil
+	}
+	for _, cand := range OpenretinaCandidates(f) {
+		if !complete(cand, f.Size) {
+			continue
+		}
+		if f.SHA256 != "" {
+			sum, err := fileSHA256(cand)
+			if err != nil || sum != strings.ToLower(f.SHA256) {
+				continue
+			}
+		}
+		if err := os.Link(cand, dest); err == nil {
+			return true, nil
+		}
+		if err := copyFile(cand, dest); err != nil {
+			return false, fmt.Errorf("reuse %s: %w", cand, err)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func copyFile(src, dest string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := atomicfile.Create(dest)
+	if err != nil {
+		return diskFull(err, dest)
+	}
+	defer out.Abort()
+	if _, err := io.Copy(out, in); err != nil {
+		return diskFull(err, dest)
+	}
+	return diskFull(out.Commit(), dest)
+}
