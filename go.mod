@@ -2,4 +2,10 @@ module github.com/retinaio/retinaio
 
 go 1.26.8
 
-require github.com/klauspost/compress v1.20.4 // indirect
+require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
+	github.com/klauspost/compress v1.20.4
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/render"
+)
+
+func init() {
+	register(&command{
+		name:    "render",
+		summary: "draw a prepared session: animated GIF, PNG contact sheet or a cell's raster",
+		usage: `retinaio render SESSION.npz [--split test|train] [--frames A:B] [--cell N] [--raster]
+                [--scale S] [--delay D] --out FILE.gif|FILE.png
+
+FILE.gif: an animated GIF of frames A:B (default the first 300) of the
+prepared movie in grey levels (normalised movies are shown on the source's
+0..255 scale), upscaled S times (default 4); with --cell N, the cell's
+raster of test repeats (or its training response) runs under the movie with
+a moving cursor. GIF timing is in 1/100 s (--delay, default 2): 75/85 Hz
+cannot be shown in real time.
+FILE.png: a contact sheet of frames A:B (default the first 100), each
+labelled; with --raster (and --cell N), the cell's test repeats and
+trial-averaged rate in spikes/s with labelled axes.`,
+		run: runRender,
+	})
+}
+
+func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["render"]
+	fs := newFlagSet(c, stderr)
+	split := fs.String("split", "test", "movie: test or train")
+	frames := fs.String("frames", "", "frame range A:B (half-open; either side may be empty)")
+	cell := fs.Int("cell", -1, "cell index for the raster strip (GIF) or the raster plot")
+	raster := fs.Bool("raster", false, "write the cell's raster and average (PNG)")
+	scale := fs.Int("scale", 0, "integer upscaling of frames (GIF default 4, sheet default 2)")
+	delay := fs.Int("delay", 2, "GIF frame delay in 1/100 s")
+	width := fs.Int("width", 900, "raster plot width in pixels")
+	out := fs.String("out", "", "output FILE.gif or FILE.png")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return errUsage
+	}
+	sp, err := render.ParseSplit(*split)
+	if err != nil {
+		return err
+	}
+	s, err := render.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ext := strings.ToLower(*out)
+	isGIF, isPNG := strings.HasSuffix(ext, ".gif"), strings.HasSuffix(ext, ".png")
+	if !isGIF && !isPNG {
+		return fmt.Errorf("--out %s: the name must end in .gif or .png", *out)
+	}
+	if *raster && !isPNG {
+		return fmt.Errorf("--raster writes a PNG: use --out FILE.png")
+	}
+	if *raster && *cell < 0 {
+		return fmt.Errorf("--raster needs --cell N (0..%d)", s.Cells-1)
+	}
+	if *cell >= s.Cells {
+		return fmt.Errorf("--cell %d out of range: %s has %d cells (0..%d)", *cell, s.Path, s.Cells, s.Cells-1)
+	}
+	f, err := atomicfile.Create(*out)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	var what string
+	switch {
+	case *raster:
+		a, b := 0, s.TestFrames
+		if *frames != "" {
+			if a, b, err = render.ParseRange(*frames, s.TestFrames, s.TestFrames); err != nil {
+				return err
+			}
+		}
+		err = render.WriteRaster(f, s, render.RasterOptions{Cell: *cell, From: a, To: b, Width: *width})
+		what = fmt.Sprintf("raster of cell %d, %d repeats, test frames %d:%d", *cell, s.Trials, a, b)
+	case isGIF:
+		a, b, e := render.ParseRange(*frames, s.Frames(sp), 300)
+		if e != nil {
+			return e
+		}
+		o := render.GIFOptions{Split: sp, From: a, To: b, Scale: *scale, Delay: *delay, Cell: *cell}
+		err = render.WriteGIF(f, s, o)
+		w, h := render.GIFSize(s, o)
+		what = fmt.Sprintf("GIF of %s frames %d:%d (%d frames), %dx%d pixels", sp, a, b, b-a, w, h)
+	default:
+		a, b, e := render.ParseRange(*frames, s.Frames(sp), 100)
+		if e != nil {
+			return e
+		}
+		o := render.SheetOptions{Split: sp, From: a, To: b, Scale: *scale}
+		err = render.WriteSheet(f, s, o)
+		_, _, w, h := render.SheetLayout(s, o)
+		what = fmt.Sprintf("contact sheet of %s frames %d:%d, %dx%d pixels", sp, a, b, w, h)
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s\n", *out, what)
+	return nil
+}
