@@ -4,19 +4,105 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/synth"
 )
 
 func init() {
 	register(&command{
 		name:    "demo",
 		summary: "synthesise a small session, prepare it and summarise the result",
-		usage: `retinaio demo [DIR]
+		usage: `retinaio demo [DIR] [--profile tiny|small] [--semantics openretina|matlab]
 
-Writes a small synthetic Karamanlis-layout session into DIR (default
-./retinaio-demo), prepares it as 'retinaio prepare' does and prints a summary.`,
-		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			fmt.Fprintln(stdout, "retinaio demo: the demo arrives with the loaders (issue 3); nothing to do yet.")
-			return nil
-		},
+Writes a small synthetic session in the real Karamanlis layout into
+DIR/sessions (default DIR: ./retinaio-demo), prepares it as
+'retinaio prepare DIR/sessions --out DIR/out' does, and prints a summary:
+sessions, shapes, normalisation statistics, timings and where the files are.
+Takes a few seconds. An existing demo session is reused.`,
+		run: runDemo,
 	})
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["demo"]
+	fs := newFlagSet(c, stderr)
+	profile := fs.String("profile", "small", "synthetic session size: tiny or small")
+	semantics := fs.String("semantics", "openretina", "fixation semantics: openretina or matlab")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return errUsage
+	}
+	dir := "retinaio-demo"
+	if len(pos) == 1 {
+		dir = pos[0]
+	}
+	p, ok := synth.Profiles[*profile]
+	if !ok || (*profile != "tiny" && *profile != "small") {
+		return fmt.Errorf("--profile %q: use tiny or small (for bigger sessions use 'retinaio synth')", *profile)
+	}
+	start := time.Now()
+	sessDir := filepath.Join(dir, "sessions")
+	name := synth.SessionName(p.Species, 0)
+	synthSecs := 0.0
+	if _, err := os.Stat(filepath.Join(sessDir, name, "fixationmovie_data.mat")); err != nil {
+		t := time.Now()
+		fmt.Fprintf(stdout, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
+			p.Name, p.Rows, p.Cols, p.Blocks, p.Tr, p.Tf, p.Trials, p.Cells)
+		if _, err := synth.Write(ctx, sessDir, synth.Options{Profile: p, Sessions: 1, Seed: 1}); err != nil {
+			return fmt.Errorf("synthesise: %w", err)
+		}
+		synthSecs = time.Since(t).Seconds()
+	} else {
+		fmt.Fprintf(stdout, "Reusing the demo session in %s\n", sessDir)
+	}
+	outDir := filepath.Join(dir, "out")
+	f := prepareFlags{species: p.Species, stim: "fixationmovie", size: "60x80", screen: "600x800",
+		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1}
+	fmt.Fprintf(stdout, "Preparing %s -> %s ...\n", sessDir, outDir)
+	man, err := doPrepare(ctx, sessDir, f, io.Discard, stderr)
+	if err != nil {
+		return err
+	}
+	for _, s := range man.Sessions {
+		if s.Status != karamanlis.StatusOK {
+			fmt.Fprintf(stdout, "%s: %s: %s\n", s.Name, s.Status, s.Error)
+			continue
+		}
+		fmt.Fprintf(stdout, "\nsession %s\n", s.Name)
+		fmt.Fprintf(stdout, "  stim_train %s  stim_test %s  (float32, normalised)\n", shapeStr(s.Shapes["stim_train"]), shapeStr(s.Shapes["stim_test"]))
+		fmt.Fprintf(stdout, "  resp_train %s  resp_test %s  resp_test_by_trial %s  (float64)\n",
+			shapeStr(s.Shapes["resp_train"]), shapeStr(s.Shapes["resp_test"]), shapeStr(s.Shapes["resp_test_by_trial"]))
+		if s.NormMean != nil && s.NormStd != nil {
+			fmt.Fprintf(stdout, "  normalisation: mean %.4f, std %.4f (of the raw 0..255 training movie)\n", *s.NormMean, *s.NormStd)
+		}
+		how := "composed from " + s.StimulusSource
+		if s.FromCache {
+			how = "loaded from cache " + s.StimulusSource
+		}
+		fmt.Fprintf(stdout, "  movie %s in %.2fs\n", how, s.Timings["stimuli"])
+		fmt.Fprintf(stdout, "  output %s\n", s.Output)
+	}
+	fmt.Fprintf(stdout, "\nmanifest %s\n", filepath.Join(outDir, karamanlis.ManifestName))
+	if synthSecs > 0 {
+		fmt.Fprintf(stdout, "synthesis %.2fs, ", synthSecs)
+	}
+	fmt.Fprintf(stdout, "prepare %.2fs, total %.2fs\n", man.WallSeconds, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "\nIn Python:  d = numpy.load(%q); d['stim_train'].shape\n", firstOutput(man))
+	return prepareExit(man)
+}
+
+func firstOutput(man *karamanlis.Manifest) string {
+	for _, s := range man.Sessions {
+		if s.Output != "" {
+			return s.Output
+		}
+	}
+	return ""
 }

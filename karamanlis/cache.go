@@ -1,0 +1,358 @@
+package karamanlis
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/retinaio/retinaio/npy"
+)
+
+// ProvenanceKey is the extra .npz key in which retinaio records what made a
+// stimulus cache (a uint8 array holding the JSON of a Provenance).
+const ProvenanceKey = "retinaio_provenance"
+
+// Provenance records what made a stimulus cache file.
+type Provenance struct {
+	Tool         string `json:"tool"` // "retinaio"
+	Version      string `json:"version"`
+	StimType     string `json:"stim_type"`
+	Semantics    string `json:"semantics"`
+	Height       int    `json:"height"`
+	Width        int    `json:"width"`
+	ScreenHeight int    `json:"screen_height"`
+	ScreenWidth  int    `json:"screen_width"`
+	Source       Source `json:"source"`
+	Created      string `json:"created"`
+}
+
+// Source identifies a source file: name, size, modification time and a
+// fast fingerprint (SHA-256 of the size and of 64 KiB at the start, middle
+// and end).
+type Source struct {
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	ModTime     string `json:"mtime"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// OpenretinaCacheName is openretina's cache file name for a data file
+// (<mat without .mat>_extracted_stimuli_<h>_<w>.npz).
+func OpenretinaCacheName(matName string, h, w int) string {
+	return fmt.Sprintf("%s_extracted_stimuli_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), h, w)
+}
+
+// RetinaioCacheName is retinaio's own cache name for results openretina
+// would not compute (MATLAB semantics, another screen) or when openretina's
+// cache is turned off: <mat without .mat>_retinaio_<semantics>_<h>_<w>.npz,
+// with _screen<H>x<W> before the size for a screen other than 600x800.
+func RetinaioCacheName(matName string, sem Semantics, h, w, screenH, screenW int) string {
+	scr := ""
+	if screenH != DefaultScreenHeight || screenW != DefaultScreenWidth {
+		scr = fmt.Sprintf("_screen%dx%d", screenH, screenW)
+	}
+	return fmt.Sprintf("%s_retinaio_%s%s_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), sem, scr, h, w)
+}
+
+// usesOpenretinaName reports whether the settings are what openretina
+// computes, so that its cache name may be used.
+func usesOpenretinaName(opt StimulusOptions) bool {
+	return opt.UseOpenretinaCache && opt.Semantics == OpenRetina &&
+		opt.ScreenHeight == DefaultScreenHeight && opt.ScreenWidth == DefaultScreenWidth
+}
+
+// fallbackCacheFolder is where caches go when the session folder is not
+// writable.
+func fallbackCacheFolder(cacheDir, folder string) string {
+	return filepath.Join(cacheDir, "stimuli", pathKey(folder))
+}
+
+// SourceOf stats and fingerprints a file.
+func SourceOf(path string) (Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Source{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Source{}, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "size=%d\n", st.Size())
+	const piece = 64 << 10
+	for _, off := range []int64{0, st.Size()/2 - piece/2, st.Size() - piece} {
+		if off < 0 {
+			off = 0
+		}
+		if _, err := io.Copy(h, io.NewSectionReader(f, off, piece)); err != nil {
+			return Source{}, err
+		}
+	}
+	return Source{
+		Name:        filepath.Base(path),
+		Size:        st.Size(),
+		ModTime:     st.ModTime().UTC().Format(time.RFC3339Nano),
+		Fingerprint: hex.EncodeToString(h.Sum(nil)[:16]),
+	}, nil
+}
+
+// cacheCandidate is a cache file to try, with whether it must carry our
+// provenance.
+type cacheCandidate struct {
+	path          string
+	needOurRecord bool
+}
+
+// cacheCandidates lists the cache files to try, best first.
+func cacheCandidates(folder, matPath string, opt StimulusOptions) []cacheCandidate {
+	var out []cacheCandidate
+	matName := string(opt.StimType) + "_data.mat"
+	if matPath != "" {
+		matName = filepath.Base(matPath)
+	}
+	fb := fallbackCacheFolder(opt.CacheDir, folder)
+	if usesOpenretinaName(opt) {
+		// openretina takes any file ending in this suffix.
+		suffix := fmt.Sprintf("%s_data_extracted_stimuli_%d_%d.npz", opt.StimType, opt.Height, opt.Width)
+		if entries, err := os.ReadDir(folder); err == nil {
+			for _, e := range entries {
+				if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), ".") {
+					out = append(out, cacheCandidate{path: filepath.Join(folder, e.Name())})
+				}
+			}
+		}
+		out = append(out, cacheCandidate{path: filepath.Join(fb, OpenretinaCacheName(matName, opt.Height, opt.Width)), needOurRecord: true})
+		return out
+	}
+	name := RetinaioCacheName(matName, opt.Semantics, opt.Height, opt.Width, opt.ScreenHeight, opt.ScreenWidth)
+	return []cacheCandidate{
+		{path: filepath.Join(folder, name), needOurRecord: true},
+		{path: filepath.Join(fb, name), needOurRecord: true},
+	}
+}
+
+// lookupCache returns a usable cached movie and its path, or nil. Rejected
+// caches are reported through opt.Warn with the reason.
+func lookupCache(folder, matPath string, opt StimulusOptions) (*rawMovie, string) {
+	var src *Source
+	if matPath != "" {
+		if s, err := SourceOf(matPath); err == nil {
+			src = &s
+		}
+	}
+	var want *stimShapes
+	if matPath != "" {
+		if m, err := openMat(matPath); err == nil {
+			if sh, err := readStimShapes(m); err == nil {
+				want = &sh
+			}
+			m.Close()
+		}
+	}
+	for _, c := range cacheCandidates(folder, matPath, opt) {
+		if _, err := os.Stat(c.path); err != nil {
+			continue
+		}
+		mov, err := readCache(c.path, c.needOurRecord, src, want, opt)
+		if err != nil {
+			warnf(opt.Warn, "not using cache %s: %v", c.path, err)
+			continue
+		}
+		if opt.Info != nil {
+			opt.Info("Loading stimuli from cached " + c.path)
+		}
+		return mov, c.path
+	}
+	return nil, ""
+}
+
+// readCache reads and checks one cache file.
+func readCache(path string, needOurRecord bool, src *Source, want *stimShapes, opt StimulusOptions) (*rawMovie, error) {
+	z, err := npy.OpenNPZ(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	if z.Has(ProvenanceKey) {
+		a, err := z.Read(ProvenanceKey)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", ProvenanceKey, err)
+		}
+		raw, ok := a.Data.([]uint8)
+		if !ok {
+			return nil, fmt.Errorf("%s is %s, want uint8 JSON", ProvenanceKey, a.Descr)
+		}
+		var p Provenance
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("%s is not valid JSON: %v", ProvenanceKey, err)
+		}
+		if reason := provenanceMismatch(p, src, opt); reason != "" {
+			return nil, errors.New(reason)
+		}
+	} else if needOurRecord {
+		return nil, fmt.Errorf("it has no %s record, so its settings are unknown", ProvenanceKey)
+	}
+	mov := &rawMovie{h: opt.Height, w: opt.Width}
+	for _, part := range []struct {
+		key    string
+		data   *[]float32
+		frames *int
+	}{{"train_data", &mov.train, &mov.t}, {"test_data", &mov.test, &mov.tf}} {
+		h, err := z.Header(part.key)
+		if err != nil {
+			return nil, err
+		}
+		if h.Descr != "<f4" {
+			return nil, fmt.Errorf("%s has dtype %s, want float32 (<f4)", part.key, h.Descr)
+		}
+		if len(h.Shape) != 4 || h.Shape[0] != 1 || h.Shape[2] != opt.Height || h.Shape[3] != opt.Width {
+			return nil, fmt.Errorf("%s has shape %s, want (1, T, %d, %d)", part.key, fmtShape(h.Shape), opt.Height, opt.Width)
+		}
+		if want != nil {
+			wantT := want.blocks * want.perBlock
+			if part.key == "test_data" {
+				wantT = want.testFrames
+			}
+			if h.Shape[1] != wantT {
+				return nil, fmt.Errorf("%s holds %d frames but the .mat's fixations have %d", part.key, h.Shape[1], wantT)
+			}
+		}
+		// Read allocates only after checking the header against the
+		// entry's real size.
+		a, err := z.Read(part.key)
+		if err != nil {
+			return nil, err
+		}
+		v, ok := a.Data.([]float32)
+		if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
+			return nil, fmt.Errorf("%s: unexpected data", part.key)
+		}
+		if h.Fortran {
+			v = fortranToC(v, h.Shape)
+		}
+		*part.frames, *part.data = h.Shape[1], v
+	}
+	if want != nil {
+		if mov.t != want.blocks*want.perBlock || mov.tf != want.testFrames {
+			return nil, fmt.Errorf("it holds %d training and %d test frames but the .mat's fixations have %d and %d", mov.t, mov.tf, want.blocks*want.perBlock, want.testFrames)
+		}
+	}
+	return mov, nil
+}
+
+// provenanceMismatch explains why a recorded provenance does not fit the
+// settings and source, or returns "".
+func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
+	var why []string
+	if p.StimType != string(opt.StimType) {
+		why = append(why, fmt.Sprintf("stimulus %q, want %q", p.StimType, opt.StimType))
+	}
+	if p.Semantics != string(opt.Semantics) {
+		why = append(why, fmt.Sprintf("made with %s semantics, this run uses %s", p.Semantics, opt.Semantics))
+	}
+	if p.Height != opt.Height || p.Width != opt.Width {
+		why = append(why, fmt.Sprintf("size %dx%d, want %dx%d", p.Height, p.Width, opt.Height, opt.Width))
+	}
+	if p.ScreenHeight != opt.ScreenHeight || p.ScreenWidth != opt.ScreenWidth {
+		why = append(why, fmt.Sprintf("screen %dx%d, want %dx%d", p.ScreenHeight, p.ScreenWidth, opt.ScreenHeight, opt.ScreenWidth))
+	}
+	if src != nil {
+		switch {
+		case p.Source.Name != src.Name:
+			why = append(why, fmt.Sprintf("made from %s, not %s", p.Source.Name, src.Name))
+		case p.Source.Size != src.Size:
+			why = append(why, fmt.Sprintf("source %s was %d bytes, now %d (the .mat changed)", src.Name, p.Source.Size, src.Size))
+		case p.Source.Fingerprint != src.Fingerprint:
+			why = append(why, fmt.Sprintf("source %s content changed (fingerprint %s, now %s)", src.Name, p.Source.Fingerprint, src.Fingerprint))
+		case p.Source.ModTime != src.ModTime:
+			why = append(why, fmt.Sprintf("source %s modified at %s, cache made from the version of %s", src.Name, src.ModTime, p.Source.ModTime))
+		}
+	}
+	return strings.Join(why, "; ")
+}
+
+// writeCache saves the raw movie next to the .mat (atomically), or in the
+// cache folder when the session folder is not writable. Failures are
+// warnings.
+func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
+	src, err := SourceOf(matPath)
+	if err != nil {
+		warnf(opt.Warn, "not caching stimuli: %v", err)
+		return
+	}
+	p := Provenance{
+		Tool: "retinaio", Version: opt.ToolVersion, StimType: string(opt.StimType), Semantics: string(opt.Semantics),
+		Height: opt.Height, Width: opt.Width, ScreenHeight: opt.ScreenHeight, ScreenWidth: opt.ScreenWidth,
+		Source: src, Created: time.Now().UTC().Format(time.RFC3339),
+	}
+	var name string
+	if usesOpenretinaName(opt) {
+		name = OpenretinaCacheName(filepath.Base(matPath), opt.Height, opt.Width)
+	} else {
+		name = RetinaioCacheName(filepath.Base(matPath), opt.Semantics, opt.Height, opt.Width, opt.ScreenHeight, opt.ScreenWidth)
+	}
+	path := filepath.Join(folder, name)
+	if foreignCache(path) {
+		warnf(opt.Warn, "not caching stimuli: %s exists without a %s record (made by openretina?); leaving it as it is", path, ProvenanceKey)
+		return
+	}
+	err = writeCacheFile(path, mov, p, opt.CompressCache)
+	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) {
+		fb := fallbackCacheFolder(opt.CacheDir, folder)
+		if merr := os.MkdirAll(fb, 0o755); merr != nil {
+			warnf(opt.Warn, "not caching stimuli: %s is read-only and %v", folder, merr)
+			return
+		}
+		path = filepath.Join(fb, name)
+		err = writeCacheFile(path, mov, p, opt.CompressCache)
+	}
+	if err != nil {
+		warnf(opt.Warn, "not caching stimuli: %v", err)
+		return
+	}
+	if opt.Info != nil {
+		opt.Info("Saved stimuli cache " + path)
+	}
+}
+
+// foreignCache reports an existing file at path that retinaio did not make
+// (no provenance, or not an .npz): it is never overwritten.
+func foreignCache(path string) bool {
+	if _, err := os.Lstat(path); err != nil {
+		return false
+	}
+	z, err := npy.OpenNPZ(path)
+	if err != nil {
+		return true
+	}
+	defer z.Close()
+	return !z.Has(ProvenanceKey)
+}
+
+func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) error {
+	z, err := npy.CreateNPZ(path, npy.NPZOptions{Compress: compress})
+	if err != nil {
+		return err
+	}
+	defer z.Abort()
+	pj, _ := json.Marshal(p)
+	if err := z.Add("train_data", []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
+		return err
+	}
+	if err := z.Add("test_data", []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
+		return err
+	}
+	if err := z.Add(ProvenanceKey, []int{len(pj)}, pj); err != nil {
+		return err
+	}
+	return z.Close()
+}

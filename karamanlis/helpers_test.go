@@ -1,0 +1,186 @@
+package karamanlis
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/retinaio/retinaio/npy"
+)
+
+// goldenDir is the repository's golden fixtures (see its README.md).
+const goldenDir = "../testdata/golden"
+
+// goldenSessions are the three golden sessions: two folders and one zip.
+var goldenSessions = []struct {
+	name string
+	zip  bool
+}{
+	{"20210203_252MEA_mouse_left_half_dorsal", false},
+	{"20210803_252MEA_mouse_left_half_dorsal", true},
+	{"20220208_60MEA_marmoset_right_n1", false},
+}
+
+// expected is one golden expected/<session>__<mode>.npz.
+type expected struct {
+	trainRaw, testRaw                           []float32
+	trainShape, testShape                       []int
+	mean, std                                   float32
+	respTrain, respTest, byTrial                []float64
+	respTrainShape, respTestShape, byTrialShape []int
+}
+
+func loadExpected(t *testing.T, session string, sem Semantics) *expected {
+	t.Helper()
+	z, err := npy.OpenNPZ(filepath.Join(goldenDir, "expected", session+"__"+string(sem)+".npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	e := &expected{}
+	f32 := func(name string) ([]float32, []int) {
+		a, err := z.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := a.Float32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Fortran {
+			v = fortranToC(v, a.Shape)
+		}
+		return v, a.Shape
+	}
+	f64 := func(name string) ([]float64, []int) {
+		a, err := z.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := a.Data.([]float64)
+		if !ok {
+			t.Fatalf("%s: %s is %s", session, name, a.Descr)
+		}
+		if a.Fortran {
+			v = fortranToC(v, a.Shape)
+		}
+		return v, a.Shape
+	}
+	e.trainRaw, e.trainShape = f32("train_raw")
+	e.testRaw, e.testShape = f32("test_raw")
+	m, _ := f32("norm_mean")
+	s, _ := f32("norm_std")
+	e.mean, e.std = m[0], s[0]
+	e.respTrain, e.respTrainShape = f64("resp_train")
+	e.respTest, e.respTestShape = f64("resp_test")
+	e.byTrial, e.byTrialShape = f64("resp_test_by_trial")
+	return e
+}
+
+// copySession copies a golden session (folder or zip) into a fresh temporary
+// root and returns the root and the session's path there.
+func copySession(t *testing.T, name string, zip bool) (root, path string) {
+	t.Helper()
+	root = t.TempDir()
+	src := filepath.Join(goldenDir, "sessions", name)
+	if zip {
+		src += ".zip"
+		path = filepath.Join(root, name+".zip")
+		copyFile(t, src, path)
+		return root, path
+	}
+	path = filepath.Join(root, name)
+	copyDir(t, src, path)
+	return root, path
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			copyDir(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
+			continue
+		}
+		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fileSHA(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf).
+func maxDiff32(got, want []float32) (float64, int) {
+	worst, at := 0.0, -1
+	for i := range want {
+		d := math.Abs(float64(got[i]) - float64(want[i]))
+		if d != d {
+			d = math.Inf(1)
+		}
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	return worst, at
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// testOptions are DefaultStimulusOptions with the cache folder in a
+// temporary directory and warnings collected.
+func testOptions(t *testing.T, sem Semantics, warnings *[]string) StimulusOptions {
+	o := DefaultStimulusOptions()
+	o.Semantics = sem
+	o.CacheDir = t.TempDir()
+	o.ToolVersion = "test"
+	if warnings != nil {
+		o.Warn = func(m string) { *warnings = append(*warnings, m) }
+	}
+	return o
+}

@@ -1,0 +1,149 @@
+package karamanlis
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/retinaio/retinaio/hdf5"
+)
+
+// matFile is an open MATLAB v7.3 session file.
+type matFile struct {
+	path string
+	f    *hdf5.File
+	size int64
+}
+
+// openMat opens a MATLAB v7.3 (HDF5) file, with a clear error for older
+// MATLAB formats and non-HDF5 files.
+func openMat(path string) (*matFile, error) {
+	if err := checkTruncated(path); err != nil {
+		return nil, err
+	}
+	f, err := hdf5.Open(path)
+	if err != nil {
+		if errors.Is(err, hdf5.ErrNotHDF5) {
+			head := make([]byte, 128)
+			if fh, oerr := os.Open(path); oerr == nil {
+				n, _ := fh.Read(head)
+				fh.Close()
+				head = head[:n]
+			}
+			if bytes.HasPrefix(head, []byte("MATLAB 5.0 MAT-file")) || bytes.HasPrefix(head, []byte("MATLAB 7")) {
+				return nil, &InputError{File: path, Problem: "is a MATLAB v5/v7 .mat file, not v7.3 (HDF5)",
+					Hint: "re-save it in MATLAB with save(name, '-v7.3'); the Karamanlis files are v7.3", Err: err}
+			}
+			return nil, &InputError{File: path, Problem: "is not a MATLAB v7.3 (HDF5) file", Err: err}
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	var size int64
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
+	}
+	return &matFile{path: path, f: f, size: size}, nil
+}
+
+func (m *matFile) Close() error { return m.f.Close() }
+
+// has reports whether the root holds a dataset called name.
+func (m *matFile) has(name string) bool {
+	_, err := m.f.OpenDataset("/" + name)
+	return err == nil
+}
+
+// dataset opens /name; a missing dataset is an *InputError wrapping
+// ErrMissingDataset.
+func (m *matFile) dataset(name string) (*hdf5.Dataset, error) {
+	ds, err := m.f.OpenDataset("/" + name)
+	if err != nil {
+		if errors.Is(err, hdf5.ErrNotFound) {
+			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: "missing", Err: ErrMissingDataset,
+				Hint: "the file is not a complete Karamanlis session file"}
+		}
+		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, name, err)
+	}
+	return ds, nil
+}
+
+// shape opens /name and checks its rank; dims names the axes for messages
+// ("blocks", "frames", "3").
+func (m *matFile) shape(name string, dims ...string) (*hdf5.Dataset, []int, error) {
+	ds, err := m.dataset(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ds.IsNull() {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Problem: "is empty (null dataspace)"}
+	}
+	sh := ds.Shape()
+	if len(sh) != len(dims) {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "shape", Value: fmtShape64(sh),
+			Problem: fmt.Sprintf("has %d dimensions, want %d (%s)", len(sh), len(dims), strings.Join(dims, ", "))}
+	}
+	out := make([]int, len(sh))
+	for i, d := range sh {
+		if d > math.MaxInt32 {
+			return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "shape", Value: fmtShape64(sh), Problem: "dimension too large"}
+		}
+		out[i] = int(d)
+	}
+	n, err := shapeLen(out)
+	if err != nil {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "shape", Value: fmtShape64(sh), Problem: "too many elements"}
+	}
+	// Deflate expands at most about 1032:1, so a dataset cannot hold more
+	// data than that times the file size (guards allocations against
+	// damaged shapes).
+	if limit := 1100*m.size + 1<<20; int64(n) > limit/int64(max(1, ds.Datatype().Size)) {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "shape", Value: fmtShape64(sh),
+			Problem: fmt.Sprintf("claims %d elements, more than a %d-byte file can hold (damaged file?)", n, m.size)}
+	}
+	return ds, out, nil
+}
+
+// readFloat64 reads a numeric dataset as float64.
+func (m *matFile) readFloat64(ctx context.Context, name string, ds *hdf5.Dataset) ([]float64, error) {
+	if c := ds.Datatype().Class; c != hdf5.ClassFloat && c != hdf5.ClassFixed {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Field: "type", Value: ds.Datatype().String(), Problem: "is not numeric"}
+	}
+	var v []float64
+	if err := ds.Read(ctx, &v); err != nil {
+		return nil, readErr(m.path, name, err)
+	}
+	if uint64(len(v)) != ds.Len() {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d values, want %d", len(v), ds.Len())}
+	}
+	return v, nil
+}
+
+func readErr(path, name string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s: read dataset /%s: %w (the file may be truncated or damaged; download it again)", path, name, err)
+}
+
+func fmtShape64(sh []uint64) string {
+	parts := make([]string, len(sh))
+	for i, d := range sh {
+		parts[i] = fmt.Sprint(d)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func fmtShape(sh []int) string {
+	parts := make([]string, len(sh))
+	for i, d := range sh {
+		parts[i] = fmt.Sprint(d)
+	}
+	if len(sh) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

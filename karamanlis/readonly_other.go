@@ -1,0 +1,5 @@
+//go:build !unix
+
+package karamanlis
+
+func isReadOnlyFS(err error) bool { return false }

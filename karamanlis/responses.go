@@ -1,0 +1,196 @@
+package karamanlis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// LoadResponsesForSession loads a session's binned spike counts from
+// <stim>_data.mat (sessionPath: a folder or a .zip), as openretina's
+// load_responses_for_session: TestByTrial = frozenbin as (trials, neurons,
+// time) / FrNormalisation, Test its mean over trials, Train = runningbin as
+// (neurons, blocks*time) / FrNormalisation, block-major.
+//
+// A session without the file gives an error wrapping ErrNoResponses (and a
+// warning). Bins whose blocks or frames disagree with the fixations of the
+// same file, or whose cell counts disagree, are errors naming both shapes;
+// NaN spike counts give a warning.
+func LoadResponsesForSession(ctx context.Context, sessionPath string, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	folder, err := SessionFolder(ctx, sessionPath, opt.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	matPath, err := findDataFile(folder, opt.StimType)
+	if err != nil {
+		return nil, err
+	}
+	if matPath == "" {
+		err := fmt.Errorf("%w: no file with postfix %s_data.mat found in folder %s", ErrNoResponses, opt.StimType, folder)
+		warnf(opt.Warn, "%v", err)
+		return nil, err
+	}
+	if opt.Info != nil {
+		opt.Info("Loading responses from " + matPath)
+	}
+	m, err := openMat(matPath)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return readResponses(ctx, m, opt)
+}
+
+func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
+	fds, fsh, err := m.shape("frozenbin", "trials", "frames", "cells")
+	if err != nil {
+		return nil, err
+	}
+	rds, rsh, err := m.shape("runningbin", "blocks", "frames", "cells")
+	if err != nil {
+		return nil, err
+	}
+	if fsh[2] != rsh[2] {
+		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
+			Problem: fmt.Sprintf("has %d cells but /runningbin %s has %d", fsh[2], fmtShape(rsh), rsh[2])}
+	}
+	if fsh[0] == 0 {
+		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh), Problem: "has no trials"}
+	}
+	if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
+		return nil, err
+	}
+	frozen, err := m.readFloat64(ctx, "frozenbin", fds)
+	if err != nil {
+		return nil, err
+	}
+	running, err := m.readFloat64(ctx, "runningbin", rds)
+	if err != nil {
+		return nil, err
+	}
+	fr := opt.FrNormalisation
+	K, Tf, N := fsh[0], fsh[1], fsh[2]
+	B, Tr := rsh[0], rsh[1]
+	r := &ResponsesTrainTestSplit{
+		StimID:           string(opt.StimType),
+		Source:           m.path,
+		TestByTrial:      make([]float64, K*N*Tf),
+		TestByTrialShape: []int{K, N, Tf},
+		Test:             make([]float64, N*Tf),
+		TestShape:        []int{N, Tf},
+		Train:            make([]float64, N*B*Tr),
+		TrainShape:       []int{N, B * Tr},
+	}
+	nanAt := func(ds string, a, b, c int) {
+		if r.NaNCount == 0 {
+			warnf(opt.Warn, "%s: dataset /%s holds NaN spike counts (first at index [%d, %d, %d], 0-based); they stay NaN in the responses", m.path, ds, a, b, c)
+		}
+		r.NaNCount++
+	}
+	// frozenbin (K, Tf, N) -> (K, N, Tf) / fr.
+	for k := 0; k < K; k++ {
+		for t := 0; t < Tf; t++ {
+			src := frozen[(k*Tf+t)*N : (k*Tf+t+1)*N]
+			for n, v := range src {
+				if v != v {
+					nanAt("frozenbin", k, t, n)
+				}
+				r.TestByTrial[(k*N+n)*Tf+t] = v / fr
+			}
+		}
+	}
+	// Mean over trials: numpy sums along axis 0 in order, then divides.
+	for k := 0; k < K; k++ {
+		src := r.TestByTrial[k*N*Tf : (k+1)*N*Tf]
+		for i, v := range src {
+			r.Test[i] += v
+		}
+	}
+	for i := range r.Test {
+		r.Test[i] /= float64(K)
+	}
+	// runningbin (B, Tr, N) -> (N, B*Tr) / fr.
+	T := B * Tr
+	for b := 0; b < B; b++ {
+		for t := 0; t < Tr; t++ {
+			src := running[(b*Tr+t)*N : (b*Tr+t+1)*N]
+			for n, v := range src {
+				if v != v {
+					nanAt("runningbin", b, t, n)
+				}
+				r.Train[n*T+b*Tr+t] = v / fr
+			}
+		}
+	}
+	if r.NaNCount > 1 {
+		warnf(opt.Warn, "%s: %d NaN spike counts in total", m.path, r.NaNCount)
+	}
+	return r, nil
+}
+
+// checkBinsAgainstFixations compares the bins' blocks and frames with the
+// fixations' when the file has them (metadata only).
+func checkBinsAgainstFixations(m *matFile, rsh, fsh []int) error {
+	if ds, err := m.f.OpenDataset("/runningfixations"); err == nil {
+		sh := ds.Shape()
+		if len(sh) == 3 && (int(sh[0]) != rsh[0] || int(sh[1]) != rsh[1]) {
+			return &InputError{File: m.path, Dataset: "/runningbin", Field: "shape", Value: fmtShape(rsh),
+				Problem: fmt.Sprintf("has %d blocks x %d frames but /runningfixations %s has %d blocks x %d frames", rsh[0], rsh[1], fmtShape64(sh), sh[0], sh[1])}
+		}
+	}
+	if ds, err := m.f.OpenDataset("/frozenfixations"); err == nil {
+		sh := ds.Shape()
+		if len(sh) == 2 && int(sh[0]) != fsh[1] {
+			return &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
+				Problem: fmt.Sprintf("has %d frames per trial but /frozenfixations %s has %d frames", fsh[1], fmtShape64(sh), sh[0])}
+		}
+	}
+	return nil
+}
+
+// LoadAllResponses loads every session of opt.Species below root (see
+// ListSessions), keyed by session name. Sessions without the response file
+// are skipped with a warning, as openretina does. Failing sessions are
+// left out and their errors joined into the returned error, so the map
+// holds every session that loaded.
+func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (map[string]*ResponsesTrainTestSplit, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	root, err = ResolveRoot(ctx, root, opt.Species, opt.CacheDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := ListSessions(root, opt.Species)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*ResponsesTrainTestSplit{}
+	var errs []error
+	for _, s := range sessions {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		o := opt
+		o.Warn = nil // the skip warning below names the session
+		r, err := LoadResponsesForSession(ctx, s.Path, o)
+		switch {
+		case errors.Is(err, ErrNoResponses):
+			warnf(opt.Warn, "session %s: %v", s.Name, err)
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("session %s: %w", s.Name, err))
+			continue
+		}
+		if r.NaNCount > 0 {
+			warnf(opt.Warn, "session %s: %d NaN spike counts in %s", s.Name, r.NaNCount, r.Source)
+		}
+		out[s.Name] = r
+	}
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,213 @@
+package karamanlis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/safezip"
+)
+
+// Session is one recorded retina piece: a folder or a <name>.zip.
+type Session struct {
+	// Name is the folder name, or the zip's name without ".zip"; it is the
+	// key of LoadAllStimuli and LoadAllResponses.
+	Name string
+	// Path is the folder or the zip.
+	Path string
+	// Zip reports that Path is a .zip archive.
+	Zip bool
+}
+
+// ListSessions lists the sessions below the local folder root whose name
+// contains species: sub-folders and <session>.zip files, sorted by name.
+// When a folder and a zip of the same name both exist, the folder is used.
+// An empty species lists every session.
+func ListSessions(root, species string) ([]Session, error) {
+	if isRemote(root) {
+		return nil, errRemote(root)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	byName := map[string]Session{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !strings.Contains(name, species) {
+			continue
+		}
+		p := filepath.Join(root, name)
+		isDir := e.IsDir()
+		if e.Type()&os.ModeSymlink != 0 {
+			if st, err := os.Stat(p); err == nil {
+				isDir = st.IsDir()
+			}
+		}
+		switch {
+		case isDir:
+			byName[name] = Session{Name: name, Path: p}
+		case strings.HasSuffix(strings.ToLower(name), ".zip"):
+			key := name[:len(name)-4]
+			if _, ok := byName[key]; ok {
+				continue
+			}
+			byName[key] = Session{Name: key, Path: p, Zip: true}
+		}
+	}
+	out := make([]Session, 0, len(byName))
+	for _, s := range byName {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no session folders or .zip files for species %q found in %s: check the path and the species, and that the data files are there", species, root)
+	}
+	return out, nil
+}
+
+// FindSessions is ListSessions that also accepts a single session: a .zip
+// file, or a folder holding *_data.mat files (or openretina caches)
+// directly, which is returned whatever its name.
+func FindSessions(root, species string) ([]Session, error) {
+	if isRemote(root) {
+		return nil, errRemote(root)
+	}
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	clean := filepath.Clean(root)
+	if !st.IsDir() {
+		if strings.HasSuffix(strings.ToLower(clean), ".zip") {
+			base := filepath.Base(clean)
+			return []Session{{Name: base[:len(base)-4], Path: clean, Zip: true}}, nil
+		}
+		return nil, fmt.Errorf("%s is neither a folder nor a .zip session", root)
+	}
+	if IsSessionFolder(clean) {
+		abs, _ := filepath.Abs(clean)
+		return []Session{{Name: filepath.Base(abs), Path: clean}}, nil
+	}
+	return ListSessions(clean, species)
+}
+
+// IsSessionFolder reports whether dir directly holds session files
+// (*_data.mat or *_data_extracted_stimuli_*.npz).
+func IsSessionFolder(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(n, "_data.mat") || strings.Contains(n, "_data_extracted_stimuli_") {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionFolder returns the folder holding a session's files: the session
+// path itself, or for a zip the folder it is unpacked into below
+// cacheDir/unpacked (unpacked once, reused afterwards; the zip is never
+// modified or deleted).
+func SessionFolder(ctx context.Context, sessionPath, cacheDir string) (string, error) {
+	if isRemote(sessionPath) {
+		return "", errRemote(sessionPath)
+	}
+	if !strings.HasSuffix(strings.ToLower(sessionPath), ".zip") {
+		st, err := os.Stat(sessionPath)
+		if err != nil {
+			return "", fmt.Errorf("session: %w", err)
+		}
+		if !st.IsDir() {
+			return "", fmt.Errorf("session %s is neither a folder nor a .zip", sessionPath)
+		}
+		return sessionPath, nil
+	}
+	if cacheDir == "" {
+		cacheDir = DefaultCacheDir()
+	}
+	dest := filepath.Join(cacheDir, "unpacked", pathKey(sessionPath))
+	top, err := safezip.Unpack(ctx, sessionPath, dest, safezip.Limits{})
+	if err != nil {
+		return "", fmt.Errorf("unpack session %s into %s: %w", sessionPath, dest, err)
+	}
+	return top, nil
+}
+
+// pathKey names a per-source folder in the cache: the base name and a short
+// hash of the absolute path, so that equal names from different roots do
+// not collide.
+func pathKey(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	h := sha256.Sum256([]byte(abs))
+	base := filepath.Base(abs)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	return base + "-" + hex.EncodeToString(h[:4])
+}
+
+// findDataFile returns the session folder's <stim>_data.mat ("" when
+// absent); more than one is an error, as in openretina's responses loader.
+func findDataFile(folder string, stim StimType) (string, error) {
+	entries, err := os.ReadDir(folder)
+	if err != nil {
+		return "", fmt.Errorf("read session folder: %w", err)
+	}
+	suffix := string(stim) + "_data.mat"
+	var found []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), ".") {
+			found = append(found, e.Name())
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return filepath.Join(folder, found[0]), nil
+	}
+	return "", fmt.Errorf("multiple files with postfix %s found in folder %s: %s; keep one", suffix, folder, strings.Join(found, ", "))
+}
+
+func isRemote(root string) bool { return hub.IsRemote(root) }
+
+// ErrRemote is wrapped when a URL is given where a local path is needed
+// (a single session, or ListSessions; LoadAll* and Prepare resolve URLs).
+var ErrRemote = errors.New("a URL where a local path is needed")
+
+func errRemote(root string) error {
+	return fmt.Errorf("%w: %s: pass the mirror's sessions folder URL to LoadAllStimuli/Prepare, or download the zips with 'retinaio fetch' and pass the local folder", ErrRemote, root)
+}
+
+// ResolveRoot turns a data root into a local folder: a local path is
+// returned as is; a Hugging Face mirror (or GIN) folder URL such as
+// https://huggingface.co/datasets/open-retina/open-retina/tree/main/gollisch_lab/karamanlis_2024/sessions
+// is resolved by package hub into the cache folder holding the species'
+// session zips, downloading what is missing (progress drawn on
+// progressTo when it is a terminal; nil for none).
+func ResolveRoot(ctx context.Context, root, species, cacheDir string, progressTo io.Writer) (string, error) {
+	if !hub.IsRemote(root) {
+		return root, nil
+	}
+	dir, err := hub.Resolve(ctx, root, hub.ResolveOptions{Species: species, CacheDir: cacheDir, Progress: progressTo})
+	if err != nil {
+		return "", fmt.Errorf("fetch %s: %w", root, err)
+	}
+	return dir, nil
+}

@@ -1,0 +1,476 @@
+package karamanlis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/hdf5"
+)
+
+// The stimulus datasets of a fixation-movie file.
+var stimulusDatasets = []string{"runningImages", "frozenImages", "runningfixations", "frozenfixations"}
+
+// rawMovie is a composed, resized, not normalised movie.
+type rawMovie struct {
+	train, test []float32
+	t, tf, h, w int
+}
+
+// LoadStimuliForSession loads a session's stimulus movie (sessionPath: a
+// folder or a .zip), as openretina's load_stimuli_for_session: a valid
+// cache is preferred; otherwise the training blocks (in file order) and the
+// test sequence are composed from <stim>_data.mat, resized to
+// opt.Height x opt.Width, cached, and normalised when opt.Normalize is set.
+//
+// A session without the file, or whose file has no stimulus datasets (a
+// frozencheckerflicker file carries only responses), gives an error
+// wrapping ErrNoStimulus and a warning, where openretina returns None.
+// Problems with the file's content are *InputError values naming the file,
+// dataset, block, frame and value.
+func LoadStimuliForSession(ctx context.Context, sessionPath string, opt StimulusOptions) (*MoviesTrainTestSplit, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	folder, err := SessionFolder(ctx, sessionPath, opt.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	matPath, err := findDataFile(folder, opt.StimType)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mov       *rawMovie
+		source    string
+		fromCache bool
+	)
+	if !opt.DisableCache {
+		mov, source = lookupCache(folder, matPath, opt)
+		fromCache = mov != nil
+	}
+	if mov == nil {
+		if matPath == "" {
+			err := fmt.Errorf("%w: no file with postfix %s_data.mat (or preprocessed version) found in folder %s", ErrNoStimulus, opt.StimType, folder)
+			warnf(opt.Warn, "%v", err)
+			return nil, err
+		}
+		if opt.Info != nil {
+			opt.Info("Loading stimuli from " + matPath)
+		}
+		mov, err = composeFromMat(ctx, matPath, opt)
+		if err != nil {
+			if errors.Is(err, ErrNoStimulus) {
+				warnf(opt.Warn, "%v", err)
+			}
+			return nil, err
+		}
+		source = matPath
+		if !opt.DisableCache {
+			writeCache(folder, matPath, mov, opt)
+		}
+	}
+	out := &MoviesTrainTestSplit{
+		Train:      mov.train,
+		TrainShape: []int{1, mov.t, mov.h, mov.w},
+		Test:       mov.test,
+		TestShape:  []int{1, mov.tf, mov.h, mov.w},
+		StimID:     string(opt.StimType),
+		Source:     source,
+		FromCache:  fromCache,
+	}
+	if opt.Normalize {
+		mean, std, err := Normalize(out.Train, out.Test)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		out.Normalized, out.NormMean, out.NormStd = true, mean, std
+	}
+	return out, out.Validate()
+}
+
+// Normalize computes one scalar mean and unbiased (N-1) standard deviation
+// over train in float64, and replaces train and test, in place, by
+// (x - mean) / std in float32. It returns the statistics as float32. A
+// constant training movie (std 0) is an error.
+func Normalize(train, test []float32) (mean, std float32, err error) {
+	n := len(train)
+	if n < 2 {
+		return 0, 0, fmt.Errorf("cannot normalise: the training movie has %d values", n)
+	}
+	var s float64
+	for _, v := range train {
+		s += float64(v)
+	}
+	m := s / float64(n)
+	var ss float64
+	for _, v := range train {
+		d := float64(v) - m
+		ss += d * d
+	}
+	sd := math.Sqrt(ss / float64(n-1))
+	if !(sd > 0) || math.IsInf(sd, 0) {
+		return 0, 0, fmt.Errorf("cannot normalise: the training movie's standard deviation is %v (constant or non-finite movie); use --no-normalize", sd)
+	}
+	mean, std = float32(m), float32(sd)
+	for i, v := range train {
+		train[i] = (v - mean) / std
+	}
+	for i, v := range test {
+		test[i] = (v - mean) / std
+	}
+	return mean, std, nil
+}
+
+// stimShapes holds the fixation datasets' shapes of a stimulus file.
+type stimShapes struct {
+	blocks, perBlock, testFrames int
+}
+
+// readStimShapes checks the fixation datasets' ranks and returns their
+// sizes (metadata only).
+func readStimShapes(m *matFile) (stimShapes, error) {
+	_, rsh, err := m.shape("runningfixations", "blocks", "frames", "3")
+	if err != nil {
+		return stimShapes{}, err
+	}
+	if rsh[2] != 3 {
+		return stimShapes{}, &InputError{File: m.path, Dataset: "/runningfixations", Field: "shape", Value: fmtShape(rsh),
+			Problem: "last dimension must be 3 (image index, x, y)"}
+	}
+	_, fsh, err := m.shape("frozenfixations", "frames", "3")
+	if err != nil {
+		return stimShapes{}, err
+	}
+	if fsh[1] != 3 {
+		return stimShapes{}, &InputError{File: m.path, Dataset: "/frozenfixations", Field: "shape", Value: fmtShape(fsh),
+			Problem: "last dimension must be 3 (image index, x, y)"}
+	}
+	return stimShapes{blocks: rsh[0], perBlock: rsh[1], testFrames: fsh[0]}, nil
+}
+
+// hasAnyStimulus reports whether the file holds any stimulus dataset.
+func hasAnyStimulus(m *matFile) bool {
+	for _, n := range stimulusDatasets {
+		if m.has(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// openImages checks an image dataset's shape and type.
+func openImages(m *matFile, name string) (*hdf5.Dataset, []int, error) {
+	ds, sh, err := m.shape(name, "images", "columns", "rows")
+	if err != nil {
+		return nil, nil, err
+	}
+	dt := ds.Datatype()
+	if dt.Class != hdf5.ClassFixed || dt.Size != 1 || dt.Signed {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "type", Value: dt.String(),
+			Problem: "must be uint8 images (MATLAB class uint8)"}
+	}
+	if sh[0] == 0 || sh[1] == 0 || sh[2] == 0 {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Field: "shape", Value: fmtShape(sh), Problem: "holds no image"}
+	}
+	return ds, sh, nil
+}
+
+// readImages reads the images the fixations use (the others stay zero):
+// the whole dataset when every image is used, else one hyperslab per run
+// of consecutive used images.
+func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, sh []int, used []bool) (*fixmovie.Images, error) {
+	n, nx, ny := sh[0], sh[1], sh[2]
+	wrap := func(pix []uint8) (*fixmovie.Images, error) {
+		im, err := fixmovie.NewImages(pix, n, nx, ny)
+		if err != nil {
+			return nil, &InputError{File: m.path, Dataset: "/" + name, Err: err}
+		}
+		return im, nil
+	}
+	all := true
+	for _, u := range used {
+		all = all && u
+	}
+	if all {
+		var pix []uint8
+		if err := ds.Read(ctx, &pix); err != nil {
+			return nil, readErr(m.path, name, err)
+		}
+		if len(pix) != n*nx*ny {
+			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes, want %d", len(pix), n*nx*ny)}
+		}
+		return wrap(pix)
+	}
+	img := struct{ data []uint8 }{make([]uint8, n*nx*ny)}
+	per := nx * ny
+	for k := 0; k < n; {
+		if !used[k] {
+			k++
+			continue
+		}
+		e := k
+		for e < n && used[e] {
+			e++
+		}
+		buf := img.data[k*per : e*per : e*per]
+		var dst []uint8 = buf[:0]
+		if err := ds.ReadSlab(ctx, []uint64{uint64(k), 0, 0}, []uint64{uint64(e - k), uint64(nx), uint64(ny)}, &dst); err != nil {
+			return nil, readErr(m.path, name, err)
+		}
+		if len(dst) != (e-k)*per {
+			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes for images %d..%d, want %d", len(dst), k+1, e, (e-k)*per)}
+		}
+		if &dst[0] != &buf[0] {
+			copy(buf, dst)
+		}
+		k = e
+	}
+	return wrap(img.data)
+}
+
+// readFixations reads and validates a fixation dataset: every value finite
+// and integer, image indices between 1 and nImages. The result has one
+// slice per block (one block for frozenfixations).
+func readFixations(ctx context.Context, m *matFile, name string, blocks, perBlock, nImages int, imgDataset string) ([][]fixmovie.Fixation, error) {
+	ds, err := m.dataset(name)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := m.readFloat64(ctx, name, ds)
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != blocks*perBlock*3 {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("holds %d values, want %d", len(vals), blocks*perBlock*3)}
+	}
+	fields := [3]string{"image index", "x", "y"}
+	out := make([][]fixmovie.Fixation, blocks)
+	for b := 0; b < blocks; b++ {
+		out[b] = make([]fixmovie.Fixation, perBlock)
+		for t := 0; t < perBlock; t++ {
+			var iv [3]int
+			for c := 0; c < 3; c++ {
+				v := vals[(b*perBlock+t)*3+c]
+				e := &InputError{File: m.path, Dataset: "/" + name, Frame: t + 1, Field: fields[c], Value: fmt.Sprint(v)}
+				if blocks > 1 || name == "runningfixations" {
+					e.Block = b + 1
+				}
+				switch {
+				case math.IsNaN(v) || math.IsInf(v, 0):
+					e.Problem = "fixations must be finite integers"
+					return nil, e
+				case v != math.Trunc(v):
+					e.Problem = "fixations must be integers"
+					return nil, e
+				case math.Abs(v) > 1e7:
+					e.Problem = "is out of range"
+					return nil, e
+				}
+				iv[c] = int(v)
+			}
+			if iv[0] < 1 || iv[0] > nImages {
+				e := &InputError{File: m.path, Dataset: "/" + name, Frame: t + 1, Field: "image index", Value: fmt.Sprint(iv[0]),
+					Problem: fmt.Sprintf("must be between 1 and %d (the number of images in /%s)", nImages, imgDataset)}
+				if blocks > 1 || name == "runningfixations" {
+					e.Block = b + 1
+				}
+				return nil, e
+			}
+			out[b][t] = fixmovie.Fixation{Image: iv[0], X: iv[1], Y: iv[2]}
+		}
+	}
+	return out, nil
+}
+
+// composeFromMat reads a stimulus file and renders its movie.
+func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+	m, err := openMat(matPath)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	if !hasAnyStimulus(m) {
+		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, matPath, joinNames(stimulusDatasets))
+	}
+	sh, err := readStimShapes(m)
+	if err != nil {
+		return nil, err
+	}
+	rds, rsh, err := openImages(m, "runningImages")
+	if err != nil {
+		return nil, err
+	}
+	fds, fsh, err := openImages(m, "frozenImages")
+	if err != nil {
+		return nil, err
+	}
+	runFix, err := readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, rsh[0], "runningImages")
+	if err != nil {
+		return nil, err
+	}
+	frzFix, err := readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, fsh[0], "frozenImages")
+	if err != nil {
+		return nil, err
+	}
+	// Check every frame's placement before the expensive work.
+	if err := checkPlacements(m.path, "runningfixations", runFix, rsh, opt, true); err != nil {
+		return nil, err
+	}
+	if err := checkPlacements(m.path, "frozenfixations", frzFix, fsh, opt, false); err != nil {
+		return nil, err
+	}
+	runImgs, err := readImages(ctx, m, "runningImages", rds, rsh, usedImages(runFix, rsh[0]))
+	if err != nil {
+		return nil, err
+	}
+	frzImgs, err := readImages(ctx, m, "frozenImages", fds, fsh, usedImages(frzFix, fsh[0]))
+	if err != nil {
+		return nil, err
+	}
+	total := sh.blocks*sh.perBlock + sh.testFrames
+	mov := &rawMovie{t: sh.blocks * sh.perBlock, tf: sh.testFrames, h: opt.Height, w: opt.Width}
+	fsize := opt.Height * opt.Width
+	mov.train = make([]float32, mov.t*fsize)
+	mov.test = make([]float32, mov.tf*fsize)
+	rd, err := newRenderer(opt, total)
+	if err != nil {
+		return nil, err
+	}
+	// The seed renders the test sequence, then each training block in file
+	// order into its place in the training movie.
+	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
+		return nil, fmt.Errorf("%s: dataset /frozenfixations: %w", m.path, err)
+	}
+	for b, blk := range runFix {
+		if err := rd.render(ctx, runImgs, blk, mov.train[b*sh.perBlock*fsize:(b+1)*sh.perBlock*fsize]); err != nil {
+			return nil, fmt.Errorf("%s: dataset /runningfixations: block %d: %w", m.path, b+1, err)
+		}
+	}
+	return mov, nil
+}
+
+func usedImages(fix [][]fixmovie.Fixation, n int) []bool {
+	used := make([]bool, n)
+	for _, blk := range fix {
+		for _, f := range blk {
+			used[f.Image-1] = true
+		}
+	}
+	return used
+}
+
+func joinNames(names []string) string {
+	s := append([]string(nil), names...)
+	sort.Strings(s)
+	out := ""
+	for i, n := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// LoadAllStimuli loads the stimuli of every session of opt.Species below
+// root (see ListSessions), keyed by session name (a zip's name without
+// ".zip"). Sessions without a stimulus are skipped with a warning, as
+// openretina does. Failing sessions are left out and their errors joined
+// into the returned error, so the map holds every session that loaded.
+func LoadAllStimuli(ctx context.Context, root string, opt StimulusOptions) (map[string]*MoviesTrainTestSplit, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	root, err = ResolveRoot(ctx, root, opt.Species, opt.CacheDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := ListSessions(root, opt.Species)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*MoviesTrainTestSplit{}
+	var errs []error
+	for _, s := range sessions {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		o := opt
+		warn := opt.Warn
+		o.Warn = func(msg string) { warnf(warn, "session %s: %s", s.Name, msg) }
+		mv, err := LoadStimuliForSession(ctx, s.Path, o)
+		switch {
+		case errors.Is(err, ErrNoStimulus):
+			continue // warned
+		case err != nil:
+			errs = append(errs, fmt.Errorf("session %s: %w", s.Name, err))
+			continue
+		}
+		out[s.Name] = mv
+	}
+	return out, errors.Join(errs...)
+}
+
+// FixationMovieData is a fixation-movie file's stimulus content as stored:
+// the image ensembles in h5py order and the validated fixations.
+type FixationMovieData struct {
+	RunningImages, FrozenImages *fixmovie.Images
+	// RunningFixations has one slice per training block, in file order.
+	RunningFixations [][]fixmovie.Fixation
+	FrozenFixations  []fixmovie.Fixation
+}
+
+// ReadFixationMovie reads and validates the stimulus datasets of a
+// <stim>_data.mat file, for users of ReturnFixMovie and GetRanges. It reads
+// every image (hundreds of MB for a real session).
+func ReadFixationMovie(ctx context.Context, matPath string) (*FixationMovieData, error) {
+	m, err := openMat(matPath)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	if !hasAnyStimulus(m) {
+		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s)", ErrNoStimulus, matPath, joinNames(stimulusDatasets))
+	}
+	sh, err := readStimShapes(m)
+	if err != nil {
+		return nil, err
+	}
+	out := &FixationMovieData{}
+	rds, rsh, err := openImages(m, "runningImages")
+	if err != nil {
+		return nil, err
+	}
+	fds, fsh, err := openImages(m, "frozenImages")
+	if err != nil {
+		return nil, err
+	}
+	if out.RunningFixations, err = readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, rsh[0], "runningImages"); err != nil {
+		return nil, err
+	}
+	frz, err := readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, fsh[0], "frozenImages")
+	if err != nil {
+		return nil, err
+	}
+	out.FrozenFixations = frz[0]
+	all := func(n int) []bool {
+		u := make([]bool, n)
+		for i := range u {
+			u[i] = true
+		}
+		return u
+	}
+	if out.RunningImages, err = readImages(ctx, m, "runningImages", rds, rsh, all(rsh[0])); err != nil {
+		return nil, err
+	}
+	if out.FrozenImages, err = readImages(ctx, m, "frozenImages", fds, fsh, all(fsh[0])); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
