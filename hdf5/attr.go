@@ -1,0 +1,280 @@
+package hdf5
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+const maxAttrs = 1 << 16
+
+// attributes decodes all attributes of an object header.
+func (f *File) attributes(h *objHeader, path string) ([]Attribute, error) {
+	var out []Attribute
+	for i := range h.msgs {
+		m := &h.msgs[i]
+		if m.typ != msgAttribute {
+			continue
+		}
+		data, err := f.sharedData(m, path)
+		if err != nil {
+			return nil, err
+		}
+		a, err := f.parseAttribute(data, path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if m := h.find(msgAttrInfo); m != nil {
+		c := f.cursor(m.data)
+		c.u8()
+		flags := c.u8()
+		if flags&1 != 0 {
+			c.u16()
+		}
+		heapAddr := c.addr()
+		nameIdx := c.addr()
+		if c.err != nil {
+			return nil, f.errf(path, "attribute info message", c.err)
+		}
+		if heapAddr != undef && nameIdx != undef {
+			fh, err := f.fractalHeap(heapAddr)
+			if err != nil {
+				return nil, f.errf(path, "dense attribute storage", err)
+			}
+			err = f.walkBTree2(nameIdx, func(rec []byte) error {
+				if len(rec) < 8 {
+					return errors.New("short attribute name record")
+				}
+				obj, err := fh.get(rec[:8])
+				if err != nil {
+					return err
+				}
+				a, err := f.parseAttribute(obj, path)
+				if err != nil {
+					return err
+				}
+				out = append(out, a)
+				if len(out) > maxAttrs {
+					return errors.New("too many attributes")
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, f.errf(path, "dense attribute storage", err)
+			}
+		}
+	}
+	return out, nil
+}
+
+func pad8(n int) int { return (n + 7) &^ 7 }
+
+func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
+	var a Attribute
+	a.f = f
+	c := f.cursor(data)
+	v := c.u8()
+	flags := c.u8()
+	nameSize := int(c.u16())
+	dtSize := int(c.u16())
+	dsSize := int(c.u16())
+	if v == 3 {
+		c.u8()
+	}
+	if v < 1 || v > 3 {
+		return a, f.errf(path, "attribute message", fmt.Errorf("version %d", v))
+	}
+	pad := func(n int) int {
+		if v == 1 {
+			return pad8(n)
+		}
+		return n
+	}
+	nb := c.bytes(pad(nameSize))
+	if len(nb) >= nameSize {
+		nb = nb[:nameSize]
+	}
+	a.Name = strings.TrimRight(string(nb), "\x00")
+	dtb := c.bytes(pad(dtSize))
+	dsb := c.bytes(pad(dsSize))
+	if c.err != nil {
+		return a, f.errf(path, "attribute message", c.err)
+	}
+	what := "attribute " + a.Name
+	var err error
+	if flags&1 != 0 {
+		m := message{typ: msgDatatype, flags: 2, data: dtb}
+		if dtb, err = f.sharedData(&m, path); err != nil {
+			return a, err
+		}
+	}
+	if a.Type, err = parseDatatype(f.cursor(dtb), 0); err != nil {
+		return a, f.errf(path, what+" datatype", err)
+	}
+	if flags&2 != 0 {
+		m := message{typ: msgDataspace, flags: 2, data: dsb}
+		if dsb, err = f.sharedData(&m, path); err != nil {
+			return a, err
+		}
+	}
+	sp, err := parseDataspace(f.cursor(dsb))
+	if err != nil {
+		return a, f.errf(path, what+" dataspace", err)
+	}
+	a.Shape = sp.dims
+	if !sp.null && a.Shape == nil {
+		a.Shape = []uint64{}
+	}
+	n, ok := sp.count()
+	if !ok {
+		return a, f.errf(path, what, errors.New("element count overflows"))
+	}
+	total, ok := mulCheck(n, uint64(a.Type.Size))
+	if !ok || total > uint64(c.remaining()) {
+		return a, f.errf(path, what, fmt.Errorf("%d elements of %d bytes do not fit in the %d-byte message", n, a.Type.Size, c.remaining()))
+	}
+	a.Raw = c.bytes(int(total))
+	if err := f.decodeAttrValues(&a, int(n)); err != nil {
+		return a, f.errf(path, what, err)
+	}
+	return a, nil
+}
+
+func (f *File) decodeAttrValues(a *Attribute, n int) error {
+	t := a.Type
+	sz := t.Size
+	switch {
+	case t.Class == ClassString:
+		for i := 0; i < n; i++ {
+			a.Strings = append(a.Strings, trimString(a.Raw[i*sz:(i+1)*sz], t.strPad))
+		}
+	case t.Class == ClassVarLen && t.VarString:
+		for i := 0; i < n; i++ {
+			s, err := f.vlenBytes(a.Raw[i*sz : (i+1)*sz])
+			if err != nil {
+				return err
+			}
+			a.Strings = append(a.Strings, trimString(s, t.strPad))
+		}
+	case t.Class == ClassReference:
+		for i := 0; i < n; i++ {
+			a.Integers = append(a.Integers, int64(leUint(a.Raw[i*sz:(i+1)*sz])))
+		}
+	case t.isNumeric():
+		bt := t
+		if t.Class == ClassEnum {
+			bt = *t.Base
+		}
+		for i := 0; i < n; i++ {
+			fv, iv, isInt := decodeNumber(a.Raw[i*sz:(i+1)*sz], bt)
+			a.Values = append(a.Values, fv)
+			if isInt {
+				a.Integers = append(a.Integers, iv)
+			}
+		}
+	}
+	return nil
+}
+
+// vlenBytes resolves one variable-length element (length, heap address, index).
+func (f *File) vlenBytes(elem []byte) ([]byte, error) {
+	c := f.cursor(elem)
+	n := c.u32()
+	addr := c.addr()
+	idx := c.u32()
+	if c.err != nil {
+		return nil, c.err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if addr == 0 || addr == undef {
+		return nil, nil
+	}
+	obj, err := f.globalHeapObject(addr, idx)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(n) > uint64(len(obj)) {
+		return nil, fmt.Errorf("variable-length element of %d bytes in a %d-byte heap object", n, len(obj))
+	}
+	return obj[:n], nil
+}
+
+func trimString(b []byte, pad uint8) string {
+	if pad == 2 {
+		return strings.TrimRight(string(b), " ")
+	}
+	for i, x := range b {
+		if x == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// decodeNumber decodes one integer or float element.
+func decodeNumber(b []byte, t Datatype) (float64, int64, bool) {
+	var u uint64
+	switch len(b) {
+	case 1:
+		u = uint64(b[0])
+	case 2:
+		if t.BigEndian {
+			u = uint64(binary.BigEndian.Uint16(b))
+		} else {
+			u = uint64(binary.LittleEndian.Uint16(b))
+		}
+	case 4:
+		if t.BigEndian {
+			u = uint64(binary.BigEndian.Uint32(b))
+		} else {
+			u = uint64(binary.LittleEndian.Uint32(b))
+		}
+	case 8:
+		if t.BigEndian {
+			u = binary.BigEndian.Uint64(b)
+		} else {
+			u = binary.LittleEndian.Uint64(b)
+		}
+	default:
+		return 0, 0, false
+	}
+	if t.Class == ClassFloat {
+		if len(b) == 4 {
+			return float64(math.Float32frombits(uint32(u))), 0, false
+		}
+		return math.Float64frombits(u), 0, false
+	}
+	if t.Signed {
+		sh := uint(64 - 8*len(b))
+		i := int64(u<<sh) >> sh
+		return float64(i), i, true
+	}
+	return float64(u), int64(u), true
+}
+
+func (f *File) objAttrs(addr uint64, path string) ([]Attribute, error) {
+	h, err := f.objectHeader(addr)
+	if err != nil {
+		return nil, f.errf(path, "attributes", err)
+	}
+	return f.attributes(h, path)
+}
+
+func (f *File) objAttr(addr uint64, path, name string) (*Attribute, error) {
+	as, err := f.objAttrs(addr, path)
+	if err != nil {
+		return nil, err
+	}
+	for i := range as {
+		if as[i].Name == name {
+			return &as[i], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,207 @@
+package hdf5
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+const maxTreeDepth = 64
+
+// walkBTree1 visits the leaf-level children of a version 1 B-tree with
+// node type typ (0 group, 1 chunk); keySize is the size of one key.
+func (f *File) walkBTree1(addr uint64, typ uint8, keySize int, visit func(leftKey []byte, child uint64) error) error {
+	seen := map[uint64]bool{}
+	var walk func(addr uint64, depth int, wantLevel int) error
+	walk = func(addr uint64, depth int, wantLevel int) error {
+		if depth > maxTreeDepth {
+			return errors.New("v1 B-tree too deep")
+		}
+		if seen[addr] {
+			return fmt.Errorf("v1 B-tree node 0x%x visited twice (cycle)", addr)
+		}
+		seen[addr] = true
+		hb, err := f.readAt(addr, uint64(8+2*f.st.osize))
+		if err != nil {
+			return fmt.Errorf("v1 B-tree node at 0x%x: %w", addr, err)
+		}
+		if !bytes.Equal(hb[:4], []byte("TREE")) {
+			return fmt.Errorf("v1 B-tree node at 0x%x: bad signature", addr)
+		}
+		if hb[4] != typ {
+			return fmt.Errorf("v1 B-tree node at 0x%x: type %d, want %d", addr, hb[4], typ)
+		}
+		level := int(hb[5])
+		if wantLevel >= 0 && level != wantLevel {
+			return fmt.Errorf("v1 B-tree node at 0x%x: level %d, want %d", addr, level, wantLevel)
+		}
+		n := int(hb[6]) | int(hb[7])<<8
+		size := uint64(8+2*f.st.osize) + uint64(n)*uint64(keySize+f.st.osize) + uint64(keySize)
+		b, err := f.readAt(addr, size)
+		if err != nil {
+			return fmt.Errorf("v1 B-tree node at 0x%x with %d entries: %w", addr, n, err)
+		}
+		c := f.cursor(b)
+		c.skip(8 + 2*f.st.osize)
+		for i := 0; i < n; i++ {
+			key := c.bytes(keySize)
+			child := c.addr()
+			if c.err != nil {
+				return c.err
+			}
+			if level == 0 {
+				if err := visit(key, child); err != nil {
+					return err
+				}
+			} else if err := walk(child, depth+1, level-1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(addr, 0, -1)
+}
+
+// bt2Header is a parsed version 2 B-tree header.
+type bt2Header struct {
+	typ         uint8
+	nodeSize    uint64
+	recSize     int
+	depth       int
+	root        uint64
+	rootN       int
+	maxNrecSize int
+	cumSize     []int // cumulative max records field size per depth
+}
+
+func (f *File) bt2Header(addr uint64) (*bt2Header, error) {
+	n := uint64(4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + f.st.osize + 2 + f.st.lsize + 4)
+	b, err := f.readAt(addr, n)
+	if err != nil {
+		return nil, fmt.Errorf("v2 B-tree header at 0x%x: %w", addr, err)
+	}
+	if !bytes.Equal(b[:4], []byte("BTHD")) {
+		return nil, fmt.Errorf("v2 B-tree header at 0x%x: bad signature", addr)
+	}
+	if err := verifyChecksum(b); err != nil {
+		return nil, fmt.Errorf("v2 B-tree header at 0x%x: %w", addr, err)
+	}
+	c := f.cursor(b)
+	c.skip(5)
+	h := &bt2Header{}
+	h.typ = c.u8()
+	h.nodeSize = uint64(c.u32())
+	h.recSize = int(c.u16())
+	h.depth = int(c.u16())
+	c.u8()
+	c.u8()
+	h.root = c.addr()
+	h.rootN = int(c.u16())
+	if c.err != nil {
+		return nil, c.err
+	}
+	if h.recSize == 0 || h.nodeSize < 10 || h.nodeSize > 1<<24 || h.depth > maxTreeDepth {
+		return nil, fmt.Errorf("v2 B-tree header at 0x%x: node size %d, record size %d, depth %d", addr, h.nodeSize, h.recSize, h.depth)
+	}
+	maxLeaf := (h.nodeSize - 10) / uint64(h.recSize)
+	h.maxNrecSize = limitEncSize(maxLeaf)
+	h.cumSize = make([]int, h.depth+1)
+	cum := maxLeaf
+	for d := 1; d <= h.depth; d++ {
+		ptr := uint64(f.st.osize + h.maxNrecSize)
+		if d > 1 {
+			ptr += uint64(h.cumSize[d-1])
+		}
+		var maxN uint64
+		if h.nodeSize > 10+ptr {
+			maxN = (h.nodeSize - (10 + ptr)) / (uint64(h.recSize) + ptr)
+		}
+		nc, ok := mulCheck(maxN+1, cum)
+		if ok {
+			nc, ok = addCheck(nc, maxN)
+		}
+		if !ok {
+			nc = undef
+		}
+		cum = nc
+		h.cumSize[d] = limitEncSize(cum)
+	}
+	return h, nil
+}
+
+// walkBTree2 visits every record of a version 2 B-tree in order.
+func (f *File) walkBTree2(addr uint64, visit func(rec []byte) error) error {
+	h, err := f.bt2Header(addr)
+	if err != nil {
+		return err
+	}
+	if h.root == undef || h.rootN == 0 {
+		return nil
+	}
+	seen := map[uint64]bool{}
+	var walk func(addr uint64, nrec int, depth int) error
+	walk = func(addr uint64, nrec int, depth int) error {
+		if seen[addr] {
+			return fmt.Errorf("v2 B-tree node 0x%x visited twice (cycle)", addr)
+		}
+		seen[addr] = true
+		b, err := f.readAt(addr, h.nodeSize)
+		if err != nil {
+			return fmt.Errorf("v2 B-tree node at 0x%x: %w", addr, err)
+		}
+		sig := "BTLF"
+		if depth > 0 {
+			sig = "BTIN"
+		}
+		if !bytes.Equal(b[:4], []byte(sig)) {
+			return fmt.Errorf("v2 B-tree node at 0x%x: bad signature (want %s)", addr, sig)
+		}
+		c := f.cursor(b)
+		c.skip(6)
+		recs := c.bytes(nrec * h.recSize)
+		if c.err != nil {
+			return fmt.Errorf("v2 B-tree node at 0x%x: %d records do not fit", addr, nrec)
+		}
+		type child struct {
+			addr uint64
+			n    int
+		}
+		var kids []child
+		if depth > 0 {
+			for i := 0; i <= nrec; i++ {
+				a := c.addr()
+				n := c.uN(h.maxNrecSize)
+				if depth > 1 {
+					c.uN(h.cumSize[depth-1])
+				}
+				if n > uint64(h.nodeSize) {
+					return fmt.Errorf("v2 B-tree node at 0x%x: child with %d records", addr, n)
+				}
+				kids = append(kids, child{a, int(n)})
+			}
+		}
+		end := c.off
+		c.u32()
+		if c.err != nil {
+			return fmt.Errorf("v2 B-tree node at 0x%x: %w", addr, c.err)
+		}
+		if err := verifyChecksum(b[:end+4]); err != nil {
+			return fmt.Errorf("v2 B-tree node at 0x%x: %w", addr, err)
+		}
+		for i := 0; i < nrec; i++ {
+			if depth > 0 {
+				if err := walk(kids[i].addr, kids[i].n, depth-1); err != nil {
+					return err
+				}
+			}
+			if err := visit(recs[i*h.recSize : (i+1)*h.recSize]); err != nil {
+				return err
+			}
+		}
+		if depth > 0 {
+			return walk(kids[nrec].addr, kids[nrec].n, depth-1)
+		}
+		return nil
+	}
+	return walk(h.root, h.rootN, h.depth)
+}

@@ -1,0 +1,273 @@
+package hdf5
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+var signature = []byte("\x89HDF\r\n\x1a\n")
+
+// fileState is the parsed, shared state of an open file.
+type fileState struct {
+	name      string
+	base      uint64 // absolute offset of the superblock = base address
+	sbVersion int
+	osize     int
+	lsize     int
+	rootAddr  uint64
+
+	ohCache sync.Map // uint64 -> *objHeader
+	ghMu    sync.Mutex
+	ghCache map[uint64]*globalHeap
+	ghBytes uint64
+	dsCache sync.Map // uint64 -> *dsInfo
+
+	refOnce  sync.Once
+	refPaths map[uint64]string
+	refErr   error
+}
+
+// Open opens the HDF5 file at path.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f, err := newFile(fh, st.Size(), filepath.Base(path))
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f.c = fh
+	return f, nil
+}
+
+// NewFile reads an HDF5 file from r, whose length is size bytes.
+// The superblock is searched at 0, 512, 1024, 2048, ...
+func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	name := ""
+	if n, ok := r.(interface{ Name() string }); ok {
+		name = filepath.Base(n.Name())
+	}
+	return newFile(r, size, name)
+}
+
+func newFile(r io.ReaderAt, size int64, name string) (*File, error) {
+	f := &File{r: r, size: size, st: &fileState{name: name, ghCache: map[uint64]*globalHeap{}}}
+	if size < 0 {
+		return nil, f.errf("", "file size", fmt.Errorf("negative size %d", size))
+	}
+	// search the signature at 0, 512, 1024, ...
+	var sig [8]byte
+	found := false
+	for off := int64(0); off+8 <= size; {
+		if _, err := r.ReadAt(sig[:], off); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if bytes.Equal(sig[:], signature) {
+			f.st.base = uint64(off)
+			found = true
+			break
+		}
+		if off == 0 {
+			off = 512
+		} else {
+			off *= 2
+		}
+	}
+	if !found {
+		return nil, f.errf("", "superblock", fmt.Errorf("%w: no HDF5 signature at offset 0 or 512, 1024, 2048, ... (a MATLAB file older than v7.3 is not HDF5; re-save it with -v7.3)", ErrNotHDF5))
+	}
+	if err := f.readSuperblock(); err != nil {
+		return nil, err
+	}
+	f.root = &Group{f: f, path: "/", addr: f.st.rootAddr}
+	return f, nil
+}
+
+// errf builds a *FormatError.
+func (f *File) errf(obj, what string, err error) error {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		if fe.Object == "" && obj != "" {
+			cp := *fe
+			cp.Object = obj
+			return &cp
+		}
+		return err
+	}
+	name := ""
+	if f != nil && f.st != nil {
+		name = f.st.name
+	}
+	return &FormatError{File: name, Object: obj, What: what, Err: err}
+}
+
+// readAbs reads n bytes at an absolute offset, checking bounds.
+func (f *File) readAbs(off, n uint64) ([]byte, error) {
+	end, ok := addCheck(off, n)
+	if !ok || end > uint64(f.size) {
+		return nil, fmt.Errorf("%w: %d bytes at offset %d exceed the file size %d", errTruncated, n, off, f.size)
+	}
+	b := make([]byte, n)
+	if n == 0 {
+		return b, nil
+	}
+	m, err := f.r.ReadAt(b, int64(off))
+	if m == len(b) {
+		return b, nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, err
+}
+
+// absAddr converts a file address (relative to the base) to an absolute
+// offset, checking that n bytes there are inside the file.
+func (f *File) absAddr(addr, n uint64) (uint64, error) {
+	if addr == undef {
+		return 0, errors.New("undefined address")
+	}
+	abs, ok := addCheck(addr, f.st.base)
+	if !ok {
+		return 0, fmt.Errorf("address 0x%x overflows", addr)
+	}
+	end, ok := addCheck(abs, n)
+	if !ok || end > uint64(f.size) {
+		return 0, fmt.Errorf("%w: %d bytes at address 0x%x exceed the file size %d", errTruncated, n, addr, f.size)
+	}
+	return abs, nil
+}
+
+// readAt reads n bytes at file address addr (relative to the base address).
+func (f *File) readAt(addr, n uint64) ([]byte, error) {
+	abs, err := f.absAddr(addr, n)
+	if err != nil {
+		return nil, err
+	}
+	return f.readAbs(abs, n)
+}
+
+// readInto reads n bytes at file address addr into buf (reallocated when
+// too small) and returns the filled slice.
+func (f *File) readInto(addr, n uint64, buf []byte) ([]byte, error) {
+	abs, err := f.absAddr(addr, n)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	m, err := f.r.ReadAt(buf, int64(abs))
+	if uint64(m) == n {
+		return buf, nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, err
+}
+
+// readAtMost reads up to n bytes at addr (fewer near the end of file).
+func (f *File) readAtMost(addr, n uint64) ([]byte, error) {
+	abs, err := f.absAddr(addr, 0)
+	if err != nil {
+		return nil, err
+	}
+	if rem := uint64(f.size) - abs; n > rem {
+		n = rem
+	}
+	return f.readAbs(abs, n)
+}
+
+func (f *File) cursor(b []byte) *cursor { return newCursor(b, f.st.osize, f.st.lsize) }
+
+func validSize(n int) bool { return n == 2 || n == 4 || n == 8 }
+
+func (f *File) readSuperblock() error {
+	st := f.st
+	b, err := f.readAbs(st.base, 8+1)
+	if err != nil {
+		return f.errf("", "superblock", err)
+	}
+	st.sbVersion = int(b[8])
+	switch st.sbVersion {
+	case 0, 1:
+		// fixed part up to sizes
+		hb, err := f.readAtMost(0, 256)
+		if err != nil {
+			return f.errf("", "superblock", err)
+		}
+		c := newCursor(hb, 8, 8)
+		c.skip(9)
+		c.skip(4) // free space, root group stab, reserved, shared header versions
+		st.osize = int(c.u8())
+		st.lsize = int(c.u8())
+		if c.err == nil && (!validSize(st.osize) || !validSize(st.lsize)) {
+			return f.errf("", "superblock", fmt.Errorf("invalid size of offsets %d or lengths %d", st.osize, st.lsize))
+		}
+		c.osize, c.lsize = st.osize, st.lsize
+		c.skip(1)
+		c.u16() // leaf K
+		c.u16() // internal K
+		c.u32() // flags
+		if st.sbVersion == 1 {
+			c.u16()
+			c.u16()
+		}
+		c.addr() // base address (ignored: the signature's offset is the base)
+		c.addr() // free space
+		c.addr() // eof
+		c.addr() // driver info
+		// root group symbol table entry
+		c.addr() // link name offset
+		st.rootAddr = c.addr()
+		if c.err != nil {
+			return f.errf("", "superblock", c.err)
+		}
+	case 2, 3:
+		hb, err := f.readAtMost(0, 12+4*8+4)
+		if err != nil {
+			return f.errf("", "superblock", err)
+		}
+		c := newCursor(hb, 8, 8)
+		c.skip(9)
+		st.osize = int(c.u8())
+		st.lsize = int(c.u8())
+		if c.err == nil && (!validSize(st.osize) || !validSize(st.lsize)) {
+			return f.errf("", "superblock", fmt.Errorf("invalid size of offsets %d or lengths %d", st.osize, st.lsize))
+		}
+		c.osize, c.lsize = st.osize, st.lsize
+		c.u8() // flags
+		c.addr()
+		c.addr() // extension
+		c.addr() // eof
+		st.rootAddr = c.addr()
+		end := c.off
+		c.u32()
+		if c.err != nil {
+			return f.errf("", "superblock", c.err)
+		}
+		if err := verifyChecksum(hb[:end+4]); err != nil {
+			return f.errf("", "superblock checksum", err)
+		}
+	default:
+		return f.errf("", "superblock", fmt.Errorf("unsupported superblock version %d", st.sbVersion))
+	}
+	if st.rootAddr == undef {
+		return f.errf("", "superblock", errors.New("undefined root group address"))
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package hdf5
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exercise opens, walks and reads everything in a file, returning the
+// first error. It must never panic or hang.
+func exercise(ctx context.Context, f *File) (nerr int, first error) {
+	note := func(err error) {
+		if err != nil {
+			nerr++
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	err := f.Walk(func(p string, obj Object) error {
+		_, err := obj.Attrs()
+		note(err)
+		switch o := obj.(type) {
+		case *Group:
+			_, err := o.Links()
+			note(err)
+		case *Dataset:
+			_ = o.Datatype().String()
+			_ = o.Shape()
+			_, err := o.ReadRaw(ctx)
+			note(err)
+			if o.Datatype().isNumeric() {
+				var v []float64
+				note(o.Read(ctx, &v))
+			}
+		}
+		return nil
+	})
+	note(err)
+	return nerr, first
+}
+
+func runOne(t *testing.T, path string, timeout time.Duration) (string, uint64) {
+	t.Helper()
+	done := make(chan string, 1)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Sprintf("PANIC: %v\n%s", r, debug.Stack())
+			}
+		}()
+		f, err := Open(path)
+		if err != nil {
+			done <- "open: " + err.Error()
+			return
+		}
+		defer f.Close()
+		n, first := exercise(context.Background(), f)
+		if first != nil {
+			done <- fmt.Sprintf("%d errors, first: %v", n, first)
+			return
+		}
+		done <- "ok"
+	}()
+	select {
+	case msg := <-done:
+		runtime.ReadMemStats(&after)
+		if strings.HasPrefix(msg, "PANIC") {
+			t.Errorf("%s: %s", filepath.Base(path), msg)
+		}
+		return msg, after.TotalAlloc - before.TotalAlloc
+	case <-time.After(timeout):
+		t.Fatalf("%s: no result after %v (hang)", filepath.Base(path), timeout)
+	}
+	return "", 0
+}
+
+// TestHostile runs every file of the hostile CVE corpus: each must give a
+// clean error or a read, without panic, hang or outsized allocation.
+func TestHostile(t *testing.T) {
+	files, _ := filepath.Glob("testdata/hostile/*.h5")
+	if len(files) == 0 {
+		t.Skip("no hostile files")
+	}
+	for _, p := range files {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, alloc := runOne(t, p, 20*time.Second)
+		// allocation proportional to the file (plus a fixed allowance)
+		limit := uint64(64<<20) + 64*uint64(st.Size())
+		if alloc > limit {
+			t.Errorf("%s: allocated %d bytes for a %d-byte file", filepath.Base(p), alloc, st.Size())
+		}
+		if testing.Verbose() {
+			t.Logf("%s: %s (alloc %d)", filepath.Base(p), msg, alloc)
+		}
+	}
+}
