@@ -1,0 +1,5 @@
+package sysmem
+
+import "runtime/debug"
+
+func freeOS() { debug.FreeOSMemory() }
