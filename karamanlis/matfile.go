@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/retinaio/retinaio/hdf5"
@@ -146,4 +147,51 @@ func fmtShape(sh []int) string {
 		return "(" + parts[0] + ",)"
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// readRows reads a numeric dataset of shape sh (rank >= 1) as float64, a slab
+// of whole rows along the first axis at a time, and calls fn with the first
+// row's index, the number of rows and their values in C order. Slabs are
+// aligned to the chunking and reuse one buffer, so a large dataset (the
+// response bins) is never held whole in memory twice and only a few MB of
+// fresh memory are touched.
+func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fn func(first, rows int, data []float64)) error {
+	if c := ds.Datatype().Class; c != hdf5.ClassFloat && c != hdf5.ClassFixed {
+		return &InputError{File: m.path, Dataset: "/" + name, Field: "type", Value: ds.Datatype().String(), Problem: "is not numeric"}
+	}
+	if len(sh) == 0 || sh[0] == 0 {
+		return nil
+	}
+	per := 1
+	for _, d := range sh[1:] {
+		per *= d
+	}
+	step := 1
+	if cs := ds.ChunkShape(); len(cs) == len(sh) && cs[0] > 0 {
+		step = int(min(cs[0], uint64(sh[0])))
+	}
+	// Several chunks per slab so that they inflate in parallel, within about
+	// 32 MB per slab.
+	group := step * runtime.GOMAXPROCS(0) * 2
+	for group > step && group*per*8 > 32<<20 {
+		group -= step
+	}
+	start := make([]uint64, len(sh))
+	count := make([]uint64, len(sh))
+	for i := 1; i < len(sh); i++ {
+		count[i] = uint64(sh[i])
+	}
+	var buf []float64
+	for a := 0; a < sh[0]; a += group {
+		rows := min(group, sh[0]-a)
+		start[0], count[0] = uint64(a), uint64(rows)
+		if err := ds.ReadSlab(ctx, start, count, &buf); err != nil {
+			return readErr(m.path, name, err)
+		}
+		if len(buf) != rows*per {
+			return &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d values for rows %d..%d, want %d", len(buf), a, a+rows-1, rows*per)}
+		}
+		fn(a, rows, buf)
+	}
+	return nil
 }

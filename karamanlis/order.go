@@ -1,5 +1,11 @@
 package karamanlis
 
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
 // fortranToC reorders data stored in Fortran (column-major) order for shape
 // into C (row-major) order.
 func fortranToC[T any](data []T, shape []int) []T {
@@ -31,4 +37,53 @@ func fortranToC[T any](data []T, shape []int) []T {
 		}
 	}
 	return out
+}
+
+// transposeScaled writes dst[c*dstStride + r] = src[r*cols + c] / div for a
+// rows x cols matrix src, in tiles so that both sides stay in cache (a plain
+// double loop strides a whole row of dst per element). It returns the
+// positions (r, c) of NaN values, at most maxNaN of them, and their count.
+func transposeScaled(dst []float64, dstStride int, src []float64, rows, cols int, div float64, maxNaN int) (nan [][2]int, count int) {
+	const tile = 32
+	for r0 := 0; r0 < rows; r0 += tile {
+		r1 := min(r0+tile, rows)
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := r0; r < r1; r++ {
+				row := src[r*cols : (r+1)*cols]
+				for c := c0; c < c1; c++ {
+					v := row[c]
+					if v != v {
+						if len(nan) < maxNaN {
+							nan = append(nan, [2]int{r, c})
+						}
+						count++
+					}
+					dst[c*dstStride+r] = v / div
+				}
+			}
+		}
+	}
+	return nan, count
+}
+
+// parallelFor runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallelFor(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

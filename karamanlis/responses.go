@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/bigmem"
 )
 
 // LoadResponsesForSession loads a session's binned spike counts from
@@ -64,44 +65,46 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 	if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
 		return nil, err
 	}
-	frozen, err := m.readFloat64(ctx, "frozenbin", fds)
-	if err != nil {
-		return nil, err
-	}
-	running, err := m.readFloat64(ctx, "runningbin", rds)
-	if err != nil {
-		return nil, err
-	}
 	fr := opt.FrNormalisation
 	K, Tf, N := fsh[0], fsh[1], fsh[2]
 	B, Tr := rsh[0], rsh[1]
 	r := &ResponsesTrainTestSplit{
 		StimID:           string(opt.StimType),
 		Source:           m.path,
-		TestByTrial:      make([]float64, K*N*Tf),
+		TestByTrial:      bigmem.Float64s(K * N * Tf),
 		TestByTrialShape: []int{K, N, Tf},
-		Test:             make([]float64, N*Tf),
+		Test:             bigmem.Float64s(N * Tf),
 		TestShape:        []int{N, Tf},
-		Train:            make([]float64, N*B*Tr),
+		Train:            bigmem.Float64s(N * B * Tr),
 		TrainShape:       []int{N, B * Tr},
 	}
-	nanAt := func(ds string, a, b, c int) {
-		if r.NaNCount == 0 {
-			warnf(opt.Warn, "%s: dataset /%s holds NaN spike counts (first at index [%d, %d, %d], 0-based); they stay NaN in the responses", m.path, ds, a, b, c)
+	var firstNaN string
+	nanAt := func(ds string, a int, pos [][2]int, count int) {
+		if count > 0 && firstNaN == "" {
+			firstNaN = fmt.Sprintf("%s: dataset /%s holds NaN spike counts (first at index [%d, %d, %d], 0-based); they stay NaN in the responses", m.path, ds, a, pos[0][0], pos[0][1])
+			warnf(opt.Warn, "%s", firstNaN)
 		}
-		r.NaNCount++
+		r.NaNCount += count
 	}
-	// frozenbin (K, Tf, N) -> (K, N, Tf) / fr.
-	for k := 0; k < K; k++ {
-		for t := 0; t < Tf; t++ {
-			src := frozen[(k*Tf+t)*N : (k*Tf+t+1)*N]
-			for n, v := range src {
-				if v != v {
-					nanAt("frozenbin", k, t, n)
-				}
-				r.TestByTrial[(k*N+n)*Tf+t] = v / fr
-			}
-		}
+	// frozenbin (K, Tf, N) -> (K, N, Tf) / fr, one trial at a time in
+	// parallel (each trial is a (Tf, N) -> (N, Tf) transpose).
+	type nanRes struct {
+		pos   [][2]int
+		count int
+	}
+	res := make([]nanRes, K)
+	err = m.readRows(ctx, "frozenbin", fds, fsh, func(k0, rows int, data []float64) {
+		parallelFor(rows, func(i int) {
+			k := k0 + i
+			p, c := transposeScaled(r.TestByTrial[k*N*Tf:(k+1)*N*Tf], Tf, data[i*Tf*N:(i+1)*Tf*N], Tf, N, fr, 1)
+			res[k] = nanRes{p, c}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, x := range res {
+		nanAt("frozenbin", k, x.pos, x.count)
 	}
 	// Mean over trials: numpy sums along axis 0 in order, then divides.
 	for k := 0; k < K; k++ {
@@ -113,18 +116,22 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 	for i := range r.Test {
 		r.Test[i] /= float64(K)
 	}
-	// runningbin (B, Tr, N) -> (N, B*Tr) / fr.
+	// runningbin (B, Tr, N) -> (N, B*Tr) / fr: block b is a (Tr, N) -> (N, Tr)
+	// transpose into columns b*Tr.. of the (N, T) training responses.
 	T := B * Tr
-	for b := 0; b < B; b++ {
-		for t := 0; t < Tr; t++ {
-			src := running[(b*Tr+t)*N : (b*Tr+t+1)*N]
-			for n, v := range src {
-				if v != v {
-					nanAt("runningbin", b, t, n)
-				}
-				r.Train[n*T+b*Tr+t] = v / fr
-			}
-		}
+	res = make([]nanRes, B)
+	err = m.readRows(ctx, "runningbin", rds, rsh, func(b0, rows int, data []float64) {
+		parallelFor(rows, func(i int) {
+			b := b0 + i
+			p, c := transposeScaled(r.Train[b*Tr:], T, data[i*Tr*N:(i+1)*Tr*N], Tr, N, fr, 1)
+			res[b] = nanRes{p, c}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for b, x := range res {
+		nanAt("runningbin", b, x.pos, x.count)
 	}
 	if r.NaNCount > 1 {
 		warnf(opt.Warn, "%s: %d NaN spike counts in total", m.path, r.NaNCount)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"sort"
 
@@ -197,7 +198,7 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 		all = all && u
 	}
 	if all {
-		var pix []uint8
+		pix := bigmem.Bytes(n * nx * ny)
 		if err := ds.Read(ctx, &pix); err != nil {
 			return nil, readErr(m.path, name, err)
 		}
@@ -206,7 +207,7 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 		}
 		return wrap(pix)
 	}
-	img := struct{ data []uint8 }{make([]uint8, n*nx*ny)}
+	img := struct{ data []uint8 }{bigmem.Bytes(n * nx * ny)}
 	per := nx * ny
 	for k := 0; k < n; {
 		if !used[k] {
@@ -335,8 +336,8 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	total := sh.blocks*sh.perBlock + sh.testFrames
 	mov := &rawMovie{t: sh.blocks * sh.perBlock, tf: sh.testFrames, h: opt.Height, w: opt.Width}
 	fsize := opt.Height * opt.Width
-	mov.train = make([]float32, mov.t*fsize)
-	mov.test = make([]float32, mov.tf*fsize)
+	mov.train = bigmem.Float32s(mov.t * fsize)
+	mov.test = bigmem.Float32s(mov.tf * fsize)
 	rd, err := newRenderer(opt, total)
 	if err != nil {
 		return nil, err
@@ -346,10 +347,16 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
 		return nil, fmt.Errorf("%s: dataset /frozenfixations: %w", m.path, err)
 	}
-	for b, blk := range runFix {
-		if err := rd.render(ctx, runImgs, blk, mov.train[b*sh.perBlock*fsize:(b+1)*sh.perBlock*fsize]); err != nil {
-			return nil, fmt.Errorf("%s: dataset /runningfixations: block %d: %w", m.path, b+1, err)
-		}
+	// Blocks are independent (a frame depends only on its image and
+	// fixation), so rendering their concatenation in one call gives the same
+	// values as block by block, keeps the workers' width-pass caches warm
+	// across block boundaries and balances the work over all cores.
+	all := make([]fixmovie.Fixation, 0, sh.blocks*sh.perBlock)
+	for _, blk := range runFix {
+		all = append(all, blk...)
+	}
+	if err := rd.render(ctx, runImgs, all, mov.train); err != nil {
+		return nil, fmt.Errorf("%s: dataset /runningfixations: %w", m.path, err)
 	}
 	return mov, nil
 }
