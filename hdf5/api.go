@@ -406,3 +406,8 @@ var ErrNotFound = errors.New("not found")
 
 // ErrNotHDF5 is wrapped when no HDF5 signature is found.
 var ErrNotHDF5 = errors.New("not an HDF5 file")
+
+// ErrTruncatedFile is wrapped by Open and NewFile when the file is shorter
+// than the end-of-file address its superblock records (libhdf5's
+// "truncated file" error), e.g. after an interrupted download.
+var ErrTruncatedFile = errors.New("truncated file")

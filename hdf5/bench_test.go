@@ -68,6 +68,22 @@ func benchFile(b *testing.B) string {
 	return benchPath
 }
 
+// openImages opens the benchmark file's /images dataset; the file is closed
+// when b (or the sub-benchmark) ends.
+func openImages(b *testing.B, path string) *hdf5.Dataset {
+	b.Helper()
+	f, err := hdf5.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	d, err := f.OpenDataset("/images")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
 // BenchmarkReadImages reads the whole 100 MB deflated uint8 ensemble; MB/s
 // is of decompressed data. Sub-benchmarks: one core (GOMAXPROCS 1) and all.
 func BenchmarkReadImages(b *testing.B) {
@@ -80,15 +96,7 @@ func BenchmarkReadImages(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			old := runtime.GOMAXPROCS(procs)
 			defer runtime.GOMAXPROCS(old)
-			f, err := hdf5.Open(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer f.Close()
-			d, err := f.OpenDataset("/images")
-			if err != nil {
-				b.Fatal(err)
-			}
+			d := openImages(b, path)
 			var buf []uint8
 			b.SetBytes(int64(d.Len()))
 			b.ResetTimer()
@@ -104,16 +112,7 @@ func BenchmarkReadImages(b *testing.B) {
 // BenchmarkReadOneImage reads one image (a hyperslab of 6 chunks), as the
 // movie pipeline does per image.
 func BenchmarkReadOneImage(b *testing.B) {
-	path := benchFile(b)
-	f, err := hdf5.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.OpenDataset("/images")
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := openImages(b, benchFile(b))
 	var buf []uint8
 	b.SetBytes(benchCols * benchRows)
 	for i := 0; i < b.N; i++ {

@@ -76,15 +76,9 @@ type bt2Header struct {
 
 func (f *File) bt2Header(addr uint64) (*bt2Header, error) {
 	n := uint64(4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + f.st.osize + 2 + f.st.lsize + 4)
-	b, err := f.readAt(addr, n)
+	b, err := f.readBlock("v2 B-tree header", addr, n, "BTHD")
 	if err != nil {
-		return nil, fmt.Errorf("v2 B-tree header at 0x%x: %w", addr, err)
-	}
-	if !bytes.Equal(b[:4], []byte("BTHD")) {
-		return nil, fmt.Errorf("v2 B-tree header at 0x%x: bad signature", addr)
-	}
-	if err := verifyChecksum(b); err != nil {
-		return nil, fmt.Errorf("v2 B-tree header at 0x%x: %w", addr, err)
+		return nil, err
 	}
 	c := f.cursor(b)
 	c.skip(5)

@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -390,15 +389,9 @@ func (f *File) decodeElem(c *cursor, filtered bool, esize int, cb uint64) chunkR
 
 func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	o := f.st.osize
-	hb, err := f.readAt(d.addr, uint64(4+1+1+1+1+f.st.lsize+o+4))
+	hb, err := f.readBlock("fixed array header", d.addr, uint64(4+1+1+1+1+f.st.lsize+o+4), "FAHD")
 	if err != nil {
-		return fmt.Errorf("fixed array header at 0x%x: %w", d.addr, err)
-	}
-	if !bytes.Equal(hb[:4], []byte("FAHD")) {
-		return fmt.Errorf("fixed array header at 0x%x: bad signature", d.addr)
-	}
-	if err := verifyChecksum(hb); err != nil {
-		return fmt.Errorf("fixed array header at 0x%x: %w", d.addr, err)
+		return err
 	}
 	c := f.cursor(hb)
 	c.skip(5)
@@ -428,15 +421,9 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	pageN := uint64(1) << uint(pageBits)
 	prefix := uint64(4 + 1 + 1 + o)
 	if n <= pageN {
-		b, err := f.readAt(dblk, prefix+total+4)
+		b, err := f.readBlock("fixed array data block", dblk, prefix+total+4, "FADB")
 		if err != nil {
-			return fmt.Errorf("fixed array data block at 0x%x: %w", dblk, err)
-		}
-		if !bytes.Equal(b[:4], []byte("FADB")) {
-			return fmt.Errorf("fixed array data block at 0x%x: bad signature", dblk)
-		}
-		if err := verifyChecksum(b); err != nil {
-			return fmt.Errorf("fixed array data block at 0x%x: %w", dblk, err)
+			return err
 		}
 		c := f.cursor(b)
 		c.skip(int(prefix))
@@ -447,15 +434,9 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	}
 	npages := ceilDiv(n, pageN)
 	bm := (npages + 7) / 8
-	b, err := f.readAt(dblk, prefix+bm+4)
+	b, err := f.readBlock("fixed array data block", dblk, prefix+bm+4, "FADB")
 	if err != nil {
-		return fmt.Errorf("fixed array data block at 0x%x: %w", dblk, err)
-	}
-	if !bytes.Equal(b[:4], []byte("FADB")) {
-		return fmt.Errorf("fixed array data block at 0x%x: bad signature", dblk)
-	}
-	if err := verifyChecksum(b); err != nil {
-		return fmt.Errorf("fixed array data block at 0x%x: %w", dblk, err)
+		return err
 	}
 	bitmap := b[prefix : prefix+bm]
 	pos := dblk + uint64(len(b))
@@ -466,12 +447,9 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 		}
 		psize := cnt*uint64(esize) + 4
 		if bitmap[p/8]&(0x80>>(p%8)) != 0 {
-			pb, err := f.readAt(pos, psize)
+			pb, err := f.readBlock(fmt.Sprintf("fixed array page %d", p), pos, psize, "")
 			if err != nil {
-				return fmt.Errorf("fixed array page %d at 0x%x: %w", p, pos, err)
-			}
-			if err := verifyChecksum(pb); err != nil {
-				return fmt.Errorf("fixed array page %d at 0x%x: %w", p, pos, err)
+				return err
 			}
 			c := f.cursor(pb)
 			for i := uint64(0); i < cnt; i++ {
@@ -488,15 +466,9 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 
 func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	o, l := f.st.osize, f.st.lsize
-	hb, err := f.readAt(d.addr, uint64(4+1+1+1+1+1+1+1+1+6*l+o+4))
+	hb, err := f.readBlock("extensible array header", d.addr, uint64(4+1+1+1+1+1+1+1+1+6*l+o+4), "EAHD")
 	if err != nil {
-		return fmt.Errorf("extensible array header at 0x%x: %w", d.addr, err)
-	}
-	if !bytes.Equal(hb[:4], []byte("EAHD")) {
-		return fmt.Errorf("extensible array header at 0x%x: bad signature", d.addr)
-	}
-	if err := verifyChecksum(hb); err != nil {
-		return fmt.Errorf("extensible array header at 0x%x: %w", d.addr, err)
+		return err
 	}
 	c := f.cursor(hb)
 	c.skip(5)
@@ -541,15 +513,9 @@ func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	}
 	arrOff := (maxBits + 7) / 8
 	isize := uint64(4+1+1+o) + idxElmts*uint64(esize) + nDblkAddrs*uint64(o) + uint64(nSblkAddrs*o) + 4
-	b, err := f.readAt(iblk, isize)
+	b, err := f.readBlock("extensible array index block", iblk, isize, "EAIB")
 	if err != nil {
-		return fmt.Errorf("extensible array index block at 0x%x: %w", iblk, err)
-	}
-	if !bytes.Equal(b[:4], []byte("EAIB")) {
-		return fmt.Errorf("extensible array index block at 0x%x: bad signature", iblk)
-	}
-	if err := verifyChecksum(b); err != nil {
-		return fmt.Errorf("extensible array index block at 0x%x: %w", iblk, err)
+		return err
 	}
 	ic := f.cursor(b)
 	ic.skip(4 + 1 + 1 + o)
@@ -584,12 +550,9 @@ func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
 					pos += psize
 					continue // page never written
 				}
-				pb, err := f.readAt(pos, psize)
+				pb, err := f.readBlock("extensible array page", pos, psize, "")
 				if err != nil {
-					return fmt.Errorf("extensible array page at 0x%x: %w", pos, err)
-				}
-				if err := verifyChecksum(pb); err != nil {
-					return fmt.Errorf("extensible array page at 0x%x: %w", pos, err)
+					return err
 				}
 				c := f.cursor(pb)
 				for i := uint64(0); i < pageN; i++ {
@@ -599,15 +562,9 @@ func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
 			}
 			return nil
 		}
-		db, err := f.readAt(addr, prefix+nel*uint64(esize)+4)
+		db, err := f.readBlock("extensible array data block", addr, prefix+nel*uint64(esize)+4, "EADB")
 		if err != nil {
-			return fmt.Errorf("extensible array data block at 0x%x: %w", addr, err)
-		}
-		if !bytes.Equal(db[:4], []byte("EADB")) {
-			return fmt.Errorf("extensible array data block at 0x%x: bad signature", addr)
-		}
-		if err := verifyChecksum(db); err != nil {
-			return fmt.Errorf("extensible array data block at 0x%x: %w", addr, err)
+			return err
 		}
 		c := f.cursor(db)
 		c.skip(int(prefix))
@@ -645,15 +602,9 @@ func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
 		if nel > pageN {
 			bm = (ndblks*(nel/pageN) + 7) / 8
 		}
-		sb, err := f.readAt(sa, uint64(4+1+1+o+arrOff)+bm+ndblks*uint64(o)+4)
+		sb, err := f.readBlock("extensible array secondary block", sa, uint64(4+1+1+o+arrOff)+bm+ndblks*uint64(o)+4, "EASB")
 		if err != nil {
-			return fmt.Errorf("extensible array secondary block at 0x%x: %w", sa, err)
-		}
-		if !bytes.Equal(sb[:4], []byte("EASB")) {
-			return fmt.Errorf("extensible array secondary block at 0x%x: bad signature", sa)
-		}
-		if err := verifyChecksum(sb); err != nil {
-			return fmt.Errorf("extensible array secondary block at 0x%x: %w", sa, err)
+			return err
 		}
 		sc := f.cursor(sb)
 		sc.skip(4 + 1 + 1 + o + arrOff)

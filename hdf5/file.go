@@ -32,7 +32,9 @@ type fileState struct {
 	refErr   error
 }
 
-// Open opens the HDF5 file at path.
+// Open opens the HDF5 file at path. Like libhdf5 it refuses a file shorter
+// than the end-of-file address in its superblock (an error wrapping
+// ErrTruncatedFile).
 func Open(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -53,7 +55,8 @@ func Open(path string) (*File, error) {
 }
 
 // NewFile reads an HDF5 file from r, whose length is size bytes.
-// The superblock is searched at 0, 512, 1024, 2048, ...
+// The superblock is searched at 0, 512, 1024, 2048, ... As with Open, size
+// must reach the superblock's end-of-file address (else ErrTruncatedFile).
 func NewFile(r io.ReaderAt, size int64) (*File, error) {
 	name := ""
 	if n, ok := r.(interface{ Name() string }); ok {
@@ -159,6 +162,24 @@ func (f *File) readAt(addr, n uint64) ([]byte, error) {
 	return f.readAbs(abs, n)
 }
 
+// readBlock reads the n-byte metadata block at file address addr whose
+// last four bytes are its lookup3 checksum and, when sig is not empty,
+// whose first four bytes are the signature sig (such a block is at least 8
+// bytes). Errors name the block as "<what> at 0x<addr>".
+func (f *File) readBlock(what string, addr, n uint64, sig string) ([]byte, error) {
+	b, err := f.readAt(addr, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s at 0x%x: %w", what, addr, err)
+	}
+	if sig != "" && (len(b) < len(sig)+4 || string(b[:len(sig)]) != sig) {
+		return nil, fmt.Errorf("%s at 0x%x: bad signature", what, addr)
+	}
+	if err := verifyChecksum(b); err != nil {
+		return nil, fmt.Errorf("%s at 0x%x: %w", what, addr, err)
+	}
+	return b, nil
+}
+
 // readInto reads n bytes at file address addr into buf (reallocated when
 // too small) and returns the filled slice.
 func (f *File) readInto(addr, n uint64, buf []byte) ([]byte, error) {
@@ -198,6 +219,7 @@ func validSize(n int) bool { return n == 2 || n == 4 || n == 8 }
 
 func (f *File) readSuperblock() error {
 	st := f.st
+	var storedBase, storedEOF uint64
 	b, err := f.readAbs(st.base, 8+1)
 	if err != nil {
 		return f.errf("", "superblock", err)
@@ -227,9 +249,9 @@ func (f *File) readSuperblock() error {
 			c.u16()
 			c.u16()
 		}
-		c.addr() // base address (ignored: the signature's offset is the base)
-		c.addr() // free space
-		c.addr() // eof
+		storedBase = c.addr() // the signature's offset is the base; see checkEOF
+		c.addr()              // free space
+		storedEOF = c.addr()
 		c.addr() // driver info
 		// root group symbol table entry
 		c.addr() // link name offset
@@ -251,9 +273,9 @@ func (f *File) readSuperblock() error {
 		}
 		c.osize, c.lsize = st.osize, st.lsize
 		c.u8() // flags
-		c.addr()
+		storedBase = c.addr()
 		c.addr() // extension
-		c.addr() // eof
+		storedEOF = c.addr()
 		st.rootAddr = c.addr()
 		end := c.off
 		c.u32()
@@ -269,5 +291,20 @@ func (f *File) readSuperblock() error {
 	if st.rootAddr == undef {
 		return f.errf("", "superblock", errors.New("undefined root group address"))
 	}
-	return nil
+	return f.checkEOF(storedBase, storedEOF)
+}
+
+// checkEOF compares the file size with the end-of-file address stored in
+// the superblock, as libhdf5 does when it opens a file (H5F__super_read).
+// The stored EOF counts from the stored base address; when the superblock
+// is found elsewhere (a user block added or removed afterwards) the end
+// moves with it. All arithmetic wraps like libhdf5's haddr_t, so an
+// undefined or nonsensical EOF address is reported as truncation too.
+func (f *File) checkEOF(storedBase, storedEOF uint64) error {
+	end := storedEOF - (storedBase - f.st.base)
+	if uint64(f.size) >= end {
+		return nil
+	}
+	return f.errf("", "superblock", fmt.Errorf("%w: eof = %d, base address = %d, stored eof = %d: the file has %d bytes but its superblock says it ends at byte %d (an interrupted download or copy?); fetch or copy it again",
+		ErrTruncatedFile, uint64(f.size)-f.st.base, f.st.base, end, f.size, end))
 }

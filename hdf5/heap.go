@@ -384,15 +384,9 @@ func (h *fractalHeap) indirect(addr uint64, nrows int) ([]uint64, error) {
 	}
 	size := uint64(5+o+h.offBytes) + nent*uint64(o) + 4
 	_ = ni
-	b, err := h.f.readAt(addr, size)
+	b, err := h.f.readBlock("fractal heap indirect block", addr, size, "FHIB")
 	if err != nil {
-		return nil, fmt.Errorf("fractal heap indirect block at 0x%x: %w", addr, err)
-	}
-	if !bytes.Equal(b[:4], []byte("FHIB")) {
-		return nil, fmt.Errorf("fractal heap indirect block at 0x%x: bad signature", addr)
-	}
-	if err := verifyChecksum(b); err != nil {
-		return nil, fmt.Errorf("fractal heap indirect block at 0x%x: %w", addr, err)
+		return nil, err
 	}
 	c := h.f.cursor(b)
 	c.skip(5 + o + h.offBytes)

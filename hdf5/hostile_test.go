@@ -46,7 +46,11 @@ func exercise(ctx context.Context, f *File) (nerr int, first error) {
 	return nerr, first
 }
 
-func runOne(t *testing.T, path string, timeout time.Duration) (string, uint64) {
+// guarded runs fn in a goroutine and returns its message, or "PANIC: "
+// with the panic value and stack when it panics, and the bytes allocated
+// meanwhile (by the whole process). It fails the test when fn has not
+// returned after timeout (a hang), naming what.
+func guarded(t testing.TB, what string, timeout time.Duration, fn func() string) (string, uint64) {
 	t.Helper()
 	done := make(chan string, 1)
 	var before, after runtime.MemStats
@@ -57,30 +61,36 @@ func runOne(t *testing.T, path string, timeout time.Duration) (string, uint64) {
 				done <- fmt.Sprintf("PANIC: %v\n%s", r, debug.Stack())
 			}
 		}()
-		f, err := Open(path)
-		if err != nil {
-			done <- "open: " + err.Error()
-			return
-		}
-		defer f.Close()
-		n, first := exercise(context.Background(), f)
-		if first != nil {
-			done <- fmt.Sprintf("%d errors, first: %v", n, first)
-			return
-		}
-		done <- "ok"
+		done <- fn()
 	}()
 	select {
 	case msg := <-done:
 		runtime.ReadMemStats(&after)
-		if strings.HasPrefix(msg, "PANIC") {
-			t.Errorf("%s: %s", filepath.Base(path), msg)
-		}
 		return msg, after.TotalAlloc - before.TotalAlloc
 	case <-time.After(timeout):
-		t.Fatalf("%s: no result after %v (hang)", filepath.Base(path), timeout)
+		t.Fatalf("%s: no result after %v (hang)", what, timeout)
 	}
 	return "", 0
+}
+
+func runOne(t *testing.T, path string, timeout time.Duration) (string, uint64) {
+	t.Helper()
+	msg, alloc := guarded(t, filepath.Base(path), timeout, func() string {
+		f, err := Open(path)
+		if err != nil {
+			return "open: " + err.Error()
+		}
+		defer f.Close()
+		n, first := exercise(context.Background(), f)
+		if first != nil {
+			return fmt.Sprintf("%d errors, first: %v", n, first)
+		}
+		return "ok"
+	})
+	if strings.HasPrefix(msg, "PANIC") {
+		t.Errorf("%s: %s", filepath.Base(path), msg)
+	}
+	return msg, alloc
 }
 
 // TestHostile runs every file of the hostile CVE corpus: each must give a

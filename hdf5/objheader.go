@@ -118,29 +118,15 @@ func (f *File) parseObjectHeader(addr uint64) (*objHeader, error) {
 		if err := f.parseMsgsV2(h, b[start:len(b)-4], flags, &queue); err != nil {
 			return nil, err
 		}
-		for len(queue) > 0 {
-			ch := queue[0]
-			queue = queue[1:]
-			if seen[ch.addr] {
-				return nil, fmt.Errorf("continuation block cycle at 0x%x", ch.addr)
-			}
-			seen[ch.addr] = true
-			if len(seen) > maxHeaderChunks {
-				return nil, errors.New("too many continuation blocks")
-			}
-			b, err := f.readAt(ch.addr, ch.size)
+		err = walkHeaderChunks(queue, seen, func(ch ohChunk, queue *[]ohChunk) error {
+			b, err := f.readBlock("continuation block", ch.addr, ch.size, "OCHK")
 			if err != nil {
-				return nil, fmt.Errorf("continuation block at 0x%x: %w", ch.addr, err)
+				return err
 			}
-			if len(b) < 8 || !bytes.Equal(b[:4], []byte("OCHK")) {
-				return nil, fmt.Errorf("continuation block at 0x%x: bad signature", ch.addr)
-			}
-			if err := verifyChecksum(b); err != nil {
-				return nil, fmt.Errorf("continuation block at 0x%x: %w", ch.addr, err)
-			}
-			if err := f.parseMsgsV2(h, b[4:len(b)-4], flags, &queue); err != nil {
-				return nil, err
-			}
+			return f.parseMsgsV2(h, b[4:len(b)-4], flags, queue)
+		})
+		if err != nil {
+			return nil, err
 		}
 		return h, nil
 	}
@@ -159,19 +145,10 @@ func (f *File) parseObjectHeader(addr uint64) (*objHeader, error) {
 	}
 	h.version = 1
 	queue = append(queue, ohChunk{addr + 16, size})
-	for len(queue) > 0 {
-		ch := queue[0]
-		queue = queue[1:]
-		if seen[ch.addr] {
-			return nil, fmt.Errorf("continuation block cycle at 0x%x", ch.addr)
-		}
-		seen[ch.addr] = true
-		if len(seen) > maxHeaderChunks {
-			return nil, errors.New("too many continuation blocks")
-		}
+	err = walkHeaderChunks(queue, seen, func(ch ohChunk, queue *[]ohChunk) error {
 		b, err := f.readAt(ch.addr, ch.size)
 		if err != nil {
-			return nil, fmt.Errorf("header chunk at 0x%x: %w", ch.addr, err)
+			return fmt.Errorf("header chunk at 0x%x: %w", ch.addr, err)
 		}
 		c := f.cursor(b)
 		for c.remaining() >= 8 {
@@ -181,14 +158,40 @@ func (f *File) parseObjectHeader(addr uint64) (*objHeader, error) {
 			c.skip(3)
 			data := c.bytes(sz)
 			if c.err != nil {
-				return nil, fmt.Errorf("message type 0x%x of size %d overruns its header chunk", typ, sz)
+				return fmt.Errorf("message type 0x%x of size %d overruns its header chunk", typ, sz)
 			}
-			if err := f.addMsg(h, typ, fl, data, &queue); err != nil {
-				return nil, err
+			if err := f.addMsg(h, typ, fl, data, queue); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return h, nil
+}
+
+// walkHeaderChunks calls parse on each queued object header chunk in turn,
+// and on those that parse appends to the queue (continuation messages),
+// refusing a chunk seen before (a cycle) and more than maxHeaderChunks
+// chunks in all. seen holds the chunks already read.
+func walkHeaderChunks(queue []ohChunk, seen map[uint64]bool, parse func(ch ohChunk, queue *[]ohChunk) error) error {
+	for len(queue) > 0 {
+		ch := queue[0]
+		queue = queue[1:]
+		if seen[ch.addr] {
+			return fmt.Errorf("continuation block cycle at 0x%x", ch.addr)
+		}
+		seen[ch.addr] = true
+		if len(seen) > maxHeaderChunks {
+			return errors.New("too many continuation blocks")
+		}
+		if err := parse(ch, &queue); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *File) parseMsgsV2(h *objHeader, b []byte, hflags uint8, queue *[]ohChunk) error {

@@ -81,6 +81,14 @@ func FuzzNPZ(f *testing.F) {
 			if err != nil {
 				continue
 			}
+			if ra, h2, off, err := r.EntryReaderAt(name); err == nil {
+				// the promised data lies inside the archive
+				n, _ := h2.DataBytes()
+				if off < 0 || off+n > int64(len(data)) {
+					t.Fatalf("%s: %d data bytes at offset %d of a %d-byte archive", name, n, off, len(data))
+				}
+				ra.ReadAt(make([]byte, min(n, 1<<10)), off)
+			}
 			a, err := r.Read(name)
 			if err != nil {
 				continue

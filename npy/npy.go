@@ -270,6 +270,7 @@ type Reader struct {
 	d     dtype
 	major int
 	count int64
+	start int64 // header bytes before the data
 	left  int64 // data bytes not yet read
 	buf   []byte
 	what  string // for error messages
@@ -297,7 +298,7 @@ func newReader(r io.Reader, limit int64, what string) (*Reader, error) {
 	if limit >= 0 && total > limit-consumed {
 		return nil, fmt.Errorf("shape %s of %s needs %d data bytes but only %d remain after the header", shapeString(h.Shape), h.Descr, total, limit-consumed)
 	}
-	return &Reader{r: r, h: h, d: d, major: major, count: count, left: total, what: what}, nil
+	return &Reader{r: r, h: h, d: d, major: major, count: count, start: consumed, left: total, what: what}, nil
 }
 
 // sizeOf returns the number of bytes remaining in r when r can tell, else -1.
@@ -379,8 +380,8 @@ func (r *Reader) ReadValues(dst any) error {
 		return r.readErr(err)
 	}
 	step := chunkBytes / r.d.size
-	if r.buf == nil {
-		r.buf = make([]byte, min(n, step)*r.d.size, step*r.d.size)
+	if need := min(n, step) * r.d.size; cap(r.buf) < need {
+		r.buf = make([]byte, need) // small reads (ReadData of a few elements) stay small
 	}
 	for i := 0; i < n; i += step {
 		j := min(n, i+step)

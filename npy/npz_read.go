@@ -14,6 +14,7 @@ import (
 // NPZReader reads the .npy entries of an .npz archive (stored or deflated,
 // zip64 included). Its methods are safe for concurrent use.
 type NPZReader struct {
+	r      io.ReaderAt
 	zr     *zip.Reader
 	f      *os.File
 	label  string
@@ -53,7 +54,7 @@ func newNPZReader(r io.ReaderAt, size int64, label string) (*NPZReader, error) {
 		return nil, fmt.Errorf("npz %s: not a readable zip archive: %w (an .npz file is a zip of .npy files)", label, err)
 	}
 	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return kflate.NewReader(r) })
-	z := &NPZReader{zr: zr, label: label, size: size, byName: map[string]*zip.File{}}
+	z := &NPZReader{r: r, zr: zr, label: label, size: size, byName: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		if !strings.HasSuffix(f.Name, ".npy") {
 			continue
@@ -190,6 +191,35 @@ func quoteAll(s []string) []string {
 		out = append(out[:20], "...")
 	}
 	return out
+}
+
+// ErrDeflated is wrapped by EntryReaderAt for a deflated entry, whose data
+// has no fixed place in the archive: stream it with Open instead.
+var ErrDeflated = errors.New("the entry is deflated (no random access)")
+
+// EntryReaderAt gives random access to the data of the stored
+// (uncompressed) array name, as np.load(mmap_mode=...) does: element i, in
+// the file's byte order (Header.Descr), is at byte dataOffset +
+// i*itemsize of the returned io.ReaderAt, which is the archive itself
+// (valid until Close). The header and the data's extent are checked
+// against the entry and the archive as for Read; the CRC cannot be, since
+// the data is not read. A deflated entry gives an error wrapping
+// ErrDeflated.
+func (z *NPZReader) EntryReaderAt(name string) (r io.ReaderAt, h Header, dataOffset int64, err error) {
+	e, err := z.open(name)
+	if err != nil {
+		return nil, Header{}, 0, err
+	}
+	e.rc.Close()
+	f := z.byName[name]
+	if f.Method != zip.Store {
+		return nil, e.h, 0, fmt.Errorf("%s: %w; read it with Open", z.entryLabel(name), ErrDeflated)
+	}
+	off, err := f.DataOffset() // open checked that the entry lies in the file
+	if err != nil {
+		return nil, e.h, 0, fmt.Errorf("%s: %w", z.entryLabel(name), err)
+	}
+	return z.r, e.h, off + e.start, nil
 }
 
 // Header returns the header of the array name without reading its data.

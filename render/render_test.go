@@ -276,29 +276,6 @@ func TestText(t *testing.T) {
 	}
 }
 
-func FuzzParseNPYHeader(f *testing.F) {
-	for _, p := range append(fixtures, "testdata/pred_a.npz") {
-		z, err := openNPZ(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, m := range z.members {
-			rc, _ := m.zf.Open()
-			b := make([]byte, 256)
-			n, _ := rc.Read(b)
-			rc.Close()
-			f.Add(b[:n])
-		}
-		z.close()
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		h, n, err := ParseNPYHeader(b)
-		if err == nil && (n > len(b) || h.Len() < 0) {
-			t.Fatalf("header %+v, %d bytes of %d", h, n, len(b))
-		}
-	})
-}
-
 // FuzzOpen feeds arbitrary bytes as a session file: Open and the reads that
 // follow must fail cleanly, never panic or allocate beyond the file's size.
 func FuzzOpen(f *testing.F) {

@@ -3,7 +3,8 @@
 // optional norm_mean/norm_std) lazily, frame by frame and cell by cell, and
 // draws it: animated GIFs of the movie with an optional raster strip, PNG
 // contact sheets and raster plots with axis labels drawn in a small built-in
-// bitmap font. Only the standard library is used.
+// bitmap font. Arrays are read with package npy; otherwise only the standard
+// library is used.
 //
 // Stored (uncompressed) .npz members are read in place with ReadAt; compressed
 // members are decompressed once into a temporary file, so memory stays
@@ -178,7 +179,7 @@ func (s *Session) check() error {
 		s.Trials = sh[0]
 	}
 	for _, key := range []string{"norm_mean", "norm_std"} {
-		if m := s.z.members[key]; m != nil && m.hdr.Len() != 1 {
+		if m := s.z.members[key]; m != nil && m.n != 1 {
 			return s.errf("%s has shape %v; want a scalar", key, m.hdr.Shape)
 		}
 	}
@@ -344,7 +345,7 @@ func (s *Session) ReadArray(name string, maxElems int) ([]float64, []int, error)
 	if m == nil {
 		return nil, nil, s.errf("no %s array", name)
 	}
-	n := m.hdr.Len()
+	n := m.n
 	if n > maxElems {
 		return nil, nil, s.errf("array %s has %d elements, more than the %d allowed here", name, n, maxElems)
 	}

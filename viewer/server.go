@@ -523,16 +523,7 @@ func (srv *Server) handleFrame(w http.ResponseWriter, r *http.Request, ss *sessi
 	if !ok {
 		return
 	}
-	b, err := srv.frameBytes(ss, sp, k, k+1, format)
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	dt := "uint8"
-	if format == "f32" {
-		dt = "float32"
-	}
-	writeBinary(w, r, ss, fmt.Sprintf("frame-%s-%d-%s", sp, k, format), dt, []int{ss.s.H, ss.s.W}, b)
+	srv.writeFrames(w, r, ss, sp, k, k+1, format, fmt.Sprintf("frame-%s-%d-%s", sp, k, format), []int{ss.s.H, ss.s.W})
 }
 
 func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -560,6 +551,12 @@ func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *sess
 	if !ok {
 		return
 	}
+	srv.writeFrames(w, r, ss, sp, from, to, format, fmt.Sprintf("frames-%s-%d-%d-%s", sp, from, to, format), []int{to - from, ss.s.H, ss.s.W})
+}
+
+// writeFrames answers with frames [from, to) of split sp in format ("u8"
+// or "f32") as a binary array named name of the given shape.
+func (srv *Server) writeFrames(w http.ResponseWriter, r *http.Request, ss *session, sp render.Split, from, to int, format, name string, shape []int) {
 	b, err := srv.frameBytes(ss, sp, from, to, format)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
@@ -569,7 +566,7 @@ func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *sess
 	if format == "f32" {
 		dt = "float32"
 	}
-	writeBinary(w, r, ss, fmt.Sprintf("frames-%s-%d-%d-%s", sp, from, to, format), dt, []int{to - from, ss.s.H, ss.s.W}, b)
+	writeBinary(w, r, ss, name, dt, shape, b)
 }
 
 func f32bytes(rows ...[]float64) []byte {
@@ -682,15 +679,17 @@ func (srv *Server) handleCells(w http.ResponseWriter, r *http.Request, ss *sessi
 		return
 	}
 	writeJSON(w, r, CellTable{Cells: ss.stats, HasPred: ss.pred != nil, PredLag: ss.predLag,
-		Source: "openretina's formulas (var ratio, FEVE, correlation to the trial average), computed by the viewer"})
+		Source: "openretina's formulas (var ratio, FEVE, correlation to the trial average), computed with package metrics"})
 }
 
 var errNoSource = errors.New("no source .mat for this session (start the viewer with --data ROOT)")
 
-func (srv *Server) handleFix(w http.ResponseWriter, r *http.Request, ss *session) {
-	sp, ok := parseSplit(w, r)
-	if !ok {
-		return
+// splitSource parses the request's split and returns it with the session's
+// source .mat reader; when ok is false it has answered the request itself
+// (400 for a bad split, 404 when the session has no source).
+func splitSource(w http.ResponseWriter, r *http.Request, ss *session) (sp render.Split, src Source, ok bool) {
+	if sp, ok = parseSplit(w, r); !ok {
+		return "", nil, false
 	}
 	src, err := ss.source()
 	if err == nil && src == nil {
@@ -698,6 +697,14 @@ func (srv *Server) handleFix(w http.ResponseWriter, r *http.Request, ss *session
 	}
 	if err != nil {
 		httpError(w, http.StatusNotFound, err.Error())
+		return "", nil, false
+	}
+	return sp, src, true
+}
+
+func (srv *Server) handleFix(w http.ResponseWriter, r *http.Request, ss *session) {
+	sp, src, ok := splitSource(w, r, ss)
+	if !ok {
 		return
 	}
 	fx, err := src.Fixations(r.Context(), sp)
@@ -715,16 +722,8 @@ func (srv *Server) handleFix(w http.ResponseWriter, r *http.Request, ss *session
 }
 
 func (srv *Server) handleImage(w http.ResponseWriter, r *http.Request, ss *session) {
-	sp, ok := parseSplit(w, r)
+	sp, src, ok := splitSource(w, r, ss)
 	if !ok {
-		return
-	}
-	src, err := ss.source()
-	if err == nil && src == nil {
-		err = errNoSource
-	}
-	if err != nil {
-		httpError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	n, _, _, err := src.Images(r.Context(), sp)

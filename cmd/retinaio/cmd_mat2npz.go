@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"reflect"
 	"strings"
 
@@ -194,18 +193,6 @@ func toInts(s []uint64) []int {
 		out[i] = int(x)
 	}
 	return out
-}
-
-func sameFile(a, b string) bool {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false
-	}
-	return os.SameFile(sa, sb)
 }
 
 // slabReader streams a dataset's bytes, in the stored byte order, reading

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/retinaio/retinaio/clips"
@@ -59,7 +58,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *seed < 0 || *seed > 0xFFFFFFFF {
 		return fmt.Errorf("--seed %d: numpy seeds are between 0 and 2^32-1", *seed)
 	}
-	if splitSameFile(pos[0], *out) {
+	if sameFile(pos[0], *out) {
 		return fmt.Errorf("--out %s is the input file; choose another path (the input is never modified)", *out)
 	}
 	in, err := npy.OpenNPZ(pos[0])
@@ -100,17 +99,4 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "training %d clips = %d frames, validation %d clips = %d frames\n", len(p.Train), p.TrainFrames(), len(p.Val), p.ValFrames())
 	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	return nil
-}
-
-// splitSameFile reports whether the two paths name the same existing file.
-func splitSameFile(a, b string) bool {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false
-	}
-	return os.SameFile(sa, sb)
 }

@@ -46,9 +46,14 @@ def metrics(r, p):
     mse = ((r - p[:, None, :]) ** 2).mean((0, 1))
     feve = np.maximum(0, 1 - np.maximum(mse - (ev / vr - ev), 0) / ev)
     avg = r.mean(1)
-    eps = 1e-8
-    corr = ((p - p.mean(0)) * (avg - avg.mean(0))).mean(0) / (p.std(0) * avg.std(0) + eps)
+    corr = correlation_numpy(p, avg, axis=0)
     return vr, feve, corr
+
+def correlation_numpy(y1, y2, axis=-1, eps=1e-8):
+    # openretina.eval.metrics.correlation_numpy: eps is added to each std
+    y1 = (y1 - y1.mean(axis=axis, keepdims=True)) / (y1.std(axis=axis, keepdims=True, ddof=0) + eps)
+    y2 = (y2 - y2.mean(axis=axis, keepdims=True)) / (y2.std(axis=axis, keepdims=True, ddof=0) + eps)
+    return (y1 * y2).mean(axis=axis)
 
 r = by_trial.transpose(2, 0, 1)[LAG:]  # (t, k, n) over the last T' frames
 vr, feve, corr = metrics(r, pred.T)
