@@ -1,7 +1,6 @@
 package karamanlis
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -70,19 +69,6 @@ func FuzzReadCache(f *testing.F) {
 			}
 		}
 		foreignCache(path)
-	})
-}
-
-// FuzzCheckTruncated feeds arbitrary bytes to the superblock EOF check.
-func FuzzCheckTruncated(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", "bad", "ok", "fixationmovie_data.mat"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(b[:1024])
-	f.Add(b)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		checkTruncatedAt("f.mat", bytes.NewReader(data), int64(len(data)))
 	})
 }
 

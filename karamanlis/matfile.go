@@ -23,11 +23,12 @@ type matFile struct {
 // openMat opens a MATLAB v7.3 (HDF5) file, with a clear error for older
 // MATLAB formats and non-HDF5 files.
 func openMat(path string) (*matFile, error) {
-	if err := checkTruncated(path); err != nil {
-		return nil, err
-	}
 	f, err := hdf5.Open(path)
 	if err != nil {
+		if errors.Is(err, hdf5.ErrTruncatedFile) {
+			return nil, &InputError{File: path, Problem: "is truncated: it is shorter than its HDF5 superblock says", Err: err,
+				Hint: "the download or copy was interrupted; fetch the file again"}
+		}
 		if errors.Is(err, hdf5.ErrNotHDF5) {
 			head := make([]byte, 128)
 			if fh, oerr := os.Open(path); oerr == nil {
