@@ -169,35 +169,17 @@ func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (ma
 	if err != nil {
 		return nil, err
 	}
-	root, err = ResolveRoot(ctx, root, opt.Species, opt.CacheDir, nil)
-	if err != nil {
-		return nil, err
-	}
-	sessions, err := ListSessions(root, opt.Species)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]*ResponsesTrainTestSplit{}
-	var errs []error
-	for _, s := range sessions {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
+	return loadAll(ctx, root, opt.Species, opt.CacheDir, func(s Session) (*ResponsesTrainTestSplit, error) {
 		o := opt
 		o.Warn = nil // the skip warning below names the session
 		r, err := LoadResponsesForSession(ctx, s.Path, o)
-		switch {
-		case errors.Is(err, ErrNoResponses):
+		if errors.Is(err, ErrNoResponses) {
 			warnf(opt.Warn, "session %s: %v", s.Name, err)
-			continue
-		case err != nil:
-			errs = append(errs, fmt.Errorf("session %s: %w", s.Name, err))
-			continue
+			return nil, errSkip
 		}
-		if r.NaNCount > 0 {
+		if err == nil && r.NaNCount > 0 {
 			warnf(opt.Warn, "session %s: %d NaN spike counts in %s", s.Name, r.NaNCount, r.Source)
 		}
-		out[s.Name] = r
-	}
-	return out, errors.Join(errs...)
+		return r, err
+	})
 }

@@ -394,32 +394,49 @@ func LoadAllStimuli(ctx context.Context, root string, opt StimulusOptions) (map[
 	if err != nil {
 		return nil, err
 	}
-	root, err = ResolveRoot(ctx, root, opt.Species, opt.CacheDir, nil)
+	return loadAll(ctx, root, opt.Species, opt.CacheDir, func(s Session) (*MoviesTrainTestSplit, error) {
+		o := opt
+		warn := opt.Warn
+		o.Warn = func(msg string) { warnf(warn, "session %s: %s", s.Name, msg) }
+		mv, err := LoadStimuliForSession(ctx, s.Path, o)
+		if errors.Is(err, ErrNoStimulus) {
+			return nil, errSkip // warned
+		}
+		return mv, err
+	})
+}
+
+// errSkip tells loadAll to leave a session out without an error.
+var errSkip = errors.New("skip session")
+
+// loadAll runs load on every session of species below root (see
+// ListSessions) and keys the results by session name. A load returning
+// errSkip is left out; failing sessions are left out and their errors
+// joined into the returned error, so the map holds every session that
+// loaded.
+func loadAll[T any](ctx context.Context, root, species, cacheDir string, load func(Session) (T, error)) (map[string]T, error) {
+	root, err := ResolveRoot(ctx, root, species, cacheDir, nil)
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := ListSessions(root, opt.Species)
+	sessions, err := ListSessions(root, species)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*MoviesTrainTestSplit{}
+	out := map[string]T{}
 	var errs []error
 	for _, s := range sessions {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		o := opt
-		warn := opt.Warn
-		o.Warn = func(msg string) { warnf(warn, "session %s: %s", s.Name, msg) }
-		mv, err := LoadStimuliForSession(ctx, s.Path, o)
+		v, err := load(s)
 		switch {
-		case errors.Is(err, ErrNoStimulus):
-			continue // warned
+		case errors.Is(err, errSkip):
 		case err != nil:
 			errs = append(errs, fmt.Errorf("session %s: %w", s.Name, err))
-			continue
+		default:
+			out[s.Name] = v
 		}
-		out[s.Name] = mv
 	}
 	return out, errors.Join(errs...)
 }
