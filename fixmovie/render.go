@@ -3,6 +3,7 @@ package fixmovie
 import (
 	"context"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"runtime"
 	"sync"
@@ -245,6 +246,10 @@ type worker struct {
 	tick   int64
 	tabs   *productTables
 	packed map[[8]uint32]*[2048]float32
+	// arena backs the cache entries' width rows: one large allocation
+	// (huge pages where the kernel allows) instead of many fresh small ones,
+	// carved into maxEnt entries as the cache fills.
+	arena []float32
 }
 
 // productTables holds, per distinct width-filter weight, its products with
@@ -324,7 +329,12 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 		e = old
 	} else {
 		outW := w.r.opt.OutW
-		e = &entry{cols: make([]float32, w.imgs.Ny*outW), taps: make([]colTaps, outW)}
+		per := w.imgs.Ny * outW
+		if w.arena == nil {
+			w.arena = bigmem.Float32s(w.maxEnt * per)
+		}
+		i := len(w.cache)
+		e = &entry{cols: w.arena[i*per : (i+1)*per : (i+1)*per], taps: make([]colTaps, outW)}
 	}
 	e.k, e.x, e.lo, e.hi, e.wrapDone, e.used = k, x, 0, 0, false, w.tick
 	w.buildTaps(e, rng)
