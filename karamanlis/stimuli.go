@@ -46,9 +46,10 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 		return nil, err
 	}
 	var (
-		mov       *rawMovie
-		source    string
-		fromCache bool
+		mov          *rawMovie
+		source       string
+		fromCache    bool
+		cacheWritten chan struct{}
 	)
 	if !opt.DisableCache {
 		mov, source = lookupCache(folder, matPath, opt)
@@ -72,9 +73,23 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 		}
 		source = matPath
 		if !opt.DisableCache {
-			writeCache(folder, matPath, mov, opt)
+			// The cache holds the raw movie; write it while the
+			// normalisation statistics are computed (both only read it).
+			done := make(chan struct{})
+			go func(mov *rawMovie) {
+				defer close(done)
+				writeCache(folder, matPath, mov, opt)
+			}(mov)
+			cacheWritten = done
 		}
 	}
+	waitCache := func() {
+		if cacheWritten != nil {
+			<-cacheWritten
+			cacheWritten = nil
+		}
+	}
+	defer waitCache()
 	out := &MoviesTrainTestSplit{
 		Train:      mov.train,
 		TrainShape: []int{1, mov.t, mov.h, mov.w},
@@ -85,10 +100,12 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 		FromCache:  fromCache,
 	}
 	if opt.Normalize {
-		mean, std, err := Normalize(out.Train, out.Test)
+		mean, std, err := normStats(out.Train)
+		waitCache() // the scaling below changes the movie in place
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
+		applyNorm(out.Train, out.Test, mean, std)
 		out.Normalized, out.NormMean, out.NormStd = true, mean, std
 	}
 	return out, out.Validate()
@@ -99,6 +116,17 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 // (x - mean) / std in float32. It returns the statistics as float32. A
 // constant training movie (std 0) is an error.
 func Normalize(train, test []float32) (mean, std float32, err error) {
+	mean, std, err = normStats(train)
+	if err != nil {
+		return 0, 0, err
+	}
+	applyNorm(train, test, mean, std)
+	return mean, std, nil
+}
+
+// normStats returns Normalize's mean and N-1 standard deviation of train,
+// computed in float64 and rounded to float32.
+func normStats(train []float32) (mean, std float32, err error) {
 	n := len(train)
 	if n < 2 {
 		return 0, 0, fmt.Errorf("cannot normalise: the training movie has %d values", n)
@@ -117,14 +145,17 @@ func Normalize(train, test []float32) (mean, std float32, err error) {
 	if !(sd > 0) || math.IsInf(sd, 0) {
 		return 0, 0, fmt.Errorf("cannot normalise: the training movie's standard deviation is %v (constant or non-finite movie); use --no-normalize", sd)
 	}
-	mean, std = float32(m), float32(sd)
+	return float32(m), float32(sd), nil
+}
+
+// applyNorm replaces train and test by (x - mean) / std in float32.
+func applyNorm(train, test []float32, mean, std float32) {
 	for i, v := range train {
 		train[i] = (v - mean) / std
 	}
 	for i, v := range test {
 		test[i] = (v - mean) / std
 	}
-	return mean, std, nil
 }
 
 // stimShapes holds the fixation datasets' shapes of a stimulus file.
