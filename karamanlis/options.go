@@ -103,6 +103,13 @@ type StimulusOptions struct {
 	// the total (train + test) while a movie is rendered, possibly from
 	// several goroutines at once.
 	Progress func(done, total int)
+	// Timing, when set, receives the seconds spent in the phases of
+	// composing a movie: "read" (reading and inflating the images),
+	// "render" (composing and resizing the frames) and "cache_write"
+	// (which runs beside the normalisation). It may be called from
+	// another goroutine, always before LoadStimuliForSession returns.
+	// retinaio bench reports them.
+	Timing func(phase string, seconds float64)
 	// Warn receives warnings (no stimulus file, rejected caches, NaN
 	// values); nil discards them.
 	Warn func(msg string)

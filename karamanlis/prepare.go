@@ -42,6 +42,14 @@ type PrepareOptions struct {
 	// DownloadProgress is where a download progress bar may be drawn when
 	// root is a mirror URL (nil: none).
 	DownloadProgress io.Writer
+	// Shard is recorded in the manifest: "I/N" for a run over share I of
+	// N (package shard), "" otherwise.
+	Shard string
+	// Admit, when set, is called before each session starts, once one of
+	// the Jobs slots is free; it may wait (for memory, say) and returns
+	// the function to call when the session is done. An error fails the
+	// session.
+	Admit func(ctx context.Context, s Session) (release func(), err error)
 	// Progress is called with a session's composed frames and total.
 	Progress func(session string, done, total int)
 	// Warn and Info receive a session's warnings and messages.
@@ -63,6 +71,7 @@ type Manifest struct {
 	Created     string           `json:"created"`
 	Root        string           `json:"root"`
 	OutDir      string           `json:"out_dir"`
+	Shard       string           `json:"shard,omitempty"`
 	Settings    ManifestSettings `json:"settings"`
 	Sessions    []SessionResult  `json:"sessions"`
 	OK          int              `json:"ok"`
@@ -155,7 +164,7 @@ func Prepare(ctx context.Context, root string, opt PrepareOptions) (*Manifest, e
 	}
 	man := &Manifest{
 		Tool: "retinaio", Version: opt.ToolVersion, Created: start.UTC().Format(time.RFC3339),
-		Root: root, OutDir: opt.OutDir,
+		Root: root, OutDir: opt.OutDir, Shard: opt.Shard,
 		Settings: ManifestSettings{
 			Species: so.Species, StimType: string(so.StimType), Height: so.Height, Width: so.Width,
 			Normalize: so.Normalize, FrNormalisation: opt.FrNormalisation, Semantics: string(so.Semantics),
@@ -166,7 +175,7 @@ func Prepare(ctx context.Context, root string, opt PrepareOptions) (*Manifest, e
 	}
 	// Workers share the cores between concurrent sessions.
 	if so.Workers <= 0 {
-		so.Workers = max(1, runtime.GOMAXPROCS(0)/min(opt.Jobs, len(sessions)))
+		so.Workers = max(1, runtime.GOMAXPROCS(0)/max(1, min(opt.Jobs, len(sessions))))
 	}
 	sem := make(chan struct{}, opt.Jobs)
 	var wg sync.WaitGroup
@@ -176,6 +185,14 @@ func Prepare(ctx context.Context, root string, opt PrepareOptions) (*Manifest, e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if opt.Admit != nil {
+				release, err := opt.Admit(ctx, s)
+				if err != nil {
+					man.Sessions[i] = SessionResult{Name: s.Name, Source: s.Path, Zip: s.Zip, Status: StatusFailed, Error: err.Error()}
+					return
+				}
+				defer release()
+			}
 			man.Sessions[i] = prepareSession(ctx, s, so, opt)
 		}()
 	}
@@ -291,6 +308,11 @@ func prepareSession(ctx context.Context, s Session, so StimulusOptions, opt Prep
 	}
 	lap("responses", t)
 	so.Warn, so.Info = warn, info
+	so.Timing = func(phase string, seconds float64) {
+		mu.Lock()
+		res.Timings[phase] += seconds
+		mu.Unlock()
+	}
 	if opt.Progress != nil {
 		so.Progress = func(done, total int) { opt.Progress(s.Name, done, total) }
 	}

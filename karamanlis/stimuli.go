@@ -7,6 +7,7 @@ import (
 	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/hdf5"
@@ -78,6 +79,7 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 			done := make(chan struct{})
 			go func(mov *rawMovie) {
 				defer close(done)
+				defer opt.timing("cache_write", time.Now())
 				writeCache(folder, matPath, mov, opt)
 			}(mov)
 			cacheWritten = done
@@ -109,6 +111,13 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 		out.Normalized, out.NormMean, out.NormStd = true, mean, std
 	}
 	return out, out.Validate()
+}
+
+// timing reports a phase's time since t to o.Timing.
+func (o StimulusOptions) timing(phase string, t time.Time) {
+	if o.Timing != nil {
+		o.Timing(phase, time.Since(t).Seconds())
+	}
 }
 
 // Normalize computes one scalar mean and unbiased (N-1) standard deviation
@@ -356,6 +365,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	if err := checkPlacements(m.path, "frozenfixations", frzFix, fsh, opt, false); err != nil {
 		return nil, err
 	}
+	tRead := time.Now()
 	runImgs, err := readImages(ctx, m, "runningImages", rds, rsh, usedImages(runFix, rsh[0]))
 	if err != nil {
 		return nil, err
@@ -364,6 +374,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	opt.timing("read", tRead)
 	total := sh.blocks*sh.perBlock + sh.testFrames
 	mov := &rawMovie{t: sh.blocks * sh.perBlock, tf: sh.testFrames, h: opt.Height, w: opt.Width}
 	fsize := opt.Height * opt.Width
@@ -375,6 +386,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	}
 	// The seed renders the test sequence, then each training block in file
 	// order into its place in the training movie.
+	defer opt.timing("render", time.Now())
 	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
 		return nil, fmt.Errorf("%s: dataset /frozenfixations: %w", m.path, err)
 	}

@@ -49,6 +49,7 @@ type prepareFlags struct {
 	jsonOut, verbose, noChecksums                         bool
 	frNorm                                                float64
 	jobs                                                  int
+	shard, maxMemory                                      string // --shard I/N, --max-memory (prepare_budget.go)
 }
 
 func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,7 +67,9 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "folder for unpacked zips and for caches of read-only sessions (default $RETINAIO_CACHE or the user cache folder)")
 	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "neither read nor write openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz")
 	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write any stimulus cache")
-	fs.IntVar(&f.jobs, "jobs", 1, "sessions prepared at once")
+	fs.IntVar(&f.jobs, "jobs", 1, "sessions prepared at once, as memory allows (--max-memory)")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "memory budget of --jobs: bytes, 4G, or a share of RAM such as 60% (default 50% of RAM or of the cgroup limit)")
+	fs.StringVar(&f.shard, "shard", "", "prepare only share I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; \"auto\" in a SLURM array) of the sessions; join the manifests with merge-manifest")
 	fs.BoolVar(&f.compress, "compress", false, "deflate the output .npz files (smaller, slower)")
 	fs.BoolVar(&f.noChecksums, "no-checksums", false, "skip the SHA-256 of the source files")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout")
@@ -153,6 +156,9 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 		}
 	}
 	opt.DownloadProgress = stderr
+	if err := applyShardAndBudget(ctx, root, f, &opt, stderr); err != nil {
+		return nil, err
+	}
 	opt.Warn = func(session, msg string) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/retinaio/retinaio/shard"
+)
+
+func init() {
+	register(&command{
+		name:    "merge-manifest",
+		summary: "join the manifest.json files of sharded prepare runs",
+		usage: `retinaio merge-manifest OUT.json IN1.json IN2.json ...
+
+Joins the manifest.json files written by 'retinaio prepare --shard I/N'
+(one per shard, e.g. per SLURM array task) into one manifest listing every
+session, sorted by name, with the counts recomputed and the inputs listed
+under "merged_from". The shards must have been prepared with the same
+settings (size, semantics, normalisation, ...): a difference is an error, as
+is a session that appears in two inputs. Missing shards and differing tool
+versions are reported as warnings. OUT.json is written atomically and may
+itself be merged again.`,
+		run: runMergeManifest,
+	})
+}
+
+func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["merge-manifest"]
+	fs := newFlagSet(c, stderr)
+	quiet := fs.Bool("q", false, "print nothing on success")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return errUsage
+	}
+	outPath, inputs := pos[0], pos[1:]
+	parts := make([]shard.Part, 0, len(inputs))
+	for _, in := range inputs {
+		if isSamePath(in, outPath) {
+			return fmt.Errorf("output %s is also an input; write the merged manifest to a new file", outPath)
+		}
+		p, err := shard.ReadPart(in)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, p)
+	}
+	m, warns, err := shard.Merge(parts)
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if err := m.Write(outPath); err != nil {
+		return fmt.Errorf("write %s: %w", outPath, err)
+	}
+	if !*quiet {
+		fmt.Fprintf(stdout, "merged %d manifests: %d sessions (%d ok, %d skipped, %d failed) -> %s\n",
+			len(parts), len(m.Sessions), m.OK, m.Skipped, m.Failed, outPath)
+	}
+	return nil
+}
+
+// isSamePath reports whether a and b name the same existing file.
+func isSamePath(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/synth"
+)
+
+func TestEstimateSessionMemory(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := synth.Write(context.Background(), dir, synth.Options{Profile: synth.Profiles["tiny"], Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := karamanlis.Session{Name: filepath.Base(paths[0]), Path: paths[0]}
+	// tiny: 5 images of 640x860 bytes; 2x40+30 frames of 60x80 float32;
+	// spike counts 2x40x5 + 3x30x5 float64, counted twice
+	want := uint64(5*640*860 + 4*60*80*110 + 2*8*(2*40*5+3*30*5) + sessionOverhead)
+	if got := estimateSessionMemory(s, karamanlis.FixationMovie, 60, 80); got != want {
+		t.Errorf("estimate %d, want %d", got, want)
+	}
+	// a zip is estimated from its size
+	zp := filepath.Join(dir, "x_mouse.zip")
+	if err := os.WriteFile(zp, make([]byte, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := estimateSessionMemory(karamanlis.Session{Name: "x_mouse", Path: zp, Zip: true}, karamanlis.FixationMovie, 60, 80); got != 4000+sessionOverhead {
+		t.Errorf("zip estimate %d", got)
+	}
+}
