@@ -261,6 +261,12 @@ type productTables struct {
 	// of the width pass (see newProductTables), so that float32(p + acc) is
 	// the correctly rounded fused multiply-add without further checks.
 	exactSum bool
+	// col[o][j] is tap j of output column o with its tables (off unset), so
+	// that building an entry's taps needs no map lookups.
+	col [][]tap
+	// full[o][g] packs the tables of taps 8g..8g+7 of output column o, for
+	// the common case of a filter whose first tap is covered.
+	full [][]*[2048]float32
 }
 
 // newProductTables builds the tables of the width filter ww.
@@ -293,6 +299,22 @@ func newProductTables(ww *resample.Weights) *productTables {
 		}
 		if sum > 1.5 {
 			pt.exactSum = false
+		}
+	}
+	pt.col = make([][]tap, len(ww.Taps))
+	pt.full = make([][]*[2048]float32, len(ww.Taps))
+	for o, taps := range ww.Taps {
+		pt.col[o] = make([]tap, len(taps))
+		for j, w := range taps {
+			key := math.Float32bits(w)
+			pt.col[o][j] = tap{key: key, tab: pt.t32[key], tab64: pt.t64[key]}
+		}
+		for g := 0; g+8 <= len(taps); g += 8 {
+			packed := new([2048]float32)
+			for i := 0; i < 8; i++ {
+				copy(packed[256*i:256*(i+1)], pt.col[o][g+i].tab[:])
+			}
+			pt.full[o] = append(pt.full[o], packed)
 		}
 	}
 	return pt
@@ -353,37 +375,54 @@ func (w *worker) buildTaps(e *entry, rng Ranges) {
 		ct.nAdd = 0
 		ws := ww.Taps[o]
 		ff := resample.FusedFrom(len(ws))
-		for j, wt := range ws {
+		first := -1 // first covered tap; covered taps are consecutive
+		for j := range ws {
 			c, ok := rng.Col(ww.Start[o]+j, w.imgs.Nx)
 			if !ok {
 				continue
 			}
-			key := math.Float32bits(wt)
-			ct.taps = append(ct.taps, tap{off: c * ny, key: key, tab: w.tabs.t32[key], tab64: w.tabs.t64[key]})
+			if first < 0 {
+				first = j
+			}
+			t := w.tabs.col[o][j]
+			t.off = c * ny
+			ct.taps = append(ct.taps, t)
 			if j < ff || len(ct.taps) == 1 {
 				ct.nAdd = len(ct.taps)
 			}
 		}
 		ct.groups = ct.groups[:0]
 		for g := 0; g+8 <= ct.nAdd; g += 8 {
-			var key [8]uint32
 			var gr group8
 			for i := 0; i < 8; i++ {
-				key[i] = ct.taps[g+i].key
 				gr.off[i] = ct.taps[g+i].off
 			}
-			pt, ok := w.packed[key]
-			if !ok {
-				pt = new([2048]float32)
-				for i := 0; i < 8; i++ {
-					copy(pt[256*i:256*(i+1)], ct.taps[g+i].tab[:])
-				}
-				w.packed[key] = pt
+			if first == 0 {
+				gr.tab = w.tabs.full[o][g/8]
+			} else {
+				gr.tab = w.packedTable(ct.taps[g : g+8])
 			}
-			gr.tab = pt
 			ct.groups = append(ct.groups, gr)
 		}
 	}
+}
+
+// packedTable returns the tables of eight taps packed together (for
+// filters cut by an image edge), built once per worker.
+func (w *worker) packedTable(taps []tap) *[2048]float32 {
+	var key [8]uint32
+	for i := range key {
+		key[i] = taps[i].key
+	}
+	pt, ok := w.packed[key]
+	if !ok {
+		pt = new([2048]float32)
+		for i := 0; i < 8; i++ {
+			copy(pt[256*i:256*(i+1)], taps[i].tab[:])
+		}
+		w.packed[key] = pt
+	}
+	return pt
 }
 
 // widthRows computes the width pass of image rows [a, b) into the entry.
