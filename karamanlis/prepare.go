@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/clips"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,6 +51,11 @@ type PrepareOptions struct {
 	// the function to call when the session is done. An error fails the
 	// session.
 	Admit func(ctx context.Context, s Session) (release func(), err error)
+	// Split, when set, cuts each session's training movie and responses
+	// into openretina's training and validation clips (package clips) and
+	// writes val_clip_idx, stim_train, stim_val, resp_train and resp_val in
+	// place of the uncut stim_train and resp_train.
+	Split *clips.Options
 	// Progress is called with a session's composed frames and total.
 	Progress func(session string, done, total int)
 	// Warn and Info receive a session's warnings and messages.
@@ -345,8 +351,17 @@ func prepareSession(ctx context.Context, s Session, so StimulusOptions, opt Prep
 	}
 
 	t = time.Now()
+	var split *clips.Split
+	if opt.Split != nil {
+		split, err = clips.SplitSession(stim.Train, stim.TrainShape, resp.Train, resp.TrainShape, *opt.Split)
+		if err != nil {
+			return fail(fmt.Errorf("%s: split: %w", folder, err))
+		}
+		lap("split", t)
+		t = time.Now()
+	}
 	out := filepath.Join(opt.OutDir, s.Name+".npz")
-	if err := WriteSessionNPZ(out, stim, resp, opt.Compress); err != nil {
+	if err := writeSessionNPZ(out, stim, resp, split, opt.Compress); err != nil {
 		return fail(err)
 	}
 	lap("write", t)
@@ -354,6 +369,11 @@ func prepareSession(ctx context.Context, s Session, so StimulusOptions, opt Prep
 	res.Shapes = map[string][]int{
 		"stim_train": stim.TrainShape, "stim_test": stim.TestShape,
 		"resp_train": resp.TrainShape, "resp_test": resp.TestShape, "resp_test_by_trial": resp.TestByTrialShape,
+	}
+	if split != nil {
+		res.Shapes["stim_train"], res.Shapes["resp_train"] = split.StimTrainShape, split.RespTrainShape
+		res.Shapes["stim_val"], res.Shapes["resp_val"] = split.StimValShape, split.RespValShape
+		res.Shapes["val_clip_idx"] = []int{len(split.Plan.Val)}
 	}
 	if stim.Normalized {
 		m, sd := stim.NormMean, stim.NormStd
@@ -366,6 +386,12 @@ func prepareSession(ctx context.Context, s Session, so StimulusOptions, opt Prep
 // WriteSessionNPZ writes one session's prepared arrays atomically (see
 // Prepare for the keys).
 func WriteSessionNPZ(path string, stim *MoviesTrainTestSplit, resp *ResponsesTrainTestSplit, compress bool) error {
+	return writeSessionNPZ(path, stim, resp, nil, compress)
+}
+
+// writeSessionNPZ is WriteSessionNPZ; with a split, its keys replace the
+// uncut stim_train and resp_train.
+func writeSessionNPZ(path string, stim *MoviesTrainTestSplit, resp *ResponsesTrainTestSplit, split *clips.Split, compress bool) error {
 	z, err := npy.CreateNPZ(path, npy.NPZOptions{Compress: compress})
 	if err != nil {
 		return err
@@ -376,13 +402,19 @@ func WriteSessionNPZ(path string, stim *MoviesTrainTestSplit, resp *ResponsesTra
 			err = z.Add(name, shape, data)
 		}
 	}
-	add("stim_train", stim.TrainShape, stim.Train)
+	if split != nil {
+		err = split.AddTo(z)
+	} else {
+		add("stim_train", stim.TrainShape, stim.Train)
+	}
 	add("stim_test", stim.TestShape, stim.Test)
 	if stim.Normalized {
 		add("norm_mean", nil, stim.NormMean)
 		add("norm_std", nil, stim.NormStd)
 	}
-	add("resp_train", resp.TrainShape, resp.Train)
+	if split == nil {
+		add("resp_train", resp.TrainShape, resp.Train)
+	}
 	add("resp_test", resp.TestShape, resp.Test)
 	add("resp_test_by_trial", resp.TestByTrialShape, resp.TestByTrial)
 	if err != nil {

@@ -64,7 +64,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// in-process: parse prepare's flags the way prepare does
 		var f prepareFlags
 		pfs := newFlagSet(commands["prepare"], stderr)
-		registerPrepareFlagsForBench(pfs, &f)
+		registerPrepareFlags(pfs, &f)
 		if _, err := parseInterspersed(pfs, prepArgs); err != nil {
 			return err
 		}
@@ -106,27 +106,4 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed", rep.Failed, rep.Sessions)}
 	}
 	return nil
-}
-
-// registerPrepareFlagsForBench registers the prepare flags that change the
-// work done, with prepare's defaults, for in-process bench runs (which
-// cannot hand the flags to a child prepare).
-func registerPrepareFlagsForBench(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-	Float64Var(*float64, string, float64, string)
-	IntVar(*int, string, int, string)
-}, f *prepareFlags) {
-	fs.StringVar(&f.species, "species", "mouse", "species")
-	fs.StringVar(&f.stim, "stim", "fixationmovie", "stimulus type")
-	fs.StringVar(&f.size, "size", "60x80", "frame size")
-	fs.BoolVar(&f.noNormalize, "no-normalize", false, "no normalisation")
-	fs.Float64Var(&f.frNorm, "fr-norm", 1.0, "firing-rate normalisation")
-	fs.StringVar(&f.semantics, "semantics", "openretina", "fixation semantics")
-	fs.StringVar(&f.screen, "screen", "600x800", "screen size")
-	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "no openretina cache")
-	fs.BoolVar(&f.noCache, "no-cache", false, "no stimulus cache")
-	fs.IntVar(&f.jobs, "jobs", 1, "sessions at once")
-	fs.BoolVar(&f.compress, "compress", false, "deflate outputs")
-	fs.BoolVar(&f.noChecksums, "no-checksums", false, "no SHA-256")
 }

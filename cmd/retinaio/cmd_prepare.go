@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"github.com/retinaio/retinaio/clips"
 	"io"
+	"math"
 	"strings"
 	"sync"
 
@@ -50,12 +53,14 @@ type prepareFlags struct {
 	frNorm                                                float64
 	jobs                                                  int
 	shard, maxMemory                                      string // --shard I/N, --max-memory (prepare_budget.go)
+	split                                                 bool
+	clipLength, valClips                                  int
+	seed                                                  uint
 }
 
-func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := commands["prepare"]
-	fs := newFlagSet(c, stderr)
-	var f prepareFlags
+// registerPrepareFlags defines prepare's flags on fs (also used by bench's
+// in-process runs).
+func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
 	fs.StringVar(&f.species, "species", "mouse", "species word the session names must contain (mouse or marmoset)")
 	fs.StringVar(&f.stim, "stim", "fixationmovie", "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
 	fs.StringVar(&f.size, "size", "60x80", "downsampled frame size HEIGHTxWIDTH")
@@ -74,6 +79,17 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&f.noChecksums, "no-checksums", false, "skip the SHA-256 of the source files")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the manifest as JSON on stdout")
 	fs.BoolVar(&f.verbose, "v", false, "print which files are loaded and cached")
+	fs.BoolVar(&f.split, "split", false, "also cut each session into openretina's training and validation clips: writes val_clip_idx, stim_train, stim_val, resp_train, resp_val (as 'retinaio split')")
+	fs.IntVar(&f.clipLength, "clip-length", 75, "with --split: frames per clip")
+	fs.IntVar(&f.valClips, "val-clips", 20, "with --split: validation clips per session")
+	fs.UintVar(&f.seed, "seed", 42, "with --split: numpy RandomState seed of the validation clip draw")
+}
+
+func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["prepare"]
+	fs := newFlagSet(c, stderr)
+	var f prepareFlags
+	registerPrepareFlags(fs, &f)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -123,10 +139,19 @@ func (f prepareFlags) options(stderr io.Writer) (karamanlis.PrepareOptions, erro
 	so.DisableCache = f.noCache
 	so.CacheDir = f.cacheDir
 	so.CompressCache = f.compress
-	return karamanlis.PrepareOptions{
+	po := karamanlis.PrepareOptions{
 		Stimulus: so, FrNormalisation: f.frNorm, OutDir: f.out, Jobs: f.jobs,
 		Compress: f.compress, NoChecksums: f.noChecksums, ToolVersion: version,
-	}, nil
+	}
+	if f.split {
+		if f.seed > math.MaxUint32 {
+			return karamanlis.PrepareOptions{}, fmt.Errorf("--seed %d: numpy's RandomState takes seeds below 2^32", f.seed)
+		}
+		co := clips.DefaultOptions()
+		co.ClipLength, co.ValClips, co.Seed = f.clipLength, f.valClips, uint32(f.seed)
+		po.Split = &co
+	}
+	return po, nil
 }
 
 // doPrepare runs Prepare with progress bars and messages on stderr, and the
