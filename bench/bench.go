@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,6 +180,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		defer os.RemoveAll(work)
 	}
 	root := opt.Dir
+	species := "" // the synthesised session's species, for prepare
 	if root == "" {
 		name := opt.Profile
 		if name == "" {
@@ -189,6 +191,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("bench: unknown profile %q; choose one of %s", name, strings.Join(synth.ProfileNames(), ", "))
 		}
 		rep.Profile = name
+		species = p.Species
 		if ref, ok := References[name]; ok {
 			rep.Reference = &ref
 		}
@@ -211,9 +214,15 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	var man *karamanlis.Manifest
 	if len(opt.Command) > 0 {
 		rep.Mode = "child process"
+		if species != "" && !slices.Contains(opt.PrepareArgs, "--species") && !slices.Contains(opt.PrepareArgs, "-species") {
+			opt.PrepareArgs = append([]string{"--species", species}, opt.PrepareArgs...)
+		}
 		man, err = runChild(ctx, opt, root, out, cache, rep, logf)
 	} else {
 		rep.Mode = "in-process"
+		if species != "" {
+			opt.PrepareOptions.Stimulus.Species = species
+		}
 		man, err = runInProcess(ctx, opt, root, out, cache, rep)
 	}
 	if err != nil {
@@ -304,7 +313,11 @@ func readManifest(path string) (*karamanlis.Manifest, error) {
 func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep *Report) (*karamanlis.Manifest, error) {
 	po := opt.PrepareOptions
 	if po.Stimulus.StimType == "" {
+		sp := po.Stimulus.Species
 		po.Stimulus = karamanlis.DefaultStimulusOptions()
+		if sp != "" {
+			po.Stimulus.Species = sp
+		}
 	}
 	po.OutDir = out
 	po.Stimulus.CacheDir = cache

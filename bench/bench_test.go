@@ -141,6 +141,7 @@ func TestHelperPrepare(t *testing.T) {
 	out := fs.String("out", "", "")
 	cache := fs.String("cache-dir", "", "")
 	noCache := fs.Bool("no-cache", false, "")
+	species := fs.String("species", "mouse", "")
 	if len(args) < 1 {
 		t.Fatal("no root")
 	}
@@ -148,7 +149,7 @@ func TestHelperPrepare(t *testing.T) {
 		t.Fatal(err)
 	}
 	so := karamanlis.DefaultStimulusOptions()
-	so.CacheDir, so.DisableCache = *cache, *noCache
+	so.CacheDir, so.DisableCache, so.Species = *cache, *noCache, *species
 	man, err := karamanlis.Prepare(context.Background(), args[0], karamanlis.PrepareOptions{Stimulus: so, OutDir: *out})
 	if err != nil || man.Failed > 0 {
 		t.Fatalf("prepare: %v %+v", err, man)
