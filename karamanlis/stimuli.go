@@ -328,36 +328,65 @@ func readFixations(ctx context.Context, m *matFile, name string, blocks, perBloc
 	return out, nil
 }
 
-// composeFromMat reads a stimulus file and renders its movie.
-func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+// stimulusFile is an open stimulus file's metadata and validated fixations
+// (images not read yet).
+type stimulusFile struct {
+	m              *matFile
+	sh             stimShapes
+	rds, fds       *hdf5.Dataset // runningImages, frozenImages
+	rsh, fsh       []int         // their shapes (N, Nx, Ny)
+	runFix, frzFix [][]fixmovie.Fixation
+}
+
+// openStimulus opens a stimulus file and reads and validates its fixations;
+// the caller closes s.m.
+func openStimulus(ctx context.Context, matPath string) (*stimulusFile, error) {
 	m, err := openMat(matPath)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
+	s, err := readStimulus(ctx, m)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
 	if !hasAnyStimulus(m) {
-		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, matPath, joinNames(stimulusDatasets))
+		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, m.path, joinNames(stimulusDatasets))
 	}
 	sh, err := readStimShapes(m)
 	if err != nil {
 		return nil, err
 	}
-	rds, rsh, err := openImages(m, "runningImages")
+	s := &stimulusFile{m: m, sh: sh}
+	if s.rds, s.rsh, err = openImages(m, "runningImages"); err != nil {
+		return nil, err
+	}
+	if s.fds, s.fsh, err = openImages(m, "frozenImages"); err != nil {
+		return nil, err
+	}
+	if s.runFix, err = readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, s.rsh[0], "runningImages"); err != nil {
+		return nil, err
+	}
+	if s.frzFix, err = readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, s.fsh[0], "frozenImages"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// composeFromMat reads a stimulus file and renders its movie.
+func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+	st, err := openStimulus(ctx, matPath)
 	if err != nil {
 		return nil, err
 	}
-	fds, fsh, err := openImages(m, "frozenImages")
-	if err != nil {
-		return nil, err
-	}
-	runFix, err := readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, rsh[0], "runningImages")
-	if err != nil {
-		return nil, err
-	}
-	frzFix, err := readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, fsh[0], "frozenImages")
-	if err != nil {
-		return nil, err
-	}
+	m := st.m
+	defer m.Close()
+	rds, rsh, fds, fsh, runFix, frzFix := st.rds, st.rsh, st.fds, st.fsh, st.runFix, st.frzFix
+	sh := st.sh
 	// Check every frame's placement before the expensive work.
 	if err := checkPlacements(m.path, "runningfixations", runFix, rsh, opt, true); err != nil {
 		return nil, err
@@ -497,35 +526,14 @@ type FixationMovieData struct {
 // <stim>_data.mat file, for users of ReturnFixMovie and GetRanges. It reads
 // every image (hundreds of MB for a real session).
 func ReadFixationMovie(ctx context.Context, matPath string) (*FixationMovieData, error) {
-	m, err := openMat(matPath)
+	st, err := openStimulus(ctx, matPath)
 	if err != nil {
 		return nil, err
 	}
+	m := st.m
 	defer m.Close()
-	if !hasAnyStimulus(m) {
-		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s)", ErrNoStimulus, matPath, joinNames(stimulusDatasets))
-	}
-	sh, err := readStimShapes(m)
-	if err != nil {
-		return nil, err
-	}
-	out := &FixationMovieData{}
-	rds, rsh, err := openImages(m, "runningImages")
-	if err != nil {
-		return nil, err
-	}
-	fds, fsh, err := openImages(m, "frozenImages")
-	if err != nil {
-		return nil, err
-	}
-	if out.RunningFixations, err = readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, rsh[0], "runningImages"); err != nil {
-		return nil, err
-	}
-	frz, err := readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, fsh[0], "frozenImages")
-	if err != nil {
-		return nil, err
-	}
-	out.FrozenFixations = frz[0]
+	rds, rsh, fds, fsh := st.rds, st.rsh, st.fds, st.fsh
+	out := &FixationMovieData{RunningFixations: st.runFix, FrozenFixations: st.frzFix[0]}
 	all := func(n int) []bool {
 		u := make([]bool, n)
 		for i := range u {
