@@ -161,40 +161,39 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	// One progress line per session (several at once with --jobs); warnings
+	// are printed above the bars.
 	var mu sync.Mutex
-	bars := map[string]*progress.Bar{}
-	barDone := map[string]int{}
-	if progress.IsTerminal(stderr) {
+	multi := progress.NewMulti(stderr)
+	bars := map[string]*progress.MultiBar{}
+	if multi != nil {
 		opt.Progress = func(session string, done, total int) {
 			mu.Lock()
-			defer mu.Unlock()
 			b, ok := bars[session]
 			if !ok {
-				b = progress.New(stderr, session, int64(total), "")
+				b = multi.Bar(session, int64(total))
 				bars[session] = b
 			}
-			b.Add(int64(done - barDone[session]))
-			barDone[session] = done
-			if done >= total {
-				b.Done()
-			}
+			mu.Unlock()
+			b.Set(int64(done), int64(total))
 		}
+	}
+	say := func(msg string) {
+		if multi != nil {
+			multi.Println(msg)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(stderr, msg)
 	}
 	opt.DownloadProgress = stderr
 	if err := applyShardAndBudget(ctx, root, f, &opt, stderr); err != nil {
 		return nil, err
 	}
-	opt.Warn = func(session, msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg)
-	}
+	opt.Warn = func(session, msg string) { say(fmt.Sprintf("warning: %s: %s", session, msg)) }
 	if f.verbose {
-		opt.Info = func(session, msg string) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(stderr, "%s: %s\n", session, msg)
-		}
+		opt.Info = func(session, msg string) { say(fmt.Sprintf("%s: %s", session, msg)) }
 	}
 	man, err := karamanlis.Prepare(ctx, root, opt)
 	if err != nil && man == nil {

@@ -96,28 +96,123 @@ func (b *Bar) draw() {
 		return
 	}
 	b.last = time.Now()
+	fmt.Fprintf(b.w, "\r%s  ", line(b.label, b.done, b.total, b.unit, b.start))
+}
+
+// line formats one bar: label, a 30-character bar, percent, and counts (or
+// bytes, rate and ETA when unit is "B").
+func line(label string, done, total int64, unit string, start time.Time) string {
 	const width = 30
 	frac := 0.0
-	if b.total > 0 {
-		frac = float64(b.done) / float64(b.total)
-		if frac > 1 {
-			frac = 1
-		}
+	if total > 0 {
+		frac = min(float64(done)/float64(total), 1)
 	}
 	n := int(frac * width)
 	bar := strings.Repeat("=", n) + strings.Repeat(" ", width-n)
-	el := time.Since(b.start).Seconds()
-	extra := ""
-	if b.unit == "B" {
-		rate := float64(b.done) / max(el, 1e-9)
-		extra = fmt.Sprintf(" %s/%s %s/s", Bytes(b.done), Bytes(b.total), Bytes(int64(rate)))
-		if rate > 0 && b.total > b.done {
-			extra += fmt.Sprintf(" ETA %ds", int(float64(b.total-b.done)/rate))
+	el := time.Since(start).Seconds()
+	var extra string
+	if unit == "B" {
+		rate := float64(done) / max(el, 1e-9)
+		extra = fmt.Sprintf(" %s/%s %s/s", Bytes(done), Bytes(total), Bytes(int64(rate)))
+		if rate > 0 && total > done {
+			extra += fmt.Sprintf(" ETA %ds", int(float64(total-done)/rate))
 		}
 	} else {
-		extra = fmt.Sprintf(" %d/%d", b.done, b.total)
+		extra = fmt.Sprintf(" %d/%d", done, total)
 	}
-	fmt.Fprintf(b.w, "\r%s [%s] %3.0f%%%s  ", b.label, bar, frac*100, extra)
+	return fmt.Sprintf("%s [%s] %3.0f%%%s", label, bar, frac*100, extra)
+}
+
+// Multi draws one line per bar (sessions prepared side by side) and
+// redraws the block in place with ANSI cursor movement. A nil *Multi is
+// valid and does nothing. Safe for concurrent use.
+type Multi struct {
+	mu    sync.Mutex
+	w     io.Writer
+	bars  []*MultiBar
+	drawn int // lines drawn last time
+	last  time.Time
+}
+
+// MultiBar is one line of a Multi.
+type MultiBar struct {
+	m           *Multi
+	label       string
+	done, total int64
+	start       time.Time
+	finished    bool
+}
+
+// NewMulti returns a Multi writing to w, or nil when w is not a terminal.
+func NewMulti(w io.Writer) *Multi {
+	if !IsTerminal(w) {
+		return nil
+	}
+	return &Multi{w: w}
+}
+
+// Bar adds a line (nil on a nil Multi).
+func (m *Multi) Bar(label string, total int64) *MultiBar {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := &MultiBar{m: m, label: label, total: total, start: time.Now()}
+	m.bars = append(m.bars, b)
+	m.redraw(true)
+	return b
+}
+
+// Set moves the bar to done of total.
+func (b *MultiBar) Set(done, total int64) {
+	if b == nil {
+		return
+	}
+	b.m.mu.Lock()
+	defer b.m.mu.Unlock()
+	b.done, b.total = done, total
+	if done >= total {
+		b.finished = true
+	}
+	b.m.redraw(b.finished)
+}
+
+// Println prints a message above the bars.
+func (m *Multi) Println(msg string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clear()
+	fmt.Fprintln(m.w, msg)
+	m.drawn = 0
+	m.redraw(true)
+}
+
+// clear moves to the start of the block and erases it.
+func (m *Multi) clear() {
+	if m.drawn == 0 {
+		return
+	}
+	fmt.Fprintf(m.w, "\r\x1b[%dA\x1b[J", m.drawn)
+}
+
+// redraw draws every bar, at most every 100 ms unless force.
+func (m *Multi) redraw(force bool) {
+	if !force && time.Since(m.last) < 100*time.Millisecond {
+		return
+	}
+	m.last = time.Now()
+	m.clear()
+	var sb strings.Builder
+	for _, b := range m.bars {
+		sb.WriteString(line(b.label, b.done, b.total, "", b.start))
+		sb.WriteString("\x1b[K\n")
+	}
+	fmt.Fprint(m.w, sb.String())
+	m.drawn = len(m.bars)
 }
 
 // Bytes formats a byte count (1.5 MB).

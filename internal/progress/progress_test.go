@@ -62,3 +62,31 @@ func ExampleBytes() {
 	fmt.Println(Bytes(228_223_272))
 	// Output: 228.2 MB
 }
+
+func TestMulti(t *testing.T) {
+	if m := NewMulti(&bytes.Buffer{}); m != nil {
+		t.Fatal("NewMulti returned a Multi for a bytes.Buffer")
+	}
+	var nilMulti *Multi
+	nilMulti.Bar("x", 1).Set(1, 1) // no-ops
+	nilMulti.Println("x")
+
+	var buf bytes.Buffer
+	m := &Multi{w: &buf}
+	a := m.Bar("session-a", 10)
+	b := m.Bar("session-b", 20)
+	a.Set(5, 10)
+	b.Set(20, 20)
+	m.Println("warning: something")
+	out := buf.String()
+	// The last drawn block holds both bars, one line each, after the message.
+	last := out[strings.LastIndex(out, "warning: something\n")+len("warning: something\n"):]
+	if strings.Count(last, "\n") != 2 || !strings.Contains(last, "session-a [") || !strings.Contains(last, " 50% 5/10") ||
+		!strings.Contains(last, "session-b [") || !strings.Contains(last, "100% 20/20") {
+		t.Fatalf("last block %q", last)
+	}
+	// Redraws move the cursor up over the previous block.
+	if !strings.Contains(out, "\x1b[2A") {
+		t.Fatalf("no cursor movement over the two-line block: %q", out)
+	}
+}
