@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/karamanlis"
 	"io"
 	"net"
 	"net/http"
@@ -26,7 +30,10 @@ func init() {
 		usage: `retinaio view PATH [--addr 127.0.0.1:8080] [--open] [--pred PRED.npz] [--data ROOT] [--allow-remote]
 
 Serves a self-contained page (no external requests, works offline) for a
-'retinaio prepare' output folder or one prepared SESSION.npz: the train and
+'retinaio prepare' output folder, one prepared SESSION.npz, or raw data (a
+data root, a session folder or zip: its sessions are prepared first with the
+default settings into the cache folder, which takes seconds, and the data
+root is used for the source images): the train and
 test movies frame by frame, each cell's test raster and trial-averaged rate
 with a moving time cursor, a sortable cell table (reliability, and FEVE and
 correlation with --pred), and, when the sessions' fixationmovie_data.mat
@@ -61,7 +68,11 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if warn != "" {
 		fmt.Fprintln(stderr, warn)
 	}
-	root := pos[0]
+	root, dataRoot, err := viewRoot(ctx, pos[0], *data, stderr)
+	if err != nil {
+		return err
+	}
+	data = &dataRoot
 	manifest := manifestSources(root)
 	srv, err := viewer.New(viewer.Options{
 		Path: root,
@@ -183,4 +194,72 @@ func openBrowser(url string, stderr io.Writer) {
 		return
 	}
 	go cmd.Wait()
+}
+
+// viewRoot returns the folder (or .npz) to serve and the data root for
+// source images. A path holding raw sessions rather than prepared files is
+// prepared first (default settings, openretina semantics, stimulus caches
+// reused) into <cache>/view/<hash of the path>.
+func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string, string, error) {
+	if strings.HasSuffix(path, ".npz") || hasPrepared(path) {
+		return path, data, nil
+	}
+	var sessions []karamanlis.Session
+	seen := map[string]bool{}
+	for _, sp := range []string{"mouse", "marmoset"} {
+		ss, err := karamanlis.FindSessions(path, sp)
+		if err != nil {
+			continue
+		}
+		for _, s := range ss {
+			if !seen[s.Path] {
+				seen[s.Path] = true
+				sessions = append(sessions, s)
+			}
+		}
+	}
+	if len(sessions) == 0 {
+		return path, data, nil // the viewer explains what it needs
+	}
+	cache, err := hub.CacheDir()
+	if err != nil {
+		return "", "", err
+	}
+	abs, _ := filepath.Abs(path)
+	sum := sha256.Sum256([]byte(abs))
+	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
+	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
+	opt := karamanlis.PrepareOptions{Stimulus: karamanlis.DefaultStimulusOptions(), OutDir: out,
+		Sessions: sessions, NoChecksums: true, ToolVersion: version,
+		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+	man, err := karamanlis.Prepare(ctx, path, opt)
+	if err != nil && man == nil {
+		return "", "", err
+	}
+	if man != nil && man.Failed > 0 {
+		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, karamanlis.ManifestName))
+	}
+	if data == "" {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			data = path
+			if len(sessions) == 1 && filepath.Clean(sessions[0].Path) == filepath.Clean(path) {
+				data = filepath.Dir(path)
+			}
+		}
+	}
+	return out, data, nil
+}
+
+// hasPrepared reports whether dir holds a prepare manifest or .npz files.
+func hasPrepared(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, karamanlis.ManifestName)); err == nil {
+		return true
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "*.npz"))
+	for _, p := range m {
+		if !strings.Contains(filepath.Base(p), "_data_") { // not a stimulus cache
+			return true
+		}
+	}
+	return false
 }
