@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // dtype is a parsed numeric descr such as "<f4".
@@ -12,6 +13,8 @@ type dtype struct {
 	kind byte // 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex
 	size int  // bytes per element
 	big  bool // big-endian in the file
+	// text is a structured dtype's descr (kind 'V'), kept as written.
+	text string
 }
 
 var le = binary.LittleEndian
@@ -23,6 +26,9 @@ func parseDescr(s string) (dtype, error) {
 	var d dtype
 	if s == "" {
 		return d, fmt.Errorf("empty descr")
+	}
+	if s[0] == '[' {
+		return parseStructured(s)
 	}
 	rest := s
 	switch rest[0] {
@@ -64,6 +70,63 @@ func parseDescr(s string) (dtype, error) {
 	return d, nil
 }
 
+// parseStructured parses a structured descr of numeric fields, as numpy
+// writes it: "[('real', '<f8'), ('imag', '<f8')]". Such arrays are written
+// and read as raw bytes only (kind 'V'); MATLAB's {real, imag} complex
+// numbers read by h5py have this dtype.
+func parseStructured(s string) (dtype, error) {
+	bad := func(why string) (dtype, error) {
+		return dtype{}, fmt.Errorf("structured descr %.60q: %s (want e.g. [('real', '<f8'), ('imag', '<f8')])", s, why)
+	}
+	d := dtype{kind: 'V', text: s}
+	rest := s[1:]
+	names := map[string]bool{}
+	for {
+		rest = strings.TrimLeft(rest, " ")
+		if strings.HasPrefix(rest, "]") && len(names) > 0 {
+			if strings.TrimSpace(rest[1:]) != "" {
+				return bad("text after ']'")
+			}
+			return d, nil
+		}
+		if !strings.HasPrefix(rest, "('") {
+			return bad("expected ('name', 'descr')")
+		}
+		rest = rest[2:]
+		i := strings.IndexByte(rest, '\'')
+		if i < 0 {
+			return bad("unterminated field name")
+		}
+		name := rest[:i]
+		rest = rest[i+1:]
+		if !strings.HasPrefix(rest, ", '") {
+			return bad("expected a field descr")
+		}
+		rest = rest[3:]
+		i = strings.IndexByte(rest, '\'')
+		if i < 0 {
+			return bad("unterminated field descr")
+		}
+		f, err := parseDescr(rest[:i])
+		if err != nil || f.kind == 'V' {
+			return bad("field " + name + " is not numeric")
+		}
+		if name == "" || names[name] {
+			return bad("empty or repeated field name")
+		}
+		names[name] = true
+		d.size += f.size
+		rest = rest[i+1:]
+		if !strings.HasPrefix(rest, ")") {
+			return bad("expected ')'")
+		}
+		rest = strings.TrimPrefix(rest[1:], ",")
+		if len(names) > 64 {
+			return bad("too many fields")
+		}
+	}
+}
+
 // hostBigEndian reports whether the machine stores integers big-endian.
 var hostBigEndian = func() bool {
 	var b [2]byte
@@ -73,6 +136,9 @@ var hostBigEndian = func() bool {
 
 // String returns numpy's descr for d ("|u1", "<f4", ">f8").
 func (d dtype) String() string {
+	if d.kind == 'V' {
+		return d.text
+	}
 	o := byte('<')
 	if d.size == 1 {
 		o = '|'
@@ -95,35 +161,35 @@ func (d dtype) elemSize() int {
 func dtypeOf(data any) (d dtype, n int, scalar bool, err error) {
 	switch v := data.(type) {
 	case []bool:
-		return dtype{'b', 1, false}, len(v), false, nil
+		return dtype{kind: 'b', size: 1}, len(v), false, nil
 	case []int8:
-		return dtype{'i', 1, false}, len(v), false, nil
+		return dtype{kind: 'i', size: 1}, len(v), false, nil
 	case []uint8:
-		return dtype{'u', 1, false}, len(v), false, nil
+		return dtype{kind: 'u', size: 1}, len(v), false, nil
 	case []int16:
-		return dtype{'i', 2, false}, len(v), false, nil
+		return dtype{kind: 'i', size: 2}, len(v), false, nil
 	case []uint16:
-		return dtype{'u', 2, false}, len(v), false, nil
+		return dtype{kind: 'u', size: 2}, len(v), false, nil
 	case []int32:
-		return dtype{'i', 4, false}, len(v), false, nil
+		return dtype{kind: 'i', size: 4}, len(v), false, nil
 	case []uint32:
-		return dtype{'u', 4, false}, len(v), false, nil
+		return dtype{kind: 'u', size: 4}, len(v), false, nil
 	case []int64:
-		return dtype{'i', 8, false}, len(v), false, nil
+		return dtype{kind: 'i', size: 8}, len(v), false, nil
 	case []uint64:
-		return dtype{'u', 8, false}, len(v), false, nil
+		return dtype{kind: 'u', size: 8}, len(v), false, nil
 	case []int:
-		return dtype{'i', 8, false}, len(v), false, nil
+		return dtype{kind: 'i', size: 8}, len(v), false, nil
 	case []uint:
-		return dtype{'u', 8, false}, len(v), false, nil
+		return dtype{kind: 'u', size: 8}, len(v), false, nil
 	case []float32:
-		return dtype{'f', 4, false}, len(v), false, nil
+		return dtype{kind: 'f', size: 4}, len(v), false, nil
 	case []float64:
-		return dtype{'f', 8, false}, len(v), false, nil
+		return dtype{kind: 'f', size: 8}, len(v), false, nil
 	case []complex64:
-		return dtype{'c', 8, false}, len(v), false, nil
+		return dtype{kind: 'c', size: 8}, len(v), false, nil
 	case []complex128:
-		return dtype{'c', 16, false}, len(v), false, nil
+		return dtype{kind: 'c', size: 16}, len(v), false, nil
 	case bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, int, uint,
 		float32, float64, complex64, complex128:
 		d, _, _, _ := dtypeOf(scalarToSlice(v))
@@ -438,6 +504,9 @@ func decodeComplex[T ~complex64 | ~complex128](dst []T, b []byte, d dtype) {
 // checkConvert reports whether elements of src can be decoded into the
 // slice type of dst, and returns dst's length.
 func checkConvert(src dtype, dst any) (int, error) {
+	if src.kind == 'V' {
+		return 0, fmt.Errorf("structured dtype: read its raw bytes (NPZReader.Open, Reader.Read)")
+	}
 	var dk byte
 	var dsize int
 	n := -1

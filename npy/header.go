@@ -94,7 +94,11 @@ func headerText(descr string, fortran bool, shape []int) string {
 	if fortran {
 		f = "True"
 	}
-	s := "{'descr': '" + descr + "', 'fortran_order': " + f + ", 'shape': " + shapeString(shape) + ", }"
+	dt := "'" + descr + "'"
+	if strings.HasPrefix(descr, "[") { // structured: a list literal, as numpy writes it
+		dt = descr
+	}
+	s := "{'descr': " + dt + ", 'fortran_order': " + f + ", 'shape': " + shapeString(shape) + ", }"
 	if len(shape) > 0 {
 		// numpy leaves room to grow the first (C) or last (Fortran) axis
 		// in place: GROWTH_AXIS_MAX_DIGITS = 21.
@@ -337,8 +341,21 @@ func (p *hparser) parse() (Header, error) {
 		seen[key] = true
 		switch key {
 		case "descr":
-			if c := p.peek(); c == '[' || c == '(' {
-				return h, fmt.Errorf("structured dtypes (descr %s...) are not supported; only numeric dtypes are", p.s[p.i:min(len(p.s), p.i+40)])
+			if c := p.peek(); c == '[' {
+				// A structured dtype of numeric fields (read as raw bytes).
+				end := strings.IndexByte(p.s[p.i:], ']')
+				if end < 0 {
+					return h, fmt.Errorf("descr: unterminated list")
+				}
+				h.Descr = p.s[p.i : p.i+end+1]
+				if _, err := parseDescr(h.Descr); err != nil {
+					return h, err
+				}
+				p.i += end + 1
+				break
+			}
+			if c := p.peek(); c == '(' {
+				return h, fmt.Errorf("sub-array dtypes (descr %s...) are not supported", p.s[p.i:min(len(p.s), p.i+40)])
 			}
 			v, err := p.str()
 			if err != nil {

@@ -414,6 +414,9 @@ func (r *Reader) readErr(err error) error {
 // data is unknown, e.g. a deflated entry or a pipe), memory grows with the
 // data actually read, so a lying header cannot force a huge allocation.
 func (r *Reader) readAll(trusted bool) (*Array, error) {
+	if r.d.kind == 'V' {
+		return nil, fmt.Errorf("%sstructured dtype %s: read its raw bytes with NPZReader.Open or NewReader", r.prefix(), r.h.Descr)
+	}
 	a := &Array{Header: r.h}
 	total := int(r.count)
 	if int64(total) != r.count {

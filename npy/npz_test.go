@@ -325,7 +325,7 @@ func TestNPZReaderErrors(t *testing.T) {
 	var zb bytes.Buffer
 	zw := zip.NewWriter(&zb)
 	fw, _ := zw.CreateHeader(&zip.FileHeader{Name: "y.npy", Method: zip.Deflate})
-	h, _ := encodeHeader(dtype{'f', 8, false}, false, []int{1 << 40}, 1)
+	h, _ := encodeHeader(dtype{kind: 'f', size: 8, big: false}, false, []int{1 << 40}, 1)
 	fw.Write(h)
 	fw.Write(make([]byte, 64))
 	zw.Close()

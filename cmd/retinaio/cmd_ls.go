@@ -156,7 +156,7 @@ func listFile(ctx context.Context, f *hdf5.File) ([]lsEntry, error) {
 			e.Kind = "dataset"
 			t := o.Datatype()
 			e.Type = t.String()
-			e.Dtype = npyDescr(t)
+			e.Dtype = h5pyCompoundDescr(t, npyDescr(t)) // numpy dtype as h5py gives it
 			if o.IsNull() {
 				e.Null = true
 			} else {

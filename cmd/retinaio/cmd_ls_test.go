@@ -46,6 +46,8 @@ type fixtureDataset struct {
 		Values []any  `json:"values"`
 	} `json:"attrs"`
 	SHA256 string `json:"sha256"`
+	// Fields of a compound as h5py reports them: [name, dtype str, offset].
+	Fields [][]any `json:"fields"`
 }
 
 func (d fixtureDataset) class() string {
@@ -68,8 +70,20 @@ func (d fixtureDataset) npzDescr() string {
 	switch d.Kind {
 	case "int", "float":
 		return d.Dtype
-	case "complex", "compound":
+	case "complex":
 		return d.ComplexDescr
+	case "compound":
+		// h5py's own dtype: a structured array of the compound's fields
+		// (only {r, i} compounds become numpy complex numbers, kind
+		// "complex" above); mat2npz writes the complex-compatible ones.
+		if d.ComplexDescr == "" || len(d.Fields) != 2 {
+			return ""
+		}
+		var parts []string
+		for _, f := range d.Fields {
+			parts = append(parts, fmt.Sprintf("('%v', '%v')", f[0], f[1]))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return ""
 }

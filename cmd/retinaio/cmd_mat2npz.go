@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/retinaio/retinaio/hdf5"
@@ -20,13 +21,16 @@ func init() {
 	register(&command{
 		name:    "mat2npz",
 		summary: "convert every numeric array of a MATLAB v7.3 / HDF5 file to .npz",
-		usage: `retinaio mat2npz [--matlab-order] [--compress] FILE OUT.npz
+		usage: `retinaio mat2npz [--matlab-order] [--compress] [--complex] FILE OUT.npz
 
 Writes every numeric dataset of FILE (integers, floats, and complex numbers
 stored as {real, imag} compounds; at any depth, in structs and in #refs#)
 to OUT.npz, one entry per dataset named by its path without the leading
 slash ("meta/deep/x"), with h5py's shape and the stored dtype, byte order
-included: np.load(OUT.npz)["x"] equals h5py.File(FILE)["x"][()].
+included: np.load(OUT.npz)["x"] equals h5py.File(FILE)["x"][()]. Like h5py,
+MATLAB's complex numbers ({real, imag} compounds) become the structured dtype
+[('real', '<f8'), ('imag', '<f8')] (h5py turns only {r, i} compounds into
+complex numbers); --complex writes them as complex128/complex64 instead.
 Strings, references (cells), null dataspaces and other compounds are
 skipped and counted on stderr. As in h5py, a MATLAB char array is its
 uint16 codes, a logical array uint8, and an empty array the uint64 dataset
@@ -51,6 +55,7 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet(c, stderr)
 	matlabOrder := fs.Bool("matlab-order", false, "write MATLAB's dims with fortran_order (same bytes)")
 	compress := fs.Bool("compress", false, "deflate the entries (like numpy.savez_compressed)")
+	asComplex := fs.Bool("complex", false, "write MATLAB's {real, imag} complex numbers as numpy complex dtypes instead of h5py's structured dtype (same bytes)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -72,9 +77,10 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// Plan: collect the datasets first, so a damaged file fails before
 	// anything is written and the progress bar knows the total.
 	type job struct {
-		ds    *hdf5.Dataset
-		descr string
-		size  int64
+		ds       *hdf5.Dataset
+		descr    string // the numeric (or complex) dtype the data is read as
+		outDescr string // the dtype written: h5py's view
+		size     int64
 	}
 	var jobs []job
 	var total int64
@@ -102,7 +108,11 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("%s: %d elements of %d bytes is too large", path, n, t.Size)
 		}
 		size := int64(n) * int64(t.Size)
-		jobs = append(jobs, job{d, descr, size})
+		out := descr
+		if !*asComplex {
+			out = h5pyCompoundDescr(t, descr)
+		}
+		jobs = append(jobs, job{d, descr, out, size})
 		total += size
 		return nil
 	})
@@ -121,7 +131,7 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		name := strings.TrimPrefix(j.ds.Path(), "/")
-		h := npy.Header{Descr: j.descr, Shape: toInts(j.ds.Shape())}
+		h := npy.Header{Descr: j.outDescr, Shape: toInts(j.ds.Shape())}
 		if *matlabOrder {
 			h.Shape = toInts(reverseU64(j.ds.Shape()))
 			h.Fortran = true
@@ -155,6 +165,19 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintln(stderr, msg)
 	return nil
+}
+
+// h5pyCompoundDescr returns the dtype h5py gives a complex compound: numpy
+// complex only for fields named exactly "r" and "i" (h5py's complex_names),
+// otherwise the structured dtype with the file's field names, such as
+// MATLAB's [('real', '<f8'), ('imag', '<f8')]. descr is the complex dtype
+// ("<c16"); other types are returned unchanged.
+func h5pyCompoundDescr(t hdf5.Datatype, descr string) string {
+	if descr == "" || t.Class != hdf5.ClassCompound || len(t.Fields) != 2 || (t.Fields[0].Name == "r" && t.Fields[1].Name == "i") {
+		return descr
+	}
+	part := string(descr[0]) + "f" + strconv.Itoa(t.Fields[0].Type.Size)
+	return fmt.Sprintf("[('%s', '%s'), ('%s', '%s')]", t.Fields[0].Name, part, t.Fields[1].Name, part)
 }
 
 func sortedKeys(m map[string]int) []string {
