@@ -459,6 +459,7 @@ func parseSplit(w http.ResponseWriter, r *http.Request) (render.Split, bool) {
 	return sp, true
 }
 
+// parseIndex parses a 0-based index below n.
 func parseIndex(w http.ResponseWriter, what, s string, n int) (int, bool) {
 	k, err := strconv.Atoi(s)
 	if err != nil {
@@ -731,12 +732,13 @@ func (srv *Server) handleImage(w http.ResponseWriter, r *http.Request, ss *sessi
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	idx, ok := parseIndex(w, "image", r.PathValue("idx"), n+1)
-	if !ok {
+	idx, err := strconv.Atoi(r.PathValue("idx"))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("image %q is not an integer", r.PathValue("idx")))
 		return
 	}
-	if idx == 0 {
-		httpError(w, http.StatusNotFound, "image indices are 1-based")
+	if idx < 1 || idx > n {
+		httpError(w, http.StatusNotFound, fmt.Sprintf("image %d out of range 1..%d (image indices are 1-based, as in the fixations)", idx, n))
 		return
 	}
 	rows, cols, pix, err := src.Image(r.Context(), sp, idx)

@@ -128,55 +128,58 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // string ending in fixationmovie_data.mat whose path names the session).
 func manifestSources(root string) map[string]string {
 	out := map[string]string{}
-	st, err := os.Stat(root)
-	if err != nil || !st.IsDir() {
+	dir, only := root, ""
+	if st, err := os.Stat(root); err != nil {
 		return out
+	} else if !st.IsDir() {
+		// One prepared SESSION.npz: its folder's manifest.
+		dir, only = filepath.Dir(root), strings.TrimSuffix(filepath.Base(root), ".npz")
 	}
-	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		return out
 	}
-	var v any
-	if json.Unmarshal(b, &v) != nil {
+	var man karamanlis.Manifest
+	if json.Unmarshal(b, &man) != nil {
 		return out
 	}
-	var paths []string
-	var walk func(any)
-	walk = func(x any) {
-		switch t := x.(type) {
-		case map[string]any:
-			for _, e := range t {
-				walk(e)
-			}
-		case []any:
-			for _, e := range t {
-				walk(e)
-			}
-		case string:
-			if strings.HasSuffix(t, "fixationmovie_data.mat") {
-				paths = append(paths, t)
-			}
-		}
-	}
-	walk(v)
-	ents, _ := os.ReadDir(root)
-	for _, e := range ents {
-		name := strings.TrimSuffix(e.Name(), ".npz")
-		if name == e.Name() {
+	for _, s := range man.Sessions {
+		if only != "" && s.Name != only {
 			continue
 		}
-		for _, p := range paths {
-			if strings.Contains(filepath.ToSlash(p), "/"+name+"/") {
-				if !filepath.IsAbs(p) {
-					p = filepath.Join(root, p)
-				}
-				if _, err := os.Stat(p); err == nil {
-					out[name] = p
-				}
-			}
+		if p := sourceMat(s.StimulusSource, dir); p != "" {
+			out[s.Name] = p
 		}
 	}
 	return out
+}
+
+// sourceMat turns a manifest's stimulus source into the .mat holding the
+// images: the .mat itself, or the one a stimulus cache (.npz) sits next to
+// (openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz or ours,
+// <stim>_data_retinaio_...npz). "" when it cannot be found.
+func sourceMat(src, dir string) string {
+	if src == "" {
+		return ""
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(dir, src)
+	}
+	if strings.HasSuffix(src, ".npz") {
+		base := filepath.Base(src)
+		i := strings.Index(base, "_data_")
+		if i < 0 {
+			return ""
+		}
+		src = filepath.Join(filepath.Dir(src), base[:i]+"_data.mat")
+	}
+	if !strings.HasSuffix(src, "fixationmovie_data.mat") {
+		return ""
+	}
+	if _, err := os.Stat(src); err != nil {
+		return ""
+	}
+	return src
 }
 
 func openBrowser(url string, stderr io.Writer) {
@@ -228,16 +231,22 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	abs, _ := filepath.Abs(path)
 	sum := sha256.Sum256([]byte(abs))
 	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
-	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
-	opt := karamanlis.PrepareOptions{Stimulus: karamanlis.DefaultStimulusOptions(), OutDir: out,
-		Sessions: sessions, NoChecksums: true, ToolVersion: version,
-		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
-	man, err := karamanlis.Prepare(ctx, path, opt)
-	if err != nil && man == nil {
-		return "", "", err
-	}
-	if man != nil && man.Failed > 0 {
-		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, karamanlis.ManifestName))
+	if !preparedAll(out, sessions) {
+		fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
+		// Nothing is written into the data root: no stimulus caches next to
+		// the .mat files, only the prepared files in the cache folder.
+		so := karamanlis.DefaultStimulusOptions()
+		so.DisableCache = true
+		opt := karamanlis.PrepareOptions{Stimulus: so, OutDir: out,
+			Sessions: sessions, NoChecksums: true, ToolVersion: version,
+			Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+		man, err := karamanlis.Prepare(ctx, path, opt)
+		if err != nil && man == nil {
+			return "", "", err
+		}
+		if man != nil && man.Failed > 0 {
+			fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, karamanlis.ManifestName))
+		}
 	}
 	if data == "" {
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
@@ -262,4 +271,34 @@ func hasPrepared(dir string) bool {
 		}
 	}
 	return false
+}
+
+// preparedAll reports whether out holds a manifest in which every session
+// was prepared, newer than each session's source.
+func preparedAll(out string, sessions []karamanlis.Session) bool {
+	b, err := os.ReadFile(filepath.Join(out, karamanlis.ManifestName))
+	if err != nil {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(out, karamanlis.ManifestName))
+	if err != nil {
+		return false
+	}
+	var man karamanlis.Manifest
+	if json.Unmarshal(b, &man) != nil {
+		return false
+	}
+	ok := map[string]bool{}
+	for _, s := range man.Sessions {
+		ok[s.Name] = s.Status == karamanlis.StatusOK
+	}
+	for _, s := range sessions {
+		if !ok[s.Name] {
+			return false
+		}
+		if fi, err := os.Stat(s.Path); err != nil || fi.ModTime().After(st.ModTime()) {
+			return false
+		}
+	}
+	return true
 }
