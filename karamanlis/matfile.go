@@ -26,8 +26,7 @@ func openMat(path string) (*matFile, error) {
 	f, err := hdf5.Open(path)
 	if err != nil {
 		if errors.Is(err, hdf5.ErrTruncatedFile) {
-			return nil, &InputError{File: path, Problem: "is truncated: it is shorter than its HDF5 superblock says", Err: err,
-				Hint: "the download or copy was interrupted; fetch the file again"}
+			return nil, &InputError{File: path, Problem: "is truncated", Err: err}
 		}
 		if errors.Is(err, hdf5.ErrNotHDF5) {
 			head := make([]byte, 128)

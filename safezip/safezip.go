@@ -316,16 +316,16 @@ func TopFolder(entries []Entry) (string, error) {
 	for _, e := range entries {
 		first, rest, _ := strings.Cut(e.Name, "/")
 		if rest == "" && !e.IsDir {
-			return "", fmt.Errorf("%s: file %s is not inside a folder", RuleTop, e.Name)
+			return "", fmt.Errorf("file %s is not inside a folder", e.Name)
 		}
 		if top == "" {
 			top = first
 		} else if first != top {
-			return "", fmt.Errorf("%s: found %s and %s", RuleTop, top, first)
+			return "", fmt.Errorf("found %s and %s", top, first)
 		}
 	}
 	if top == "" {
-		return "", fmt.Errorf("%s: archive is empty", RuleTop)
+		return "", fmt.Errorf("archive is empty")
 	}
 	return top, nil
 }
