@@ -9,7 +9,8 @@ import (
 // package metrics (openretina's definitions).
 type CellStats struct {
 	Index int `json:"index"`
-	// VarRatio is the explainable/total variance ratio over all test frames
+	// VarRatio is the explainable/total variance ratio over all test frames,
+	// or over the predicted frames when there is a prediction (as in eval)
 	// (the reliability, metrics.Repeats.VarRatio); 0 when the session has
 	// fewer than 2 trials, where the noise variance is undefined.
 	VarRatio float64 `json:"var_ratio"`
@@ -71,6 +72,10 @@ func ComputeCellStats(s *render.Session, pred [][]float64) ([]CellStats, error) 
 			}
 			feve := win.FEVE(pred[n])
 			c.FEVE = &feve
+			// With a prediction, reliability is computed on the frames it
+			// covers, as 'retinaio eval' does, so that both agree on which
+			// cells pass --min-var-ratio.
+			c.VarRatio, _ = win.VarRatio()
 		}
 	}
 	return out, nil
