@@ -3,6 +3,7 @@ package karamanlis
 import (
 	"context"
 	"errors"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 func badSession(t *testing.T, name string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
-	copyDir(t, filepath.Join("testdata", "bad", name), dst)
+	testutil.CopyTree(t, filepath.Join("testdata", "bad", name), dst)
 	return dst
 }
 

@@ -2,7 +2,7 @@ package karamanlis
 
 import (
 	"context"
-	"os"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"path/filepath"
 	"testing"
 )
@@ -29,7 +29,7 @@ func BenchmarkLoadStimuliCached(b *testing.B) {
 	dir := b.TempDir()
 	src := filepath.Join(goldenDir, "sessions", "20210203_252MEA_mouse_left_half_dorsal")
 	dst := filepath.Join(dir, "s")
-	copyDirB(b, src, dst)
+	testutil.CopyTree(b, src, dst)
 	o := DefaultStimulusOptions()
 	o.CacheDir = b.TempDir()
 	if _, err := LoadStimuliForSession(ctx, dst, o); err != nil {
@@ -53,12 +53,5 @@ func BenchmarkLoadResponsesGolden(b *testing.B) {
 		if _, err := LoadResponsesForSession(ctx, path, o); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func copyDirB(b *testing.B, src, dst string) {
-	b.Helper()
-	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
-		b.Fatal(err)
 	}
 }

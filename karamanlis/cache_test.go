@@ -2,6 +2,7 @@ package karamanlis
 
 import (
 	"context"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,7 +169,7 @@ func TestStaleCacheRejected(t *testing.T) {
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, filepath.Join(path, ourMatlabCache), filepath.Join(path, orCache))
+	testutil.CopyFile(t, filepath.Join(path, ourMatlabCache), filepath.Join(path, orCache))
 	o.Semantics = OpenRetina
 	o.Warn = func(m string) { warns = append(warns, m) }
 	m, err = LoadStimuliForSession(ctx, path, o)

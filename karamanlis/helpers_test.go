@@ -3,7 +3,7 @@ package karamanlis
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"math"
 	"os"
 	"path/filepath"
@@ -90,49 +90,12 @@ func copySession(t *testing.T, name string, zip bool) (root, path string) {
 	if zip {
 		src += ".zip"
 		path = filepath.Join(root, name+".zip")
-		copyFile(t, src, path)
+		testutil.CopyFile(t, src, path)
 		return root, path
 	}
 	path = filepath.Join(root, name)
-	copyDir(t, src, path)
+	testutil.CopyTree(t, src, path)
 	return root, path
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			copyDir(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-			continue
-		}
-		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-	}
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func fileSHA(t *testing.T, path string) string {

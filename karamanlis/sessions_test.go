@@ -2,6 +2,7 @@ package karamanlis
 
 import (
 	"context"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -68,9 +69,9 @@ func TestLoadAllSameKeys(t *testing.T) {
 	for _, gs := range goldenSessions {
 		src := filepath.Join(goldenDir, "sessions", gs.name)
 		if gs.zip {
-			copyFile(t, src+".zip", filepath.Join(root, gs.name+".zip"))
+			testutil.CopyFile(t, src+".zip", filepath.Join(root, gs.name+".zip"))
 		} else {
-			copyDir(t, src, filepath.Join(root, gs.name))
+			testutil.CopyTree(t, src, filepath.Join(root, gs.name))
 		}
 	}
 	// A mouse session without a fixation movie is skipped with a warning.

@@ -3,6 +3,7 @@ package viewer
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -325,7 +326,7 @@ func TestNewErrors(t *testing.T) {
 		t.Error("prediction file opened as a session")
 	}
 	d := prepDir(t)
-	copyFile(t, fixturePred, filepath.Join(d, "pred.npz"))
+	testutil.CopyFile(t, fixturePred, filepath.Join(d, "pred.npz"))
 	var warned []string
 	srv, err := New(Options{Path: d, Logf: func(f string, a ...any) { warned = append(warned, f) }})
 	if err != nil || len(srv.Sessions()) != 2 || len(warned) != 1 {

@@ -3,7 +3,7 @@ package viewer
 import (
 	"context"
 	"fmt"
-	"io"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,30 +29,11 @@ func rawValue(t, y, x int, test bool) float64 {
 	return float64((t*7 + y*11 + x*5 + off) % 256)
 }
 
-func copyFile(t testing.TB, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // prepDir makes a prepare-like output folder with both fixtures.
 func prepDir(t testing.TB) string {
 	d := t.TempDir()
-	copyFile(t, fixtureA, filepath.Join(d, sessionA+".npz"))
-	copyFile(t, fixtureB, filepath.Join(d, sessionB+".npz"))
+	testutil.CopyFile(t, fixtureA, filepath.Join(d, sessionA+".npz"))
+	testutil.CopyFile(t, fixtureB, filepath.Join(d, sessionB+".npz"))
 	os.WriteFile(filepath.Join(d, "manifest.json"), []byte(`{"sessions": []}`), 0o644)
 	return d
 }
@@ -106,7 +87,7 @@ func newTestServer(t testing.TB, withPred, withSource bool) *Server {
 	o := Options{Path: dir}
 	if withPred {
 		pd := t.TempDir()
-		copyFile(t, fixturePred, filepath.Join(pd, sessionA+".npz"))
+		testutil.CopyFile(t, fixturePred, filepath.Join(pd, sessionA+".npz"))
 		o.Pred = pd
 	}
 	if withSource {

@@ -13,16 +13,9 @@ import (
 // TestMergeManifestCommand prepares two tiny sessions separately, as two
 // shards would, and merges their manifests.
 func TestMergeManifestCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("synthesises and prepares sessions")
-	}
+	dir, _, sessions := synthTiny(t, 2)
 	ctx := context.Background()
-	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	if code := runMain(ctx, []string{"synth", filepath.Join(dir, "data"), "--profile", "tiny", "--sessions", "2"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: %d %s", code, errb.String())
-	}
-	sessions := strings.Fields(out.String())
 	var mans []string
 	for i, s := range sessions {
 		o := filepath.Join(dir, "out"+string(rune('A'+i)))

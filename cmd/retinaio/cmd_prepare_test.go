@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/retinaio/retinaio/internal/testutil"
 	"io"
 	"math"
 	"os"
@@ -29,31 +30,6 @@ var klGoldenSessions = []struct {
 	{"20220208_60MEA_marmoset_right_n1", "marmoset", false},
 }
 
-func klCopyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	st, err := os.Stat(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.IsDir() {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(src)
-	for _, e := range entries {
-		klCopyTree(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-	}
-}
-
 // klGoldenRoot copies the golden sessions into a temporary root.
 func klGoldenRoot(t *testing.T) string {
 	root := t.TempDir()
@@ -62,7 +38,7 @@ func klGoldenRoot(t *testing.T) string {
 		if g.zip {
 			n += ".zip"
 		}
-		klCopyTree(t, filepath.Join(klGoldenDir, "sessions", n), filepath.Join(root, n))
+		testutil.CopyTree(t, filepath.Join(klGoldenDir, "sessions", n), filepath.Join(root, n))
 	}
 	return root
 }
@@ -252,10 +228,10 @@ func TestPrepareFailureIsolated(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	good := klGoldenSessions[0].name
-	klCopyTree(t, filepath.Join(klGoldenDir, "sessions", good), filepath.Join(root, good))
-	klCopyTree(t, "../../karamanlis/testdata/bad/zero_index", filepath.Join(root, "20200101_bad_mouse_index"))
-	klCopyTree(t, "../../karamanlis/testdata/bad/frames_mismatch", filepath.Join(root, "20200102_bad_mouse_frames"))
-	klCopyTree(t, "../../karamanlis/testdata/bad/responses_only", filepath.Join(root, "20200103_mouse_no_movie"))
+	testutil.CopyTree(t, filepath.Join(klGoldenDir, "sessions", good), filepath.Join(root, good))
+	testutil.CopyTree(t, "../../karamanlis/testdata/bad/zero_index", filepath.Join(root, "20200101_bad_mouse_index"))
+	testutil.CopyTree(t, "../../karamanlis/testdata/bad/frames_mismatch", filepath.Join(root, "20200102_bad_mouse_frames"))
+	testutil.CopyTree(t, "../../karamanlis/testdata/bad/responses_only", filepath.Join(root, "20200103_mouse_no_movie"))
 	out := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
 	code := runMain(ctx, []string{"prepare", "--out", out, "--cache-dir", t.TempDir(), root}, &stdout, &stderr)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,18 +44,11 @@ func readShardManifest(t *testing.T, path string) shardManifest {
 // shards are disjoint and cover the sessions as shard.Of assigns them (Of
 // is checked against a Python reference in package shard), and merges them.
 func TestPrepareShards(t *testing.T) {
-	if testing.Short() {
-		t.Skip("synthesises and prepares sessions")
-	}
+	dir, data, paths := synthTiny(t, 3)
 	ctx := context.Background()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
 	var out, errb bytes.Buffer
-	if code := runMain(ctx, []string{"synth", data, "--profile", "tiny", "--sessions", "3"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: %s", errb.String())
-	}
 	var all []string
-	for _, p := range strings.Fields(out.String()) {
+	for _, p := range paths {
 		all = append(all, filepath.Base(p))
 	}
 	var got, mans []string
@@ -103,15 +97,9 @@ func TestPrepareShards(t *testing.T) {
 // TestPreparePhaseTimings checks that prepare's manifest carries the
 // phase timings retinaio bench reports.
 func TestPreparePhaseTimings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("synthesises and prepares a session")
-	}
+	dir, _, _ := synthTiny(t, 1)
 	ctx := context.Background()
-	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	if code := runMain(ctx, []string{"synth", filepath.Join(dir, "data"), "--profile", "tiny"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: %s", errb.String())
-	}
 	o := filepath.Join(dir, "out")
 	if code := runMain(ctx, []string{"prepare", filepath.Join(dir, "data"), "--out", o, "--cache-dir", filepath.Join(dir, "cache")}, &out, &errb); code != 0 {
 		t.Fatalf("prepare: %s", errb.String())
@@ -130,16 +118,9 @@ func TestPreparePhaseTimings(t *testing.T) {
 // TestPrepareAdmitBudget runs three sessions with --jobs 3 under a budget
 // that holds one session's estimate: they must run one at a time.
 func TestPrepareAdmitBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("synthesises and prepares sessions")
-	}
+	dir, data, _ := synthTiny(t, 3)
 	ctx := context.Background()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	var out, errb bytes.Buffer
-	if code := runMain(ctx, []string{"synth", data, "--profile", "tiny", "--sessions", "3"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: %s", errb.String())
-	}
+	var errb bytes.Buffer
 	f := prepareFlags{species: "mouse", stim: "fixationmovie", size: "60x80", semantics: "openretina", screen: "600x800",
 		out: filepath.Join(dir, "out"), cacheDir: filepath.Join(dir, "cache"), noCache: true, frNorm: 1, jobs: 3}
 	opt, err := f.options(&errb)
@@ -177,4 +158,20 @@ func TestPrepareAdmitBudget(t *testing.T) {
 	if most != 1 {
 		t.Errorf("%d sessions ran at once under a one-session budget", most)
 	}
+}
+
+// synthTiny synthesises n tiny sessions into dir/data of a new temporary
+// dir (skipped under -short) and returns dir, dir/data and the sessions.
+func synthTiny(t *testing.T, n int) (dir, data string, sessions []string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesises and prepares sessions")
+	}
+	dir = t.TempDir()
+	data = filepath.Join(dir, "data")
+	var out, errb bytes.Buffer
+	if code := runMain(context.Background(), []string{"synth", data, "--profile", "tiny", "--sessions", strconv.Itoa(n)}, &out, &errb); code != 0 {
+		t.Fatalf("synth: %d %s", code, errb.String())
+	}
+	return dir, data, strings.Fields(out.String())
 }
