@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -308,7 +309,7 @@ func checkAttrs(t *testing.T, f *hdf5.File, where string, got []hdf5.Attribute, 
 			}
 			continue
 		}
-		if a.Shape == nil || !equalU64(a.Shape, w.Shape) {
+		if a.Shape == nil || !slices.Equal(a.Shape, w.Shape) {
 			t.Errorf("%s: shape %v, want %v", at, a.Shape, w.Shape)
 		}
 		switch w.Kind {
@@ -449,18 +450,6 @@ func compareNumbers(kind, dtype string, want []any, got []string) error {
 	return nil
 }
 
-func equalU64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func sha(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
@@ -487,7 +476,7 @@ func checkDataset(t *testing.T, f *hdf5.File, fx corpusFixture, w corpusDataset)
 			t.Errorf("null dataspace: IsNull=%v Shape=%v Len=%d", d.IsNull(), d.Shape(), d.Len())
 		}
 	} else {
-		if d.IsNull() || d.Shape() == nil || !equalU64(d.Shape(), w.Shape) {
+		if d.IsNull() || d.Shape() == nil || !slices.Equal(d.Shape(), w.Shape) {
 			t.Errorf("Shape() = %v (IsNull %v), want %v", d.Shape(), d.IsNull(), w.Shape)
 		}
 		if d.Len() != w.Len {
@@ -531,7 +520,7 @@ func checkDataset(t *testing.T, f *hdf5.File, fx corpusFixture, w corpusDataset)
 	if g := layoutNames[d.Layout()]; g != w.Layout {
 		t.Errorf("Layout() = %v (%s), want %s", d.Layout(), g, w.Layout)
 	}
-	if !equalU64(d.ChunkShape(), w.Chunks) || (w.Chunks == nil) != (d.ChunkShape() == nil) {
+	if !slices.Equal(d.ChunkShape(), w.Chunks) || (w.Chunks == nil) != (d.ChunkShape() == nil) {
 		t.Errorf("ChunkShape() = %v, want %v", d.ChunkShape(), w.Chunks)
 	}
 	if ci, ok := any(d).(interface{ ChunkIndex() string }); ok && ci.ChunkIndex() != w.ChunkIndex {

@@ -20,7 +20,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	ctx := context.Background()
 	path := badSession(t, "openretina_cache")
 	cache := filepath.Join(path, orCache)
-	before := fileSHA(t, cache)
+	before := testutil.FileSHA256(t, cache)
 	o := testOptions(t, OpenRetina, nil)
 	o.Normalize = false
 	m, err := LoadStimuliForSession(ctx, path, o)
@@ -41,7 +41,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 			t.Fatalf("test[%d] = %v, want the cached ramp %d", i, v, i%241)
 		}
 	}
-	if fileSHA(t, cache) != before {
+	if testutil.FileSHA256(t, cache) != before {
 		t.Fatal("openretina's cache was modified")
 	}
 
@@ -58,7 +58,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(path, ourMatlabCache)); err != nil {
 		t.Fatalf("matlab cache not written: %v", err)
 	}
-	if fileSHA(t, cache) != before {
+	if testutil.FileSHA256(t, cache) != before {
 		t.Fatal("openretina's cache was modified by the matlab run")
 	}
 	again, err := LoadStimuliForSession(ctx, path, o)
@@ -85,7 +85,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(path, "fixationmovie_data_retinaio_openretina_60_80.npz")); err != nil {
 		t.Fatalf("own openretina-semantics cache not written: %v", err)
 	}
-	if fileSHA(t, cache) != before {
+	if testutil.FileSHA256(t, cache) != before {
 		t.Fatal("openretina's cache was modified")
 	}
 }
@@ -198,7 +198,7 @@ func TestZipSession(t *testing.T) {
 	ctx := context.Background()
 	name := "20210803_252MEA_mouse_left_half_dorsal"
 	root, zip := copySession(t, name, true)
-	before := fileSHA(t, zip)
+	before := testutil.FileSHA256(t, zip)
 	o := testOptions(t, OpenRetina, nil)
 	m, err := LoadStimuliForSession(ctx, zip, o)
 	if err != nil {
@@ -214,7 +214,7 @@ func TestZipSession(t *testing.T) {
 	if !m2.FromCache || filepath.Base(m2.Source) != orCache || !strings.HasPrefix(m2.Source, o.CacheDir) {
 		t.Fatalf("second load: FromCache %v Source %s", m2.FromCache, m2.Source)
 	}
-	if fileSHA(t, zip) != before {
+	if testutil.FileSHA256(t, zip) != before {
 		t.Fatal("zip modified")
 	}
 	entries, _ := os.ReadDir(root)

@@ -1,11 +1,8 @@
 package karamanlis
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"github.com/retinaio/retinaio/internal/testutil"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -96,16 +93,6 @@ func copySession(t *testing.T, name string, zip bool) (root, path string) {
 	path = filepath.Join(root, name)
 	testutil.CopyTree(t, src, path)
 	return root, path
-}
-
-func fileSHA(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
 
 // maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf).

@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"github.com/retinaio/retinaio/internal/testutil"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,27 +91,6 @@ func klCOrder(t *testing.T, a *npy.Array) []float64 {
 	return out
 }
 
-func klSameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func klSha(t *testing.T, path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
 // TestPrepareGolden runs `retinaio prepare` in-process on the golden
 // sessions, both species and both semantics, and compares every output with
 // the independent reference (README tolerances: 1e-5 normalised, responses
@@ -124,7 +102,7 @@ func TestPrepareGolden(t *testing.T) {
 			t.Run(sem+"/"+sp, func(t *testing.T) {
 				root := klGoldenRoot(t)
 				zipPath := filepath.Join(root, klGoldenSessions[1].name+".zip")
-				zipSHA := klSha(t, zipPath)
+				zipSHA := testutil.FileSHA256(t, zipPath)
 				out := filepath.Join(t.TempDir(), "out")
 				var stdout, stderr bytes.Buffer
 				code := runMain(ctx, []string{"prepare", root, "--species", sp, "--semantics", sem, "--out", out,
@@ -157,8 +135,8 @@ func TestPrepareGolden(t *testing.T) {
 					if g.zip {
 						src, key = zipPath, g.name+".zip"
 					}
-					if res.Checksums[key] != klSha(t, src) {
-						t.Errorf("%s: manifest sha256 %v, want %s of %s", g.name, res.Checksums, klSha(t, src), src)
+					if res.Checksums[key] != testutil.FileSHA256(t, src) {
+						t.Errorf("%s: manifest sha256 %v, want %s of %s", g.name, res.Checksums, testutil.FileSHA256(t, src), src)
 					}
 					if !g.zip && sem == "openretina" {
 						// openretina's cache next to the unzipped .mat.
@@ -173,7 +151,7 @@ func TestPrepareGolden(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
 					t.Fatal(err)
 				}
-				if klSha(t, zipPath) != zipSHA {
+				if testutil.FileSHA256(t, zipPath) != zipSHA {
 					t.Fatal("zip modified")
 				}
 			})
@@ -189,7 +167,7 @@ func klCheckOutput(t *testing.T, path, session, sem string) {
 	std := klCOrder(t, want["norm_std"])[0]
 	for _, p := range [][2]string{{"stim_train", "train_raw"}, {"stim_test", "test_raw"}} {
 		g, w := got[p[0]], want[p[1]]
-		if g == nil || g.Descr != "<f4" || !klSameShape(g.Shape, w.Shape) {
+		if g == nil || g.Descr != "<f4" || !slices.Equal(g.Shape, w.Shape) {
 			t.Fatalf("%s: %s missing or wrong: %+v", session, p[0], g)
 		}
 		gv, wv := klCOrder(t, g), klCOrder(t, w)
@@ -209,7 +187,7 @@ func klCheckOutput(t *testing.T, path, session, sem string) {
 	}
 	for _, k := range []string{"resp_train", "resp_test", "resp_test_by_trial"} {
 		g, w := got[k], want[k]
-		if g == nil || g.Descr != "<f8" || !klSameShape(g.Shape, w.Shape) {
+		if g == nil || g.Descr != "<f8" || !slices.Equal(g.Shape, w.Shape) {
 			t.Fatalf("%s: %s missing or wrong", session, k)
 		}
 		gv, wv := klCOrder(t, g), klCOrder(t, w)
@@ -285,7 +263,7 @@ func TestPrepareSingleSessionAndFlags(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	got := klReadNPZ(t, filepath.Join(out, klGoldenSessions[1].name+".npz"))
-	if !klSameShape(got["stim_train"].Shape, []int{1, 90, 30, 40}) || got["norm_mean"] != nil {
+	if !slices.Equal(got["stim_train"].Shape, []int{1, 90, 30, 40}) || got["norm_mean"] != nil {
 		t.Fatalf("stim_train %v, norm_mean present %v", got["stim_train"].Shape, got["norm_mean"] != nil)
 	}
 	for _, args := range [][]string{

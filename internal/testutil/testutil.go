@@ -4,6 +4,8 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"testing"
@@ -46,4 +48,16 @@ func CopyTree(tb testing.TB, src, dst string) {
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// FileSHA256 returns the hex SHA-256 of the file at path (to check that a
+// user's input was left byte-identical), failing tb on any error.
+func FileSHA256(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

@@ -40,3 +40,12 @@ func ExampleCopyFile() {
 	fmt.Println(string(b))
 	// Output: fixture
 }
+
+func TestFileSHA256(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "abc")
+	os.WriteFile(p, []byte("abc"), 0o644)
+	// FIPS 180-2 test vector.
+	if got := FileSHA256(t, p); got != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Fatalf("sha256(abc) = %s", got)
+	}
+}
