@@ -80,26 +80,21 @@ type Ranges struct {
 
 // Col returns the image column shown at screen column s (wrapping -1 to
 // nx-1), and false when s is not painted.
-func (r Ranges) Col(s, nx int) (int, bool) {
-	if r.Empty || s < r.XMin || s > r.XMax {
-		return 0, false
-	}
-	c := r.XOr + s - r.XMin
-	if c == -1 {
-		c = nx - 1
-	}
-	return c, true
-}
+func (r Ranges) Col(s, nx int) (int, bool) { return r.shown(s, r.XMin, r.XMax, r.XOr, nx) }
 
 // Row returns the image row shown at screen row s (wrapping -1 to ny-1),
 // and false when s is not painted.
-func (r Ranges) Row(s, ny int) (int, bool) {
-	if r.Empty || s < r.YMin || s > r.YMax {
+func (r Ranges) Row(s, ny int) (int, bool) { return r.shown(s, r.YMin, r.YMax, r.YOr, ny) }
+
+// shown maps screen index s on one axis (painted lo..hi, showing image
+// index or at lo) to the image index, wrapping -1 to n-1.
+func (r Ranges) shown(s, lo, hi, or, n int) (int, bool) {
+	if r.Empty || s < lo || s > hi {
 		return 0, false
 	}
-	c := r.YOr + s - r.YMin
+	c := or + s - lo
 	if c == -1 {
-		c = ny - 1
+		c = n - 1
 	}
 	return c, true
 }
