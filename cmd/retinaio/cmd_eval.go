@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/retinaio/retinaio/metrics"
 	"github.com/retinaio/retinaio/npy"
@@ -17,17 +20,40 @@ func init() {
 	register(&command{
 		name:    "eval",
 		summary: "score predictions on the repeated test sequence with openretina's metrics",
-		usage: `retinaio eval --pred PRED.npz --data SESSION.npz [--json] [--min-var-ratio 0.15]
+		usage: `retinaio eval --pred PRED.npz|PRED.npy --data SESSION.npz [--json] [--min-var-ratio 0.15]
+              [--cut-first-n-frames N] [--global-mean-oracle]
 
-PRED.npz holds pred_test (N, T') (any real dtype); SESSION.npz (from
-'retinaio prepare' or 'retinaio split') holds resp_test_by_trial (K, N, Tf)
-and resp_test (N, Tf), the trial average. When T' < Tf the targets are the
-LAST T' frames (a model that drops its first frames, like openretina's lag).
-Per neuron: correlation to the trial average, FEVE, explainable/total
-variance ratio, jackknife oracle correlation, MSE and Poisson loss to the
-average, with openretina's definitions; the summary averages correlation,
-FEVE and oracle correlation over the neurons with var_ratio >= the threshold.
---json prints {"neurons": [...], "summary": {...}}; NaN is written as null.`,
+PRED is an .npz holding pred_test, or an .npy holding the array itself, of
+shape (N, T'): neurons x frames, any real dtype (float16 to float64, ints),
+C or Fortran order (np.save(pred.T) of a (T', N) array is fine).
+SESSION.npz (from 'retinaio prepare' or 'retinaio split') holds
+resp_test_by_trial (K, N, Tf) and resp_test (N, Tf), the trial average;
+without resp_test_by_trial, resp_test is used as a single trial (as
+openretina does). When T' < Tf the targets are the LAST T' frames (a model
+that drops its first frames, like openretina's lag).
+
+Per neuron, with the formulas of openretina's evaluation script
+(openretina/cli/eval.py): correlation to the trial average, FEVE,
+explainable/total variance ratio, jackknife oracle correlation, MSE and
+Poisson loss to the average, and the correlation and MSE of each trial.
+The summary is openretina's EvaluationSummary: means (nanmean) over the
+neurons with var_ratio >= --min-var-ratio of each of these, the mean and
+spread over trials of the per-trial correlation and MSE, the number of
+repeats and the temporal lag. With a single trial, FEVE, var_ratio and the
+oracle are NaN and no neuron is filtered out, as in openretina; the JSON
+says why under summary.nan_reasons.
+
+--cut-first-n-frames N drops the first N scored frames from prediction and
+targets (openretina's cut_first_n_frames). --global-mean-oracle adds
+openretina's global_mean_oracle: each neuron's correlation with the mean
+response of all neurons.
+
+--json prints {"neurons": [...], "summary": {...}, "notes": [...]}; NaN is
+written as null. Warnings go to stderr.
+
+Examples:
+  retinaio eval --pred pred.npz --data split.npz
+  retinaio eval --pred pred.npy --data split.npz --json --cut-first-n-frames 30`,
 		run: runEval,
 	})
 }
@@ -35,10 +61,12 @@ FEVE and oracle correlation over the neurons with var_ratio >= the threshold.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := commands["eval"]
 	fs := newFlagSet(c, stderr)
-	predPath := fs.String("pred", "", "predictions .npz with pred_test (N, T') (required)")
+	predPath := fs.String("pred", "", "predictions: .npz with pred_test, or .npy, shape (N, T') (required)")
 	dataPath := fs.String("data", "", "session .npz with resp_test_by_trial and resp_test (required)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
-	minVar := fs.Float64("min-var-ratio", metrics.DefaultMinVarRatio, "leave neurons with a lower explainable/total variance ratio out of the summary")
+	minVar := fs.Float64("min-var-ratio", metrics.DefaultMinVarRatio, "leave neurons with a lower explainable/total variance ratio out of the summary (openretina's var_ratio_cutoff)")
+	cut := fs.Int("cut-first-n-frames", 0, "drop the first N scored frames of prediction and targets (openretina's cut_first_n_frames)")
+	gmo := fs.Bool("global-mean-oracle", false, "also compute openretina's global_mean_oracle per neuron")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -46,96 +74,263 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) != 0 || *predPath == "" || *dataPath == "" {
 		return errUsage
 	}
-	in, err := loadEvalInput(*predPath, *dataPath)
+	if *cut < 0 {
+		return fmt.Errorf("--cut-first-n-frames %d: want 0 or more frames", *cut)
+	}
+	if math.IsNaN(*minVar) {
+		return errors.New("--min-var-ratio NaN: want a number (openretina uses 0.15)")
+	}
+	in, warn, err := loadEvalInput(*predPath, *dataPath)
 	if err != nil {
 		return err
+	}
+	for _, w := range warn {
+		fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", w)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := metrics.Evaluate(*in, *minVar)
+	opt := metrics.Options{MinVarRatio: *minVar, CutFirstNFrames: *cut, GlobalMeanOracle: *gmo}
+	res, err := metrics.EvaluateWith(*in, opt)
 	if err != nil {
 		return fmt.Errorf("%s vs %s: %w", *predPath, *dataPath, err)
 	}
-	if *jsonOut {
-		return writeEvalJSON(stdout, res)
+	for _, n := range res.Notes {
+		fmt.Fprintf(stderr, "retinaio eval: note: %s\n", n)
 	}
-	writeEvalTable(stdout, res)
+	if *jsonOut {
+		return writeEvalJSON(stdout, res, opt, append(warn, res.Notes...))
+	}
+	writeEvalTable(stdout, res, opt)
 	return nil
 }
 
-func loadEvalInput(predPath, dataPath string) (*metrics.Input, error) {
-	pz, err := npy.OpenNPZ(predPath)
-	if err != nil {
-		return nil, err
-	}
-	defer pz.Close()
+// loadEvalInput reads the prediction and the test responses in C order,
+// checking shapes before anything large is allocated. warn lists what was
+// assumed (a single trial taken from resp_test).
+func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string, err error) {
 	dz, err := npy.OpenNPZ(dataPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer dz.Close()
-	if !pz.Has("pred_test") {
-		return nil, fmt.Errorf("%s has no pred_test array (it has %v)", predPath, pz.Names())
+	var K, N, Tf int
+	trialsKey := "resp_test_by_trial"
+	switch {
+	case dz.Has("resp_test_by_trial"):
+		bh, err := dz.Header("resp_test_by_trial")
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(bh.Shape) != 3 {
+			return nil, nil, fmt.Errorf("%s: resp_test_by_trial has shape %v: want (trials, neurons, frames)", dataPath, bh.Shape)
+		}
+		K, N, Tf = bh.Shape[0], bh.Shape[1], bh.Shape[2]
+	case dz.Has("resp_test"):
+		ah, err := dz.Header("resp_test")
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ah.Shape) != 2 {
+			return nil, nil, fmt.Errorf("%s: resp_test has shape %v: want (neurons, frames)", dataPath, ah.Shape)
+		}
+		K, N, Tf = 1, ah.Shape[0], ah.Shape[1]
+		trialsKey = "resp_test"
+		warn = append(warn, fmt.Sprintf("%s has no resp_test_by_trial: resp_test (the trial average) is scored as a single trial, as openretina does", dataPath))
+	default:
+		return nil, nil, fmt.Errorf("%s has neither resp_test_by_trial nor resp_test (it has %s); evaluate against a session written by 'retinaio prepare' or 'retinaio split'", dataPath, strings.Join(quoteNames(dz.Names()), ", "))
 	}
-	if !dz.Has("resp_test_by_trial") {
-		return nil, fmt.Errorf("%s has no resp_test_by_trial array (it has %v); evaluate against a session written by 'retinaio prepare'", dataPath, dz.Names())
+	if K == 0 || N == 0 || Tf == 0 {
+		return nil, nil, fmt.Errorf("%s: %s is empty (%d trials, %d neurons, %d frames)", dataPath, trialsKey, K, N, Tf)
 	}
-	ph, err := pz.Header("pred_test")
+
+	pred, err := openPred(predPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	bh, err := dz.Header("resp_test_by_trial")
-	if err != nil {
-		return nil, err
-	}
-	if len(bh.Shape) != 3 || bh.Fortran {
-		return nil, fmt.Errorf("%s: resp_test_by_trial has shape %v%s: want C-order (trials, neurons, frames)", dataPath, bh.Shape, fortranNote(bh))
-	}
-	K, N, Tf := bh.Shape[0], bh.Shape[1], bh.Shape[2]
-	if len(ph.Shape) != 2 || ph.Fortran {
-		return nil, fmt.Errorf("%s: pred_test has shape %v%s: want C-order (neurons, frames) = (%d, <=%d)", predPath, ph.Shape, fortranNote(ph), N, Tf)
+	defer pred.close()
+	ph := pred.h
+	if len(ph.Shape) != 2 {
+		return nil, nil, fmt.Errorf("%s has shape %v: want (neurons, frames) = (%d, 1 to %d)", pred.label, ph.Shape, N, Tf)
 	}
 	if ph.Shape[0] != N {
 		hint := ""
 		if ph.Shape[1] == N {
 			hint = "; it looks transposed (frames, neurons): save pred.T"
 		}
-		return nil, fmt.Errorf("pred_test in %s has %d neurons (shape %v) but %s has %d (resp_test_by_trial %v)%s", predPath, ph.Shape[0], ph.Shape, dataPath, N, bh.Shape, hint)
+		shape := fmt.Sprintf("[%d %d %d]", K, N, Tf)
+		if trialsKey == "resp_test" {
+			shape = fmt.Sprintf("[%d %d]", N, Tf)
+		}
+		return nil, nil, fmt.Errorf("%s has %d neurons (shape %v) but %s has %d (%s %s)%s", pred.label, ph.Shape[0], ph.Shape, dataPath, N, trialsKey, shape, hint)
 	}
 	if ph.Shape[1] > Tf || ph.Shape[1] == 0 {
-		return nil, fmt.Errorf("pred_test in %s has %d frames but the test sequence in %s has %d: want 1 to %d (the last frames are scored)", predPath, ph.Shape[1], dataPath, Tf, Tf)
+		return nil, nil, fmt.Errorf("%s has %d frames but the test sequence in %s has %d: want 1 to %d (the last frames are scored)", pred.label, ph.Shape[1], dataPath, Tf, Tf)
 	}
-	in := &metrics.Input{N: N, Tp: ph.Shape[1], K: K, Tf: Tf}
-	in.Pred = make([]float64, N*in.Tp)
-	if _, err := pz.ReadInto("pred_test", in.Pred); err != nil {
-		return nil, err
+	in = &metrics.Input{N: N, Tp: ph.Shape[1], K: K, Tf: Tf}
+	if in.Pred, err = pred.read(); err != nil {
+		return nil, nil, err
 	}
-	in.ByTrial = make([]float64, K*N*Tf)
-	if _, err := dz.ReadInto("resp_test_by_trial", in.ByTrial); err != nil {
-		return nil, err
+	if in.ByTrial, err = readC(dz, dataPath, trialsKey); err != nil {
+		return nil, nil, err
 	}
-	if dz.Has("resp_test") {
+	if trialsKey == "resp_test_by_trial" && dz.Has("resp_test") {
 		ah, err := dz.Header("resp_test")
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ah.Shape) != 2 || ah.Shape[0] != N || ah.Shape[1] != Tf {
+			return nil, nil, fmt.Errorf("%s: resp_test has shape %v, want (%d, %d) like resp_test_by_trial (%d, %d, %d)", dataPath, ah.Shape, N, Tf, K, N, Tf)
+		}
+		if in.Avg, err = readC(dz, dataPath, "resp_test"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return in, warn, nil
+}
+
+func quoteNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
+}
+
+// predSource is a prediction array in an .npz (pred_test) or an .npy.
+type predSource struct {
+	label string // names the file (and entry) in messages
+	h     npy.Header
+	npz   *npy.NPZReader
+	f     *os.File
+	r     *npy.Reader
+}
+
+var (
+	npyMagic = []byte("\x93NUMPY")
+	zipMagic = []byte("PK")
+)
+
+// openPred opens path as .npy or .npz by its first bytes and reads the
+// prediction's header.
+func openPred(path string) (*predSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, len(npyMagic))
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.Equal(head, npyMagic):
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+		r, err := npy.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return &predSource{label: path, h: r.Header(), f: f, r: r}, nil
+	case bytes.HasPrefix(head, zipMagic):
+		f.Close()
+		z, err := npy.OpenNPZ(path)
 		if err != nil {
 			return nil, err
 		}
-		if len(ah.Shape) != 2 || ah.Shape[0] != N || ah.Shape[1] != Tf || ah.Fortran {
-			return nil, fmt.Errorf("%s: resp_test has shape %v%s, want (%d, %d) like resp_test_by_trial %v", dataPath, ah.Shape, fortranNote(ah), N, Tf, bh.Shape)
+		if !z.Has("pred_test") {
+			z.Close()
+			return nil, fmt.Errorf("%s has no pred_test array (it has %s): save the prediction as np.savez(%q, pred_test=pred) or np.save(\"pred.npy\", pred)", path, strings.Join(quoteNames(z.Names()), ", "), "pred.npz")
 		}
-		in.Avg = make([]float64, N*Tf)
-		if _, err := dz.ReadInto("resp_test", in.Avg); err != nil {
+		h, err := z.Header("pred_test")
+		if err != nil {
+			z.Close()
 			return nil, err
 		}
+		return &predSource{label: "pred_test in " + path, h: h, npz: z}, nil
 	}
-	return in, nil
+	f.Close()
+	return nil, fmt.Errorf("%s is neither an .npy file nor an .npz archive (it starts with %q): save the prediction with np.save or np.savez", path, head)
 }
 
-func fortranNote(h npy.Header) string {
-	if h.Fortran {
-		return " in Fortran order"
+func (p *predSource) close() {
+	if p.npz != nil {
+		p.npz.Close()
 	}
-	return ""
+	if p.f != nil {
+		p.f.Close()
+	}
+}
+
+// read returns the prediction as C-order float64.
+func (p *predSource) read() ([]float64, error) {
+	count, err := p.h.Count()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.label, err)
+	}
+	data := make([]float64, count)
+	if p.npz != nil {
+		if _, err := p.npz.ReadInto("pred_test", data); err != nil {
+			return nil, err
+		}
+	} else if err := p.r.ReadValues(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.label, err)
+	}
+	if p.h.Fortran {
+		data = fortranToC(data, p.h.Shape)
+	}
+	return data, nil
+}
+
+// readC reads array name of z as C-order float64 (Fortran order is
+// transposed).
+func readC(z *npy.NPZReader, path, name string) ([]float64, error) {
+	h, err := z.Header(name)
+	if err != nil {
+		return nil, err
+	}
+	count, err := h.Count()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", path, name, err)
+	}
+	data := make([]float64, count)
+	if _, err := z.ReadInto(name, data); err != nil {
+		return nil, err
+	}
+	if h.Fortran {
+		data = fortranToC(data, h.Shape)
+	}
+	return data, nil
+}
+
+// fortranToC reorders column-major data of the given shape into row-major.
+func fortranToC(data []float64, shape []int) []float64 {
+	if len(shape) < 2 {
+		return data
+	}
+	out := make([]float64, len(data))
+	fstride := make([]int, len(shape))
+	s := 1
+	for i, d := range shape {
+		fstride[i] = s
+		s *= d
+	}
+	idx := make([]int, len(shape))
+	off := 0 // Fortran offset of idx
+	for i := range out {
+		out[i] = data[off]
+		for j := len(shape) - 1; j >= 0; j-- {
+			idx[j]++
+			off += fstride[j]
+			if idx[j] < shape[j] {
+				break
+			}
+			off -= idx[j] * fstride[j]
+			idx[j] = 0
+		}
+	}
+	return out
 }
 
 // jsonFloat writes NaN and infinities as null.
@@ -149,32 +344,106 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func writeEvalJSON(w io.Writer, res *metrics.Result) error {
-	type neuron struct {
-		Index         int       `json:"index"`
-		CorrToAverage jsonFloat `json:"corr_to_average"`
-		FEVE          jsonFloat `json:"feve"`
-		VarRatio      jsonFloat `json:"var_ratio"`
-		OracleCorr    jsonFloat `json:"oracle_corr"`
-		MSE           jsonFloat `json:"mse"`
-		Poisson       jsonFloat `json:"poisson"`
+func jsonFloats(v []float64) []jsonFloat {
+	out := make([]jsonFloat, len(v))
+	for i, x := range v {
+		out[i] = jsonFloat(x)
 	}
-	type summary struct {
-		CorrToAverage jsonFloat `json:"corr_to_average"`
-		FEVE          jsonFloat `json:"feve"`
-		OracleCorr    jsonFloat `json:"oracle_corr"`
-		Kept          int       `json:"kept"`
-	}
+	return out
+}
+
+// evalNeuronJSON is one neuron in eval's JSON.
+type evalNeuronJSON struct {
+	Index            int         `json:"index"`
+	CorrToAverage    jsonFloat   `json:"corr_to_average"`
+	FEVE             jsonFloat   `json:"feve"`
+	VarRatio         jsonFloat   `json:"var_ratio"`
+	OracleCorr       jsonFloat   `json:"oracle_corr"`
+	MSE              jsonFloat   `json:"mse"`
+	Poisson          jsonFloat   `json:"poisson"`
+	CorrByTrial      []jsonFloat `json:"corr_by_trial"`
+	MSEByTrial       []jsonFloat `json:"mse_by_trial"`
+	GlobalMeanOracle *jsonFloat  `json:"global_mean_oracle,omitempty"`
+	Kept             bool        `json:"kept"`
+}
+
+// evalSummaryJSON is the summary: corr_to_average, feve, oracle_corr and
+// kept (retinaio's first names), then openretina's EvaluationSummary
+// fields under their own names.
+type evalSummaryJSON struct {
+	CorrToAverage jsonFloat `json:"corr_to_average"`
+	FEVE          jsonFloat `json:"feve"`
+	OracleCorr    jsonFloat `json:"oracle_corr"`
+	Kept          int       `json:"kept"`
+
+	TemporalLag      int        `json:"temporal_lag"`
+	RepeatsMin       int        `json:"n_test_repeats_min"`
+	RepeatsMax       int        `json:"n_test_repeats_max"`
+	RepeatsAvg       jsonFloat  `json:"n_test_repeats_avg"`
+	NeuronsTotal     int        `json:"n_neurons_total"`
+	NeuronsFiltered  int        `json:"n_neurons_filtered"`
+	VarRatioCutoff   jsonFloat  `json:"var_ratio_cutoff"`
+	FilteringApplied bool       `json:"filtering_applied"`
+	CorrToAvgMean    jsonFloat  `json:"corr_to_avg_mean"`
+	CorrByTrialMean  jsonFloat  `json:"corr_by_trial_mean"`
+	CorrByTrialStd   jsonFloat  `json:"corr_by_trial_std"`
+	MSEToAvgMean     jsonFloat  `json:"mse_to_avg_mean"`
+	MSEByTrialMean   jsonFloat  `json:"mse_by_trial_mean"`
+	MSEByTrialStd    jsonFloat  `json:"mse_by_trial_std"`
+	FEVEMean         jsonFloat  `json:"feve_mean"`
+	FEVMean          jsonFloat  `json:"fev_mean"`
+	PoissonLossMean  jsonFloat  `json:"poisson_loss_mean"`
+	JackknifeMean    jsonFloat  `json:"jackknife_mean"`
+	GlobalMeanOracle *jsonFloat `json:"global_mean_oracle_mean,omitempty"`
+
+	NaNReasons map[string]string `json:"nan_reasons,omitempty"`
+}
+
+func writeEvalJSON(w io.Writer, res *metrics.Result, opt metrics.Options, notes []string) error {
 	out := struct {
-		Neurons []neuron `json:"neurons"`
-		Summary summary  `json:"summary"`
-	}{Neurons: make([]neuron, len(res.Neurons))}
+		Neurons []evalNeuronJSON `json:"neurons"`
+		Summary evalSummaryJSON  `json:"summary"`
+		Options struct {
+			MinVarRatio      jsonFloat `json:"min_var_ratio"`
+			CutFirstNFrames  int       `json:"cut_first_n_frames"`
+			GlobalMeanOracle bool      `json:"global_mean_oracle"`
+		} `json:"options"`
+		FramesScored int      `json:"frames_scored"`
+		Notes        []string `json:"notes"`
+	}{Neurons: make([]evalNeuronJSON, len(res.Neurons)), FramesScored: res.Frames, Notes: notes}
+	if out.Notes == nil {
+		out.Notes = []string{}
+	}
+	out.Options.MinVarRatio, out.Options.CutFirstNFrames, out.Options.GlobalMeanOracle = jsonFloat(opt.MinVarRatio), opt.CutFirstNFrames, opt.GlobalMeanOracle
 	for i, n := range res.Neurons {
-		out.Neurons[i] = neuron{n.Index, jsonFloat(n.CorrToAverage), jsonFloat(n.FEVE), jsonFloat(n.VarRatio),
-			jsonFloat(n.OracleCorr), jsonFloat(n.MSE), jsonFloat(n.Poisson)}
+		out.Neurons[i] = evalNeuronJSON{Index: n.Index, CorrToAverage: jsonFloat(n.CorrToAverage), FEVE: jsonFloat(n.FEVE),
+			VarRatio: jsonFloat(n.VarRatio), OracleCorr: jsonFloat(n.OracleCorr), MSE: jsonFloat(n.MSE), Poisson: jsonFloat(n.Poisson),
+			CorrByTrial: jsonFloats(n.CorrByTrial), MSEByTrial: jsonFloats(n.MSEByTrial), Kept: n.Kept}
+		if opt.GlobalMeanOracle {
+			g := jsonFloat(n.GlobalMeanOracle)
+			out.Neurons[i].GlobalMeanOracle = &g
+		}
 	}
 	s := res.Summary
-	out.Summary = summary{jsonFloat(s.CorrToAverage), jsonFloat(s.FEVE), jsonFloat(s.OracleCorr), s.Kept}
+	out.Summary = evalSummaryJSON{
+		CorrToAverage: jsonFloat(s.CorrToAverage), FEVE: jsonFloat(s.FEVE), OracleCorr: jsonFloat(s.OracleCorr), Kept: s.Kept,
+		TemporalLag: s.TemporalLag, RepeatsMin: s.RepeatsMin, RepeatsMax: s.RepeatsMax, RepeatsAvg: jsonFloat(s.RepeatsAvg),
+		NeuronsTotal: s.NeuronsTotal, NeuronsFiltered: s.Kept, VarRatioCutoff: jsonFloat(s.MinVarRatio), FilteringApplied: s.FilteringApplied,
+		CorrToAvgMean: jsonFloat(s.CorrToAverage), CorrByTrialMean: jsonFloat(s.CorrByTrialMean), CorrByTrialStd: jsonFloat(s.CorrByTrialStd),
+		MSEToAvgMean: jsonFloat(s.MSE), MSEByTrialMean: jsonFloat(s.MSEByTrialMean), MSEByTrialStd: jsonFloat(s.MSEByTrialStd),
+		FEVEMean: jsonFloat(s.FEVE), FEVMean: jsonFloat(s.VarRatio), PoissonLossMean: jsonFloat(s.Poisson), JackknifeMean: jsonFloat(s.OracleCorr),
+		NaNReasons: s.NaNReasons,
+	}
+	if opt.GlobalMeanOracle {
+		g := jsonFloat(s.GlobalMeanOracle)
+		out.Summary.GlobalMeanOracle = &g
+	} else if s.NaNReasons != nil {
+		// Not asked for, so not in the JSON: no reason needed.
+		delete(s.NaNReasons, "global_mean_oracle_mean")
+		if len(s.NaNReasons) == 0 {
+			out.Summary.NaNReasons = nil
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	if err := enc.Encode(out); err != nil {
@@ -190,22 +459,41 @@ func fmtMetric(v float64) string {
 	return strconv.FormatFloat(v, 'f', 4, 64)
 }
 
-func writeEvalTable(w io.Writer, res *metrics.Result) {
-	fmt.Fprintf(w, "%6s %9s %4s %9s %9s %9s %10s %10s\n", "neuron", "var_ratio", "kept", "corr_avg", "feve", "oracle", "mse", "poisson")
+func writeEvalTable(w io.Writer, res *metrics.Result, opt metrics.Options) {
+	gmoHead := ""
+	if opt.GlobalMeanOracle {
+		gmoHead = fmt.Sprintf(" %9s", "glob_mean")
+	}
+	fmt.Fprintf(w, "%6s %9s %4s %9s %9s %9s %10s %10s%s\n", "neuron", "var_ratio", "kept", "corr_avg", "feve", "oracle", "mse", "poisson", gmoHead)
 	for _, n := range res.Neurons {
 		kept := "no"
-		if n.VarRatio >= res.MinVarRatio {
+		if n.Kept {
 			kept = "yes"
 		}
-		fmt.Fprintf(w, "%6d %9s %4s %9s %9s %9s %10s %10s\n", n.Index, fmtMetric(n.VarRatio), kept, fmtMetric(n.CorrToAverage),
-			fmtMetric(n.FEVE), fmtMetric(n.OracleCorr), fmtMetric(n.MSE), fmtMetric(n.Poisson))
+		gmo := ""
+		if opt.GlobalMeanOracle {
+			gmo = fmt.Sprintf(" %9s", fmtMetric(n.GlobalMeanOracle))
+		}
+		fmt.Fprintf(w, "%6d %9s %4s %9s %9s %9s %10s %10s%s\n", n.Index, fmtMetric(n.VarRatio), kept, fmtMetric(n.CorrToAverage),
+			fmtMetric(n.FEVE), fmtMetric(n.OracleCorr), fmtMetric(n.MSE), fmtMetric(n.Poisson), gmo)
 	}
 	target := "all"
-	if res.Lag > 0 {
+	if res.Lag+res.Cut > 0 {
 		target = fmt.Sprintf("the last %d", res.Frames)
 	}
-	fmt.Fprintf(w, "\nsummary over %d of %d neurons with var_ratio >= %g (%d trials; targets: %s of %d frames):\n",
-		res.Summary.Kept, len(res.Neurons), res.MinVarRatio, res.Trials, target, res.Frames+res.Lag)
 	s := res.Summary
+	filter := fmt.Sprintf("with var_ratio >= %g", res.MinVarRatio)
+	if !s.FilteringApplied {
+		filter = "(no var_ratio filter: a single trial has no variance ratio)"
+	}
+	fmt.Fprintf(w, "\nsummary over %d of %d neurons %s (%d trials; targets: %s of %d frames):\n",
+		s.Kept, len(res.Neurons), filter, res.Trials, target, res.Frames+res.Lag+res.Cut)
 	fmt.Fprintf(w, "  corr_to_average %s   feve %s   oracle_corr %s\n", fmtMetric(s.CorrToAverage), fmtMetric(s.FEVE), fmtMetric(s.OracleCorr))
+	fmt.Fprintf(w, "  var_ratio %s   mse %s   poisson %s", fmtMetric(s.VarRatio), fmtMetric(s.MSE), fmtMetric(s.Poisson))
+	if opt.GlobalMeanOracle {
+		fmt.Fprintf(w, "   global_mean_oracle %s", fmtMetric(s.GlobalMeanOracle))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  per trial: corr %s (+/-%s)   mse %s (+/-%s)\n", fmtMetric(s.CorrByTrialMean), fmtMetric(s.CorrByTrialStd),
+		fmtMetric(s.MSEByTrialMean), fmtMetric(s.MSEByTrialStd))
 }

@@ -10,7 +10,8 @@ written from their formulas with numpy only (no pandas, no torch).
 Cases: many neurons, a lag plus cut_first_n_frames, a single trial
 (FEVE/var_ratio/jackknife NaN, no filtering), NaN in the responses of one
 neuron (nanmean skips it), a cutoff nobody passes (every mean NaN), and
-silent / identical-repeat neurons. NaN is written as null in expect_eval.json.
+silent / identical-repeat neurons, a float16 prediction. The
+"full" prediction is also saved as .npy and in Fortran order. NaN is written as null in expect_eval.json.
 
 Run from this folder: /usr/bin/python3 gen_openretina_eval.py   (numpy 1.24)."""
 import json
@@ -114,7 +115,8 @@ for name, K, N, Tf, Tp, cut, cutoff, gmo, pdt in [
         ("one_trial", 1, 5, 50, 45, 0, 0.15, True, "<f8"),
         ("nan_resp", 3, 5, 40, 40, 0, 0.0, False, "<f8"),
         ("none_kept", 4, 4, 30, 30, 0, 2.0, True, "<f8"),
-        ("silent", 4, 5, 50, 48, 3, 0.15, True, "<f4")]:
+        ("silent", 4, 5, 50, 48, 3, 0.15, True, "<f4"),
+        ("half", 3, 4, 40, 36, 2, 0.15, False, "<f2")]:
     rate = g.gamma(2.0, 1.0, (N, Tf)) * g.uniform(0.3, 3, (N, 1))
     by_trial = g.poisson(np.broadcast_to(rate, (K, N, Tf))).astype("<f8") / 2
     if name == "nan_resp":
@@ -127,6 +129,10 @@ for name, K, N, Tf, Tp, cut, cutoff, gmo, pdt in [
     pred = (np.nan_to_num(avg[:, Tf - Tp:]) * g.uniform(0.5, 1.5, (N, 1)) + g.gamma(1.0, 0.3, (N, Tp))).astype(pdt)
     np.savez("eval_session_%s.npz" % name, resp_test=avg, resp_test_by_trial=by_trial)
     np.savez("eval_pred_%s.npz" % name, pred_test=pred)
+    if name == "full":  # the same prediction as .npy and in Fortran order (np.save of pred.T)
+        np.save("eval_pred_full.npy", pred)
+        np.save("eval_pred_full_fortran.npy", np.ascontiguousarray(pred.T).T)
+        np.savez("eval_pred_full_fortran.npz", pred_test=np.ascontiguousarray(pred.T).T)
     r = evaluate(pred, by_trial, avg, cutoff, cut, gmo)
     r["options"] = dict(cut_first_n_frames=cut, var_ratio_cutoff=cutoff, global_mean_oracle=gmo)
     rbt = np.transpose(by_trial, (2, 0, 1))
