@@ -10,7 +10,8 @@ written from their formulas with numpy only (no pandas, no torch).
 Cases: many neurons, a lag plus cut_first_n_frames, a single trial
 (FEVE/var_ratio/jackknife NaN, no filtering), NaN in the responses of one
 neuron (nanmean skips it), a cutoff nobody passes (every mean NaN), and
-silent / identical-repeat neurons, a float16 prediction. The
+silent / identical-repeat neurons, a float16 prediction,
+a single scored frame, constant and zero predictions. The
 "full" prediction is also saved as .npy and in Fortran order. NaN is written as null in expect_eval.json.
 
 Run from this folder: /usr/bin/python3 gen_openretina_eval.py   (numpy 1.24)."""
@@ -116,7 +117,9 @@ for name, K, N, Tf, Tp, cut, cutoff, gmo, pdt in [
         ("nan_resp", 3, 5, 40, 40, 0, 0.0, False, "<f8"),
         ("none_kept", 4, 4, 30, 30, 0, 2.0, True, "<f8"),
         ("silent", 4, 5, 50, 48, 3, 0.15, True, "<f4"),
-        ("half", 3, 4, 40, 36, 2, 0.15, False, "<f2")]:
+        ("half", 3, 4, 40, 36, 2, 0.15, False, "<f2"),
+        ("one_frame", 3, 3, 5, 1, 0, 0.15, True, "<f8"),
+        ("const_pred", 2, 3, 20, 20, 0, 0.0, True, "<f8")]:
     rate = g.gamma(2.0, 1.0, (N, Tf)) * g.uniform(0.3, 3, (N, 1))
     by_trial = g.poisson(np.broadcast_to(rate, (K, N, Tf))).astype("<f8") / 2
     if name == "nan_resp":
@@ -127,6 +130,9 @@ for name, K, N, Tf, Tp, cut, cutoff, gmo, pdt in [
         by_trial[:, 2, :] = g.poisson(2.0, (K, Tf))
     avg = by_trial.mean(axis=0)
     pred = (np.nan_to_num(avg[:, Tf - Tp:]) * g.uniform(0.5, 1.5, (N, 1)) + g.gamma(1.0, 0.3, (N, Tp))).astype(pdt)
+    if name == "const_pred":
+        pred[0] = 1.5  # no variance: correlation 0
+        pred[1] = 0.0  # zero rate: Poisson loss with log(1e-16)
     np.savez("eval_session_%s.npz" % name, resp_test=avg, resp_test_by_trial=by_trial)
     np.savez("eval_pred_%s.npz" % name, pred_test=pred)
     if name == "full":  # the same prediction as .npy and in Fortran order (np.save of pred.T)
