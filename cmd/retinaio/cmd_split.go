@@ -7,10 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/retinaio/retinaio/clips"
+	"github.com/retinaio/retinaio/nprand"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -84,10 +84,9 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--val-clip-indices %q: %w", *given, err)
 		}
 	} else {
-		if *seed > math.MaxUint32 {
-			return fmt.Errorf("--seed %d: numpy's RandomState takes seeds from 0 to 2^32-1 = %d", *seed, uint64(math.MaxUint32))
+		if opt.Seed, err = nprand.CheckSeed(*seed); err != nil {
+			return fmt.Errorf("--seed: %w", err)
 		}
-		opt.Seed = uint32(*seed)
 	}
 	if sameFile(pos[0], *out) {
 		return fmt.Errorf("--out %s is the input file; choose another path (the input is never modified)", *out)

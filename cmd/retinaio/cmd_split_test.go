@@ -89,7 +89,7 @@ func TestSplitCommand(t *testing.T) {
 		{[]string{"split", in, "--val-clips", "5", "--out", in}, "input file"},
 		{[]string{"split", in}, "--out"},
 		{[]string{"split", in, "--seed", "-1", "--out", filepath.Join(dir, "y.npz")}, "seed"},
-		{[]string{"split", in, "--seed", "4294967296", "--out", filepath.Join(dir, "y.npz")}, "--seed 4294967296: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295"},
+		{[]string{"split", in, "--seed", "4294967296", "--out", filepath.Join(dir, "y.npz")}, "--seed: seed 4294967296 is out of range: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295"},
 		{[]string{"split", in, "--val-clip-indices", "1,2", "--seed", "3", "--out", filepath.Join(dir, "y.npz")}, "give either --val-clip-indices or --val-clips/--seed"},
 		{[]string{"split", in, "--val-clip-indices", "1,x", "--out", filepath.Join(dir, "y.npz")}, `--val-clip-indices "1,x": clip index "x" is not an integer`},
 		{[]string{"split", in, "--val-clip-indices", "1,13", "--out", filepath.Join(dir, "y.npz")}, "validation clip index 13 is out of range: the training movie has 1000 frames = 13 clips of 75 frames (indices 0 to 12)"},
