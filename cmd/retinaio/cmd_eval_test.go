@@ -342,3 +342,25 @@ func TestEvalWithoutTrials(t *testing.T) {
 		t.Errorf("stderr %q", stderr)
 	}
 }
+
+// TestFortranToC: element (i, j, k) of a Fortran-order (2, 3, 4) array
+// sits at i + 2j + 6k; in C order at 12i + 4j + k.
+func TestFortranToC(t *testing.T) {
+	f := make([]float64, 24)
+	for i := range f {
+		f[i] = float64(i)
+	}
+	c := fortranToC(f, []int{2, 3, 4})
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 3; j++ {
+			for k := 0; k < 4; k++ {
+				if got, want := c[12*i+4*j+k], float64(i+2*j+6*k); got != want {
+					t.Errorf("(%d,%d,%d) = %v, want %v", i, j, k, got, want)
+				}
+			}
+		}
+	}
+	if got := fortranToC([]float64{}, []int{0, 3}); len(got) != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}
