@@ -249,6 +249,19 @@ func TestOneTrial(t *testing.T) {
 	if err != nil || res2.Summary.CorrToAverage != s.CorrToAverage {
 		t.Errorf("computed average: %v %v vs %v", err, res2.Summary.CorrToAverage, s.CorrToAverage)
 	}
+	// openretina's functions on one repeat (checked with numpy):
+	// explainable_vs_total_var and feve give NaN (a variance over one
+	// repeat with ddof 1), oracle_corr_jackknife gives 0.
+	one := Repeats{{1, 2, 3, 0}}
+	if r, ev := one.VarRatio(); !math.IsNaN(r) || !math.IsNaN(ev) {
+		t.Errorf("var_ratio of one repeat: %v %v", r, ev)
+	}
+	if f := one.FEVE([]float64{1, 2, 3, 1}); !math.IsNaN(f) {
+		t.Errorf("feve of one repeat: %v", f)
+	}
+	if o := one.OracleCorr(); o != 0 {
+		t.Errorf("oracle of one repeat: %v", o)
+	}
 	// The function oracle_corr_jackknife itself gives 0 with one trial.
 	jk, err := OracleCorrJackknife(in.ByTrial, 1, in.N, in.Tf, 0)
 	if err != nil || jk[0] != 0 {
