@@ -299,3 +299,38 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestInfiniteSums: sums that overflow or meet an infinity give what
+// numpy's do (by hand with numpy 1.24: np.mean((p - t)**2) with t = inf is
+// inf, np.sum([inf, 1, -inf]) is nan, np.mean([1e308, 1e308]) is inf, the
+// Poisson loss with an infinite target is -inf).
+func TestInfiniteSums(t *testing.T) {
+	inf := math.Inf(1)
+	if v := MSE([]float64{1, 2}, []float64{inf, 0}); !math.IsInf(v, 1) {
+		t.Errorf("MSE with an infinite target: %v", v)
+	}
+	if v := sum(3, func(i int) float64 { return []float64{inf, 1, -inf}[i] }); !math.IsNaN(v) {
+		t.Errorf("inf + 1 - inf: %v", v)
+	}
+	if v := mean(2, func(int) float64 { return 1e308 }); !math.IsInf(v, 1) {
+		t.Errorf("overflowing mean: %v", v)
+	}
+	if v := Poisson([]float64{1, 2, 3}, []float64{0, inf, 1}); !math.IsInf(v, -1) {
+		t.Errorf("Poisson with an infinite target: %v", v)
+	}
+	// Evaluate: the neuron is named in the notes and left out of the
+	// summary (its var_ratio is NaN, as numpy's).
+	in := loadEvalInput(t, "full")
+	in.ByTrial = append([]float64{}, in.ByTrial...)
+	in.ByTrial[1*in.Tf+3] = inf // trial 0, neuron 1, frame 3
+	in.Avg = nil
+	res, err := EvaluateWith(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Neurons[1]
+	if !math.IsNaN(n.VarRatio) || n.Kept || !math.IsInf(n.MSEByTrial[0], 1) || res.Summary.Kept != in.N-1 ||
+		len(res.Notes) != 1 || !contains(res.Notes[0], "neuron(s) [1] contain NaN or infinity") {
+		t.Errorf("neuron %+v, kept %d, notes %q", n, res.Summary.Kept, res.Notes)
+	}
+}

@@ -65,6 +65,9 @@ func sum(n int, f func(i int) float64) float64 {
 		}
 		s = t
 	}
+	if math.IsInf(s, 0) || math.IsNaN(s) {
+		return s // as a plain sum: the compensation of an infinite sum is NaN
+	}
 	return s + c
 }
 
