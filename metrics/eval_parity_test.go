@@ -334,3 +334,93 @@ func TestInfiniteSums(t *testing.T) {
 		t.Errorf("neuron %+v, kept %d, notes %q", n, res.Summary.Kept, res.Notes)
 	}
 }
+
+// TestSummarizeSessions: several sessions evaluated at once give
+// openretina's one-table summary (testdata/expect_eval_multi.json): repeat
+// counts over sessions, per-trial means over the sessions that have the
+// trial, single-trial sessions filtered out next to others.
+func TestSummarizeSessions(t *testing.T) {
+	b, err := os.ReadFile("testdata/expect_eval_multi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]struct {
+		Sessions []string       `json:"sessions"`
+		Cut      int            `json:"cut_first_n_frames"`
+		Summary  map[string]any `json:"summary"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 4 {
+		t.Fatalf("%d cases", len(cases))
+	}
+	p := &parity{t: t}
+	for name, c := range cases {
+		opt := Options{MinVarRatio: 0.15, CutFirstNFrames: c.Cut, GlobalMeanOracle: true}
+		var rs []*Result
+		for _, s := range c.Sessions {
+			r, err := EvaluateWith(loadEvalInput(t, s), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs = append(rs, r)
+		}
+		s, err := SummarizeSessions(rs, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSummary(t, p, name, s, c.Summary)
+		kept := 0
+		for _, r := range rs {
+			for _, n := range r.Neurons {
+				if n.Kept {
+					kept++
+				}
+			}
+		}
+		if kept != s.Kept {
+			t.Errorf("%s: %d neurons marked kept, summary %d", name, kept, s.Kept)
+		}
+	}
+	t.Logf("largest relative difference from numpy: %.2g (%s)", p.worst, p.where)
+
+	// Different lags are refused, as openretina does.
+	a, _ := EvaluateWith(loadEvalInput(t, "multi_a"), Options{})
+	f, _ := EvaluateWith(loadEvalInput(t, "full"), Options{})
+	if _, err := SummarizeSessions([]*Result{a, f}, Options{}); err == nil || !contains(err.Error(), "different temporal lags (4 and 0 frames)") {
+		t.Errorf("different lags: %v", err)
+	}
+	if _, err := SummarizeSessions(nil, Options{}); err == nil {
+		t.Error("no session accepted")
+	}
+}
+
+// checkSummary compares a Summary with numpy's EvaluationSummary fields.
+func checkSummary(t *testing.T, p *parity, name string, s Summary, want map[string]any) {
+	t.Helper()
+	for k, g := range map[string]float64{
+		"corr_to_avg_mean": s.CorrToAverage, "corr_by_trial_mean": s.CorrByTrialMean, "corr_by_trial_std": s.CorrByTrialStd,
+		"mse_to_avg_mean": s.MSE, "mse_by_trial_mean": s.MSEByTrialMean, "mse_by_trial_std": s.MSEByTrialStd,
+		"feve_mean": s.FEVE, "fev_mean": s.VarRatio, "poisson_loss_mean": s.Poisson, "jackknife_mean": s.OracleCorr,
+		"global_mean_oracle_mean": s.GlobalMeanOracle, "n_test_repeats_avg": s.RepeatsAvg, "var_ratio_cutoff": s.MinVarRatio,
+	} {
+		w, ok := want[k]
+		if !ok {
+			t.Fatalf("%s: numpy summary has no %s", name, k)
+		}
+		p.check(name+" summary "+k, g, fp(w))
+		if w == nil && s.NaNReasons[k] == "" {
+			t.Errorf("%s summary %s is NaN with no reason", name, k)
+		}
+	}
+	for k, g := range map[string]int{"temporal_lag": s.TemporalLag, "n_test_repeats_min": s.RepeatsMin, "n_test_repeats_max": s.RepeatsMax,
+		"n_neurons_total": s.NeuronsTotal, "n_neurons_filtered": s.Kept} {
+		if w := want[k].(float64); float64(g) != w {
+			t.Errorf("%s summary %s = %d, openretina %v", name, k, g, w)
+		}
+	}
+	if s.FilteringApplied != want["filtering_applied"].(bool) {
+		t.Errorf("%s: filtering_applied %v", name, s.FilteringApplied)
+	}
+}

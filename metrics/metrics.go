@@ -463,18 +463,53 @@ func repeatsFinite(r Repeats) bool {
 // summarize builds openretina's EvaluationSummary.from_dataframe for one
 // session: filter on var_ratio (when any neuron has one), then nanmean.
 func summarize(res *Result, opt Options) Summary {
-	s := Summary{NeuronsTotal: len(res.Neurons), MinVarRatio: opt.MinVarRatio,
-		RepeatsMin: res.Trials, RepeatsMax: res.Trials, RepeatsAvg: float64(res.Trials),
-		TemporalLag: res.Lag + res.Cut}
-	for _, n := range res.Neurons {
+	return summarizeSessions([]*Result{res}, opt)
+}
+
+// SummarizeSessions is openretina's summary of an evaluation of several
+// sessions at once (its eval.py puts every session's neurons in one table):
+// the var_ratio filter applies when any neuron of any session has a
+// variance ratio (so single-trial sessions are then left out), means run
+// over the kept neurons of all sessions, the per-trial means run over trial
+// k of the sessions that have it (the others count as NaN), and the repeat
+// counts are the minimum, maximum and mean over sessions. The sessions must
+// share the temporal lag, as openretina requires. It sets Neuron.Kept in
+// every result.
+func SummarizeSessions(results []*Result, opt Options) (Summary, error) {
+	if len(results) == 0 {
+		return Summary{}, errors.New("no session to summarise")
+	}
+	for i, r := range results {
+		if r.Lag+r.Cut != results[0].Lag+results[0].Cut {
+			return Summary{}, fmt.Errorf("sessions 1 and %d have different temporal lags (%d and %d frames); openretina refuses that too: give predictions of the same length relative to their test sequences", i+1, results[0].Lag+results[0].Cut, r.Lag+r.Cut)
+		}
+	}
+	return summarizeSessions(results, opt), nil
+}
+
+func summarizeSessions(results []*Result, opt Options) Summary {
+	s := Summary{MinVarRatio: opt.MinVarRatio, TemporalLag: results[0].Lag + results[0].Cut,
+		RepeatsMin: results[0].Trials, RepeatsMax: results[0].Trials}
+	var all []*Neuron
+	maxK, sumK := 0, 0
+	for _, r := range results {
+		for i := range r.Neurons {
+			all = append(all, &r.Neurons[i])
+		}
+		s.RepeatsMin, s.RepeatsMax = min(s.RepeatsMin, r.Trials), max(s.RepeatsMax, r.Trials)
+		maxK = max(maxK, r.Trials)
+		sumK += r.Trials
+	}
+	s.RepeatsAvg = float64(sumK) / float64(len(results))
+	s.NeuronsTotal = len(all)
+	for _, n := range all {
 		if !math.IsNaN(n.VarRatio) {
 			s.FilteringApplied = true
 			break
 		}
 	}
 	var kept []*Neuron
-	for i := range res.Neurons {
-		n := &res.Neurons[i]
+	for _, n := range all {
 		n.Kept = !s.FilteringApplied || n.VarRatio >= opt.MinVarRatio
 		if n.Kept {
 			kept = append(kept, n)
@@ -495,11 +530,17 @@ func summarize(res *Result, opt Options) Summary {
 	s.MSE = avg(func(n *Neuron) float64 { return n.MSE })
 	s.Poisson = avg(func(n *Neuron) float64 { return n.Poisson })
 	s.GlobalMeanOracle = avg(func(n *Neuron) float64 { return n.GlobalMeanOracle })
-	corrK := make([]float64, res.Trials)
-	mseK := make([]float64, res.Trials)
+	at := func(v []float64, k int) float64 {
+		if k < len(v) {
+			return v[k]
+		}
+		return math.NaN() // a session with fewer trials
+	}
+	corrK := make([]float64, maxK)
+	mseK := make([]float64, maxK)
 	for k := range corrK {
-		corrK[k] = avg(func(n *Neuron) float64 { return n.CorrByTrial[k] })
-		mseK[k] = avg(func(n *Neuron) float64 { return n.MSEByTrial[k] })
+		corrK[k] = avg(func(n *Neuron) float64 { return at(n.CorrByTrial, k) })
+		mseK[k] = avg(func(n *Neuron) float64 { return at(n.MSEByTrial, k) })
 	}
 	s.CorrByTrialMean, s.CorrByTrialStd = nanMean(corrK), nanStd(corrK)
 	s.MSEByTrialMean, s.MSEByTrialStd = nanMean(mseK), nanStd(mseK)
@@ -519,7 +560,7 @@ func summarize(res *Result, opt Options) Summary {
 		}
 	}
 	one := ""
-	if res.Trials == 1 {
+	if s.RepeatsMax == 1 {
 		one = oneTrialReason
 	}
 	gm := ""

@@ -13,6 +13,7 @@ neuron (nanmean skips it), a cutoff nobody passes (every mean NaN), and
 silent / identical-repeat neurons, a float16 prediction,
 a single scored frame, constant and zero predictions. The
 "full" prediction is also saved as .npy and in Fortran order. NaN is written as null in expect_eval.json.
+expect_eval_multi.json holds summaries of several sessions evaluated at once.
 
 Run from this folder: /usr/bin/python3 gen_openretina_eval.py   (numpy 1.24)."""
 import json
@@ -94,11 +95,43 @@ def evaluate(pred, by_trial, avg, cutoff, cut, gmo):
     return {"neurons": neurons, "summary": summary}
 
 
+def summary_sessions(results, cutoff, gmo):
+    """EvaluationSummary.from_dataframe over the neurons of several sessions
+    (one table, as eval.py builds it; corr_k / mse_k missing for sessions
+    with fewer trials count as NaN)."""
+    rows = [n for r in results for n in r["neurons"]]
+    K = [len(r["neurons"][0]["corr_by_trial"]) for r in results]
+    maxK = max(K)
+    vr = np.array([n["var_ratio"] for n in rows])
+    applied = bool(np.any(~np.isnan(vr)))
+    keep = (~np.isnan(vr)) & (vr >= cutoff) if applied else np.ones(len(rows), bool)
+    col = lambda k: np.array([n[k] for n in rows])[keep]
+    trial = lambda k, i: np.array([n[k][i] if i < len(n[k]) else np.nan for n in rows])[keep]
+    ck = [np.nanmean(trial("corr_by_trial", i)) for i in range(maxK)]
+    mk = [np.nanmean(trial("mse_by_trial", i)) for i in range(maxK)]
+    return dict(
+        temporal_lag=results[0]["summary"]["temporal_lag"], n_test_repeats_min=min(K), n_test_repeats_max=max(K),
+        n_test_repeats_avg=float(np.mean(K)), n_neurons_total=len(rows), n_neurons_filtered=int(keep.sum()),
+        var_ratio_cutoff=cutoff, filtering_applied=applied,
+        corr_to_avg_mean=np.nanmean(col("corr_to_average")), corr_by_trial_mean=np.nanmean(ck), corr_by_trial_std=np.nanstd(ck),
+        mse_to_avg_mean=np.nanmean(col("mse_to_average")), mse_by_trial_mean=np.nanmean(mk), mse_by_trial_std=np.nanstd(mk),
+        feve_mean=np.nanmean(col("feve")), fev_mean=np.nanmean(col("var_ratio")),
+        poisson_loss_mean=np.nanmean(col("poisson_loss_to_average")), jackknife_mean=np.nanmean(col("jackknife")),
+        global_mean_oracle_mean=np.nanmean(col("global_mean_oracle")))
+
+
+def same(a, b):
+    return all((np.isnan(a[k]) and np.isnan(b[k])) if isinstance(a[k], float) and np.isnan(a[k]) else a[k] == b[k] or
+               abs(a[k] - b[k]) <= 1e-15 * abs(b[k]) for k in a)
+
+
 def clean(x):  # NaN -> None, numpy scalars -> Python
     if isinstance(x, dict):
         return {k: clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [clean(v) for v in x]
+    if isinstance(x, str):
+        return x
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, (int, np.integer)):
@@ -144,7 +177,28 @@ for name, K, N, Tf, Tp, cut, cutoff, gmo, pdt in [
     rbt = np.transpose(by_trial, (2, 0, 1))
     r["oracles_cut_5"] = dict(jackknife=list(jackknife(rbt, 5)), global_mean_oracle=list(global_mean(rbt, 5)),
                               global_mean_oracle_2d=list(global_mean(rbt[:, 0, :], 5)))
+    assert same(summary_sessions([r], cutoff, gmo), r["summary"]), name
     cases[name] = clean(r)
 with open("expect_eval.json", "w") as f:
     json.dump(cases, f, indent=1)
+
+# Several sessions at once (same temporal lag, 4 frames): multi_a (5 trials),
+# multi_b (3 trials), multi_c (1 trial: left out by the var_ratio filter
+# when combined with the others).
+multi, raw = {}, {}
+for name, K, N, Tf, Tp in [("multi_a", 5, 4, 40, 36), ("multi_b", 3, 6, 50, 46), ("multi_c", 1, 3, 30, 26)]:
+    rate = g.gamma(2.0, 1.0, (N, Tf)) * g.uniform(0.3, 3, (N, 1))
+    by_trial = g.poisson(np.broadcast_to(rate, (K, N, Tf))).astype("<f8") / 2
+    avg = by_trial.mean(axis=0)
+    pred = avg[:, Tf - Tp:] * g.uniform(0.5, 1.5, (N, 1)) + g.gamma(1.0, 0.3, (N, Tp))
+    np.savez("eval_session_%s.npz" % name, resp_test=avg, resp_test_by_trial=by_trial)
+    np.savez("eval_pred_%s.npz" % name, pred_test=pred)
+    raw[name] = (pred, by_trial, avg)
+for combo, cut in [(("multi_a", "multi_b"), 0), (("multi_a", "multi_b", "multi_c"), 0), (("multi_a", "multi_b", "multi_c"), 2),
+                   (("multi_c",), 0)]:
+    rs = [evaluate(*raw[n], 0.15, cut, True) for n in combo]
+    multi["+".join(combo) + "/cut%d" % cut] = clean(dict(sessions=list(combo), cut_first_n_frames=cut,
+                                                         summary=summary_sessions(rs, 0.15, True)))
+with open("expect_eval_multi.json", "w") as f:
+    json.dump(multi, f, indent=1)
 print("ok")
