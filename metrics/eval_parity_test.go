@@ -240,7 +240,7 @@ func TestOneTrial(t *testing.T) {
 			t.Errorf("%s: reason %q", k, r)
 		}
 	}
-	if len(res.Notes) != 1 || res.Notes[0] != oneTrialReason {
+	if len(res.Notes) != 1 || res.Notes[0] != oneTrialNote {
 		t.Errorf("notes %q", res.Notes)
 	}
 	// The same with the average computed from the single trial.

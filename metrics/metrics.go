@@ -357,6 +357,9 @@ func Evaluate(in Input, minVarRatio float64) (*Result, error) {
 // oneTrialReason is the NaN reason for the metrics that need repeats.
 const oneTrialReason = "the test responses have a single trial: FEVE, the variance ratio and the jackknife oracle need at least 2 (openretina reports NaN and filters no neuron)"
 
+// oneTrialNote is the note of a single-trial session.
+const oneTrialNote = "the test responses have a single trial: FEVE, the variance ratio and the jackknife oracle need at least 2 and are NaN (as in openretina)"
+
 // EvaluateWith scores every neuron with openretina's evaluation options.
 func EvaluateWith(in Input, opt Options) (*Result, error) {
 	N, Tp, K, Tf := in.N, in.Tp, in.K, in.Tf
@@ -433,7 +436,7 @@ func EvaluateWith(in Input, opt Options) (*Result, error) {
 		res.Neurons[n] = nr
 	}
 	if K == 1 {
-		res.Notes = append(res.Notes, oneTrialReason)
+		res.Notes = append(res.Notes, oneTrialNote)
 	}
 	if len(nonFinite) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("the test responses of neuron(s) %v contain NaN or infinity: their metrics are NaN and the summary skips them (numpy's nanmean)", nonFinite))

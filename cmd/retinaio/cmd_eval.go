@@ -20,8 +20,8 @@ func init() {
 	register(&command{
 		name:    "eval",
 		summary: "score predictions on the repeated test sequence with openretina's metrics",
-		usage: `retinaio eval --pred PRED.npz|PRED.npy --data SESSION.npz [--json] [--min-var-ratio 0.15]
-              [--cut-first-n-frames N] [--global-mean-oracle]
+		usage: `retinaio eval --pred PRED.npz|PRED.npy --data SESSION.npz [--pred P2 --data S2 ...]
+              [--json] [--min-var-ratio 0.15] [--cut-first-n-frames N] [--global-mean-oracle]
 
 PRED is an .npz holding pred_test, or an .npy holding the array itself, of
 shape (N, T'): neurons x frames, any real dtype (float16 to float64, ints),
@@ -43,26 +43,59 @@ repeats and the temporal lag. With a single trial, FEVE, var_ratio and the
 oracle are NaN and no neuron is filtered out, as in openretina; the JSON
 says why under summary.nan_reasons.
 
+Several sessions (--pred and --data repeated, in pairs) are evaluated at
+once as openretina does: one table of neurons, one summary over all of
+them (repeat counts min/max/mean over sessions; the var_ratio filter then
+leaves out single-trial sessions); the temporal lags must agree.
+
 --cut-first-n-frames N drops the first N scored frames from prediction and
 targets (openretina's cut_first_n_frames). --global-mean-oracle adds
 openretina's global_mean_oracle: each neuron's correlation with the mean
 response of all neurons.
 
---json prints {"neurons": [...], "summary": {...}, "notes": [...]}; NaN is
-written as null. Warnings go to stderr.
+--json prints {"neurons": [...], "summary": {...}, "sessions": [...],
+"notes": [...]}; each neuron names its session (0-based, the order of
+--data); NaN and infinities are written as null. Warnings go to stderr.
 
 Examples:
   retinaio eval --pred pred.npz --data split.npz
-  retinaio eval --pred pred.npy --data split.npz --json --cut-first-n-frames 30`,
+  retinaio eval --pred pred.npy --data split.npz --json --cut-first-n-frames 30
+  retinaio eval --pred a_pred.npz --data a.npz --pred b_pred.npz --data b.npz`,
 		run: runEval,
 	})
+}
+
+// repeatedPaths is a flag that may be given several times.
+type repeatedPaths []string
+
+func (p *repeatedPaths) String() string { return strings.Join(*p, ",") }
+
+func (p *repeatedPaths) Set(v string) error {
+	if v == "" {
+		return errors.New("empty path")
+	}
+	*p = append(*p, v)
+	return nil
+}
+
+// flagValueUsageError is a usage error naming the offending flag (exit 2).
+func flagValueUsageError(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// evalSession is one --pred/--data pair and its scores.
+type evalSession struct {
+	pred, data string
+	res        *metrics.Result
+	notes      []string // warnings about the input, then the result's notes
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := commands["eval"]
 	fs := newFlagSet(c, stderr)
-	predPath := fs.String("pred", "", "predictions: .npz with pred_test, or .npy, shape (N, T') (required)")
-	dataPath := fs.String("data", "", "session .npz with resp_test_by_trial and resp_test (required)")
+	var preds, datas repeatedPaths
+	fs.Var(&preds, "pred", "predictions: .npz with pred_test, or .npy, shape (N, T') (required; once per --data)")
+	fs.Var(&datas, "data", "session .npz with resp_test_by_trial and resp_test (required; repeat with --pred for several sessions)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	minVar := fs.Float64("min-var-ratio", metrics.DefaultMinVarRatio, "leave neurons with a lower explainable/total variance ratio out of the summary (openretina's var_ratio_cutoff)")
 	cut := fs.Int("cut-first-n-frames", 0, "drop the first N scored frames of prediction and targets (openretina's cut_first_n_frames)")
@@ -71,37 +104,59 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *predPath == "" || *dataPath == "" {
+	if len(pos) != 0 || len(preds) == 0 || len(datas) == 0 {
 		return errUsage
 	}
+	if len(preds) != len(datas) {
+		return flagValueUsageError("%d --pred and %d --data: give one --pred for each --data, in the same order", len(preds), len(datas))
+	}
 	if *cut < 0 {
-		return fmt.Errorf("--cut-first-n-frames %d: want 0 or more frames", *cut)
+		return flagValueUsageError("--cut-first-n-frames %d: want 0 or more frames", *cut)
 	}
 	if math.IsNaN(*minVar) {
-		return errors.New("--min-var-ratio NaN: want a number (openretina uses 0.15)")
-	}
-	in, warn, err := loadEvalInput(*predPath, *dataPath)
-	if err != nil {
-		return err
-	}
-	for _, w := range warn {
-		fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", w)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
+		return flagValueUsageError("--min-var-ratio NaN: want a number (openretina uses 0.15)")
 	}
 	opt := metrics.Options{MinVarRatio: *minVar, CutFirstNFrames: *cut, GlobalMeanOracle: *gmo}
-	res, err := metrics.EvaluateWith(*in, opt)
-	if err != nil {
-		return fmt.Errorf("%s vs %s: %w", *predPath, *dataPath, err)
+	sessions := make([]*evalSession, len(preds))
+	results := make([]*metrics.Result, len(preds))
+	for i := range preds {
+		in, warn, err := loadEvalInput(preds[i], datas[i])
+		if err != nil {
+			return err
+		}
+		for _, w := range warn {
+			fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", w)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := metrics.EvaluateWith(*in, opt)
+		if err != nil {
+			return fmt.Errorf("%s vs %s: %w", preds[i], datas[i], err)
+		}
+		for _, n := range res.Notes {
+			fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", datas[i], n)
+		}
+		sessions[i] = &evalSession{pred: preds[i], data: datas[i], res: res, notes: append(warn, res.Notes...)}
+		results[i] = res
 	}
-	for _, n := range res.Notes {
-		fmt.Fprintf(stderr, "retinaio eval: note: %s\n", n)
+	sum, err := metrics.SummarizeSessions(results, opt)
+	if err != nil {
+		return err
+	}
+	if sum.FilteringApplied {
+		for _, es := range sessions {
+			if es.res.Trials == 1 {
+				n := "its neurons have no var_ratio, so the var_ratio filter leaves them out of the summary (as openretina does when other sessions have repeats)"
+				es.notes = append(es.notes, n)
+				fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", es.data, n)
+			}
+		}
 	}
 	if *jsonOut {
-		return writeEvalJSON(stdout, res, opt, append(warn, res.Notes...))
+		return writeEvalJSON(stdout, sessions, sum, opt)
 	}
-	writeEvalTable(stdout, res, opt)
+	writeEvalTable(stdout, sessions, sum, opt)
 	return nil
 }
 
@@ -354,6 +409,7 @@ func jsonFloats(v []float64) []jsonFloat {
 
 // evalNeuronJSON is one neuron in eval's JSON.
 type evalNeuronJSON struct {
+	Session          int         `json:"session"`
 	Index            int         `json:"index"`
 	CorrToAverage    jsonFloat   `json:"corr_to_average"`
 	FEVE             jsonFloat   `json:"feve"`
@@ -399,32 +455,60 @@ type evalSummaryJSON struct {
 	NaNReasons map[string]string `json:"nan_reasons,omitempty"`
 }
 
-func writeEvalJSON(w io.Writer, res *metrics.Result, opt metrics.Options, notes []string) error {
+// evalSessionJSON describes one --pred/--data pair.
+type evalSessionJSON struct {
+	Pred         string   `json:"pred"`
+	Data         string   `json:"data"`
+	Neurons      int      `json:"neurons"`
+	Trials       int      `json:"trials"`
+	FramesScored int      `json:"frames_scored"`
+	TemporalLag  int      `json:"temporal_lag"`
+	Notes        []string `json:"notes"`
+}
+
+func writeEvalJSON(w io.Writer, sessions []*evalSession, s metrics.Summary, opt metrics.Options) error {
 	out := struct {
-		Neurons []evalNeuronJSON `json:"neurons"`
-		Summary evalSummaryJSON  `json:"summary"`
-		Options struct {
+		Neurons  []evalNeuronJSON  `json:"neurons"`
+		Summary  evalSummaryJSON   `json:"summary"`
+		Sessions []evalSessionJSON `json:"sessions"`
+		Options  struct {
 			MinVarRatio      jsonFloat `json:"min_var_ratio"`
 			CutFirstNFrames  int       `json:"cut_first_n_frames"`
 			GlobalMeanOracle bool      `json:"global_mean_oracle"`
 		} `json:"options"`
-		FramesScored int      `json:"frames_scored"`
+		FramesScored *int     `json:"frames_scored,omitempty"` // one session only; see sessions
 		Notes        []string `json:"notes"`
-	}{Neurons: make([]evalNeuronJSON, len(res.Neurons)), FramesScored: res.Frames, Notes: notes}
-	if out.Notes == nil {
-		out.Notes = []string{}
-	}
+	}{Neurons: []evalNeuronJSON{}, Notes: []string{}}
 	out.Options.MinVarRatio, out.Options.CutFirstNFrames, out.Options.GlobalMeanOracle = jsonFloat(opt.MinVarRatio), opt.CutFirstNFrames, opt.GlobalMeanOracle
-	for i, n := range res.Neurons {
-		out.Neurons[i] = evalNeuronJSON{Index: n.Index, CorrToAverage: jsonFloat(n.CorrToAverage), FEVE: jsonFloat(n.FEVE),
-			VarRatio: jsonFloat(n.VarRatio), OracleCorr: jsonFloat(n.OracleCorr), MSE: jsonFloat(n.MSE), Poisson: jsonFloat(n.Poisson),
-			CorrByTrial: jsonFloats(n.CorrByTrial), MSEByTrial: jsonFloats(n.MSEByTrial), Kept: n.Kept}
-		if opt.GlobalMeanOracle {
-			g := jsonFloat(n.GlobalMeanOracle)
-			out.Neurons[i].GlobalMeanOracle = &g
+	for si, es := range sessions {
+		res := es.res
+		notes := es.notes
+		if notes == nil {
+			notes = []string{}
+		}
+		out.Sessions = append(out.Sessions, evalSessionJSON{Pred: es.pred, Data: es.data, Neurons: len(res.Neurons), Trials: res.Trials,
+			FramesScored: res.Frames, TemporalLag: res.Lag + res.Cut, Notes: notes})
+		if len(sessions) == 1 {
+			f := res.Frames
+			out.FramesScored = &f
+		}
+		for _, n := range notes {
+			if len(sessions) > 1 {
+				n = es.data + ": " + n
+			}
+			out.Notes = append(out.Notes, n)
+		}
+		for _, n := range res.Neurons {
+			nj := evalNeuronJSON{Session: si, Index: n.Index, CorrToAverage: jsonFloat(n.CorrToAverage), FEVE: jsonFloat(n.FEVE),
+				VarRatio: jsonFloat(n.VarRatio), OracleCorr: jsonFloat(n.OracleCorr), MSE: jsonFloat(n.MSE), Poisson: jsonFloat(n.Poisson),
+				CorrByTrial: jsonFloats(n.CorrByTrial), MSEByTrial: jsonFloats(n.MSEByTrial), Kept: n.Kept}
+			if opt.GlobalMeanOracle {
+				g := jsonFloat(n.GlobalMeanOracle)
+				nj.GlobalMeanOracle = &g
+			}
+			out.Neurons = append(out.Neurons, nj)
 		}
 	}
-	s := res.Summary
 	out.Summary = evalSummaryJSON{
 		CorrToAverage: jsonFloat(s.CorrToAverage), FEVE: jsonFloat(s.FEVE), OracleCorr: jsonFloat(s.OracleCorr), Kept: s.Kept,
 		TemporalLag: s.TemporalLag, RepeatsMin: s.RepeatsMin, RepeatsMax: s.RepeatsMax, RepeatsAvg: jsonFloat(s.RepeatsAvg),
@@ -439,9 +523,15 @@ func writeEvalJSON(w io.Writer, res *metrics.Result, opt metrics.Options, notes 
 		out.Summary.GlobalMeanOracle = &g
 	} else if s.NaNReasons != nil {
 		// Not asked for, so not in the JSON: no reason needed.
-		delete(s.NaNReasons, "global_mean_oracle_mean")
-		if len(s.NaNReasons) == 0 {
-			out.Summary.NaNReasons = nil
+		reasons := map[string]string{}
+		for k, v := range s.NaNReasons {
+			if k != "global_mean_oracle_mean" {
+				reasons[k] = v
+			}
+		}
+		out.Summary.NaNReasons = nil
+		if len(reasons) > 0 {
+			out.Summary.NaNReasons = reasons
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -452,6 +542,14 @@ func writeEvalJSON(w io.Writer, res *metrics.Result, opt metrics.Options, notes 
 	return nil
 }
 
+// countNoun returns "1 trial", "5 trials".
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func fmtMetric(v float64) string {
 	if math.IsNaN(v) {
 		return "nan"
@@ -459,35 +557,59 @@ func fmtMetric(v float64) string {
 	return strconv.FormatFloat(v, 'f', 4, 64)
 }
 
-func writeEvalTable(w io.Writer, res *metrics.Result, opt metrics.Options) {
-	gmoHead := ""
+func writeEvalTable(w io.Writer, sessions []*evalSession, s metrics.Summary, opt metrics.Options) {
+	multi := len(sessions) > 1
+	sessHead, gmoHead := "", ""
+	if multi {
+		sessHead = fmt.Sprintf("%7s ", "session")
+	}
 	if opt.GlobalMeanOracle {
 		gmoHead = fmt.Sprintf(" %9s", "glob_mean")
 	}
-	fmt.Fprintf(w, "%6s %9s %4s %9s %9s %9s %10s %10s%s\n", "neuron", "var_ratio", "kept", "corr_avg", "feve", "oracle", "mse", "poisson", gmoHead)
-	for _, n := range res.Neurons {
-		kept := "no"
-		if n.Kept {
-			kept = "yes"
+	fmt.Fprintf(w, "%s%6s %9s %4s %9s %9s %9s %10s %10s%s\n", sessHead, "neuron", "var_ratio", "kept", "corr_avg", "feve", "oracle", "mse", "poisson", gmoHead)
+	total := 0
+	for si, es := range sessions {
+		for _, n := range es.res.Neurons {
+			kept := "no"
+			if n.Kept {
+				kept = "yes"
+			}
+			sess, gmo := "", ""
+			if multi {
+				sess = fmt.Sprintf("%7d ", si+1)
+			}
+			if opt.GlobalMeanOracle {
+				gmo = fmt.Sprintf(" %9s", fmtMetric(n.GlobalMeanOracle))
+			}
+			fmt.Fprintf(w, "%s%6d %9s %4s %9s %9s %9s %10s %10s%s\n", sess, n.Index, fmtMetric(n.VarRatio), kept, fmtMetric(n.CorrToAverage),
+				fmtMetric(n.FEVE), fmtMetric(n.OracleCorr), fmtMetric(n.MSE), fmtMetric(n.Poisson), gmo)
 		}
-		gmo := ""
-		if opt.GlobalMeanOracle {
-			gmo = fmt.Sprintf(" %9s", fmtMetric(n.GlobalMeanOracle))
-		}
-		fmt.Fprintf(w, "%6d %9s %4s %9s %9s %9s %10s %10s%s\n", n.Index, fmtMetric(n.VarRatio), kept, fmtMetric(n.CorrToAverage),
-			fmtMetric(n.FEVE), fmtMetric(n.OracleCorr), fmtMetric(n.MSE), fmtMetric(n.Poisson), gmo)
+		total += len(es.res.Neurons)
 	}
+	if multi {
+		fmt.Fprintln(w)
+		for si, es := range sessions {
+			fmt.Fprintf(w, "session %d: %s (prediction %s), %d neurons, %s\n", si+1, es.data, es.pred, len(es.res.Neurons), countNoun(es.res.Trials, "trial"))
+		}
+	}
+	res := sessions[0].res
 	target := "all"
 	if res.Lag+res.Cut > 0 {
 		target = fmt.Sprintf("the last %d", res.Frames)
 	}
-	s := res.Summary
-	filter := fmt.Sprintf("with var_ratio >= %g", res.MinVarRatio)
+	filter := fmt.Sprintf("with var_ratio >= %g", s.MinVarRatio)
 	if !s.FilteringApplied {
 		filter = "(no var_ratio filter: a single trial has no variance ratio)"
 	}
-	fmt.Fprintf(w, "\nsummary over %d of %d neurons %s (%d trials; targets: %s of %d frames):\n",
-		s.Kept, len(res.Neurons), filter, res.Trials, target, res.Frames+res.Lag+res.Cut)
+	trials := countNoun(s.RepeatsMax, "trial")
+	if s.RepeatsMin != s.RepeatsMax {
+		trials = fmt.Sprintf("trials: min %d, max %d, mean %.1f", s.RepeatsMin, s.RepeatsMax, s.RepeatsAvg)
+	}
+	frames := fmt.Sprintf("targets: %s of %d frames", target, res.Frames+res.Lag+res.Cut)
+	if multi {
+		frames = fmt.Sprintf("temporal lag %d frames", s.TemporalLag)
+	}
+	fmt.Fprintf(w, "\nsummary over %d of %d neurons %s (%s; %s):\n", s.Kept, total, filter, trials, frames)
 	fmt.Fprintf(w, "  corr_to_average %s   feve %s   oracle_corr %s\n", fmtMetric(s.CorrToAverage), fmtMetric(s.FEVE), fmtMetric(s.OracleCorr))
 	fmt.Fprintf(w, "  var_ratio %s   mse %s   poisson %s", fmtMetric(s.VarRatio), fmtMetric(s.MSE), fmtMetric(s.Poisson))
 	if opt.GlobalMeanOracle {

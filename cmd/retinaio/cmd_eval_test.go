@@ -305,14 +305,17 @@ func TestEvalPredictionForms(t *testing.T) {
 	// Bad option values.
 	for _, c := range []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"--cut-first-n-frames", "-1"}, "--cut-first-n-frames -1"},
-		{[]string{"--cut-first-n-frames", "60"}, "cut_first_n_frames 60 leaves none of the 60 predicted frames"},
+		{[]string{"--cut-first-n-frames", "-1"}, 2, "--cut-first-n-frames -1: want 0 or more frames"},
+		{[]string{"--min-var-ratio", "NaN"}, 2, "--min-var-ratio NaN"},
+		{[]string{"--cut-first-n-frames", "60"}, 1, "cut_first_n_frames 60 leaves none of the 60 predicted frames"},
+		{[]string{"--pred", metricsData + "eval_pred_full.npy"}, 2, "2 --pred and 1 --data: give one --pred for each --data"},
 	} {
 		args := append([]string{"eval", "--pred", metricsData + "eval_pred_full.npy", "--data", metricsData + "eval_session_full.npz"}, c.args...)
 		_, stderr, code := runSplitEvalCmd(t, args...)
-		if code != 1 || !strings.Contains(stderr, c.want) {
+		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d %s", c.args, code, stderr)
 		}
 	}
@@ -362,5 +365,70 @@ func TestFortranToC(t *testing.T) {
 	}
 	if got := fortranToC([]float64{}, []int{0, 3}); len(got) != 0 {
 		t.Errorf("empty: %v", got)
+	}
+}
+
+// TestEvalSessions: several --pred/--data pairs give openretina's summary
+// of one evaluation over all sessions (metrics/testdata/expect_eval_multi.json).
+func TestEvalSessions(t *testing.T) {
+	b, err := os.ReadFile(metricsData + "expect_eval_multi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]struct {
+		Sessions []string       `json:"sessions"`
+		Cut      int            `json:"cut_first_n_frames"`
+		Summary  map[string]any `json:"summary"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range cases {
+		args := []string{"--global-mean-oracle", "--cut-first-n-frames", fmt.Sprint(c.Cut)}
+		for _, s := range c.Sessions {
+			args = append(args, "--pred", metricsData+"eval_pred_"+s+".npz", "--data", metricsData+"eval_session_"+s+".npz")
+		}
+		stdout, stderr, code := runSplitEvalCmd(t, append([]string{"eval", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", name, code, stderr)
+		}
+		var got struct {
+			Neurons []struct {
+				Session int  `json:"session"`
+				Index   int  `json:"index"`
+				Kept    bool `json:"kept"`
+			} `json:"neurons"`
+			Summary  map[string]any `json:"summary"`
+			Sessions []struct {
+				Data   string `json:"data"`
+				Trials int    `json:"trials"`
+			} `json:"sessions"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		var e expectEval
+		e.Summary = c.Summary
+		e.Options.GMO = true
+		compareEval(t, name, evalJSON{Summary: got.Summary}, e)
+		if len(got.Sessions) != len(c.Sessions) || got.Neurons[len(got.Neurons)-1].Session != len(c.Sessions)-1 {
+			t.Errorf("%s: sessions %+v", name, got.Sessions)
+		}
+		for _, n := range got.Neurons {
+			if got.Sessions[n.Session].Trials == 1 && len(c.Sessions) > 1 && n.Kept {
+				t.Errorf("%s: a single-trial neuron kept next to multi-trial sessions", name)
+			}
+		}
+		// The table says how many trials each session has.
+		stdout, _, _ = runSplitEvalCmd(t, append([]string{"eval"}, args...)...)
+		if len(c.Sessions) == 3 && !strings.Contains(stdout, "trials: min 1, max 5, mean 3.0") {
+			t.Errorf("%s table:\n%s", name, stdout)
+		}
+	}
+	// Different lags are refused.
+	_, stderr, code := runSplitEvalCmd(t, "eval", "--pred", metricsData+"eval_pred_full.npz", "--data", metricsData+"eval_session_full.npz",
+		"--pred", metricsData+"eval_pred_multi_a.npz", "--data", metricsData+"eval_session_multi_a.npz")
+	if code != 1 || !strings.Contains(stderr, "different temporal lags (0 and 4 frames)") {
+		t.Errorf("lags: exit %d %s", code, stderr)
 	}
 }

@@ -71,21 +71,21 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	if *out == "" {
-		return errors.New("--out SPLIT.npz is required")
+		return flagValueUsageError("--out SPLIT.npz is required")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	opt := clips.Options{ClipLength: *clipLen, ValClips: *valClips, KeepResponseTail: *keepTail}
 	if set["val-clip-indices"] {
 		if set["val-clips"] || set["seed"] {
-			return errors.New("--val-clip-indices gives the validation clips, so --val-clips and --seed are not used: give either --val-clip-indices or --val-clips/--seed")
+			return flagValueUsageError("--val-clip-indices gives the validation clips, so --val-clips and --seed are not used: give either --val-clip-indices or --val-clips/--seed")
 		}
 		if opt.ValClipIndices, err = clips.ParseClipIndices(*given); err != nil {
-			return fmt.Errorf("--val-clip-indices %q: %w", *given, err)
+			return flagValueUsageError("--val-clip-indices %q: %w", *given, err)
 		}
 	} else {
 		if opt.Seed, err = nprand.CheckSeed(*seed); err != nil {
-			return fmt.Errorf("--seed: %w", err)
+			return flagValueUsageError("--seed: %w", err)
 		}
 	}
 	if sameFile(pos[0], *out) {

@@ -83,19 +83,20 @@ func TestSplitCommand(t *testing.T) {
 	// Errors: too few clips (13 < 20+1), same file, missing --out.
 	for _, c := range []struct {
 		args []string
+		code int // 0: any failure (the flag package's parse errors)
 		want string
 	}{
-		{[]string{"split", in, "--out", filepath.Join(dir, "x.npz")}, "session.npz: the training movie has 1000 frames = 13 clips of 75 frames; --val-clips 20 needs at least 21 clips (20 for validation, 1 or more for training): use --val-clips 12 or fewer, or --clip-length 47 or shorter\n"},
-		{[]string{"split", in, "--val-clips", "5", "--out", in}, "input file"},
-		{[]string{"split", in}, "--out"},
-		{[]string{"split", in, "--seed", "-1", "--out", filepath.Join(dir, "y.npz")}, "seed"},
-		{[]string{"split", in, "--seed", "4294967296", "--out", filepath.Join(dir, "y.npz")}, "--seed: seed 4294967296 is out of range: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295"},
-		{[]string{"split", in, "--val-clip-indices", "1,2", "--seed", "3", "--out", filepath.Join(dir, "y.npz")}, "give either --val-clip-indices or --val-clips/--seed"},
-		{[]string{"split", in, "--val-clip-indices", "1,x", "--out", filepath.Join(dir, "y.npz")}, `--val-clip-indices "1,x": clip index "x" is not an integer`},
-		{[]string{"split", in, "--val-clip-indices", "1,13", "--out", filepath.Join(dir, "y.npz")}, "validation clip index 13 is out of range: the training movie has 1000 frames = 13 clips of 75 frames (indices 0 to 12)"},
+		{[]string{"split", in, "--out", filepath.Join(dir, "x.npz")}, 1, "session.npz: the training movie has 1000 frames = 13 clips of 75 frames; --val-clips 20 needs at least 21 clips (20 for validation, 1 or more for training): use --val-clips 12 or fewer, or --clip-length 47 or shorter\n"},
+		{[]string{"split", in, "--val-clips", "5", "--out", in}, 1, "input file"},
+		{[]string{"split", in}, 2, "--out"},
+		{[]string{"split", in, "--seed", "-1", "--out", filepath.Join(dir, "y.npz")}, 0, "seed"},
+		{[]string{"split", in, "--seed", "4294967296", "--out", filepath.Join(dir, "y.npz")}, 2, "--seed: seed 4294967296 is out of range: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295"},
+		{[]string{"split", in, "--val-clip-indices", "1,2", "--seed", "3", "--out", filepath.Join(dir, "y.npz")}, 2, "give either --val-clip-indices or --val-clips/--seed"},
+		{[]string{"split", in, "--val-clip-indices", "1,x", "--out", filepath.Join(dir, "y.npz")}, 2, `--val-clip-indices "1,x": clip index "x" is not an integer`},
+		{[]string{"split", in, "--val-clip-indices", "1,13", "--out", filepath.Join(dir, "y.npz")}, 1, "validation clip index 13 is out of range: the training movie has 1000 frames = 13 clips of 75 frames (indices 0 to 12)"},
 	} {
 		_, stderr, code := runSplitEvalCmd(t, c.args...)
-		if code == 0 || !strings.Contains(stderr, c.want) {
+		if code == 0 || (c.code != 0 && code != c.code) || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
 		}
 	}
