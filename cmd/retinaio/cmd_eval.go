@@ -94,8 +94,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	c := commands["eval"]
 	fs := newFlagSet(c, stderr)
 	var preds, datas repeatedPaths
-	fs.Var(&preds, "pred", "predictions: .npz with pred_test, or .npy, shape (N, T') (required; once per --data)")
-	fs.Var(&datas, "data", "session .npz with resp_test_by_trial and resp_test (required; repeat with --pred for several sessions)")
+	fs.Var(&preds, "pred", "predictions `PRED`: .npz with pred_test, or .npy, shape (N, T') (required; once per --data)")
+	fs.Var(&datas, "data", "`SESSION.npz` with resp_test_by_trial and resp_test (required; repeat with --pred for several sessions)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	minVar := fs.Float64("min-var-ratio", metrics.DefaultMinVarRatio, "leave neurons with a lower explainable/total variance ratio out of the summary (openretina's var_ratio_cutoff)")
 	cut := fs.Int("cut-first-n-frames", 0, "drop the first N scored frames of prediction and targets (openretina's cut_first_n_frames)")
