@@ -8,7 +8,8 @@
 // replace=False), kept in that (draw) order; the training clips are the
 // others in ascending order; frames beyond num_clips*clip_length (the tail)
 // are dropped from the movie. Defaults for this dataset: clip_length 75,
-// num_val_clips 20, seed 42.
+// num_val_clips 20, seed 42. openretina's val_clip_indices replaces the
+// draw with given clips, kept in the given order (Options.ValClipIndices).
 //
 // openretina's quirk: it removes the validation frames from the training
 // responses with a boolean mask over time, so the tail frames stay in its
