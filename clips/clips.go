@@ -8,7 +8,8 @@
 // replace=False), kept in that (draw) order; the training clips are the
 // others in ascending order; frames beyond num_clips*clip_length (the tail)
 // are dropped from the movie. Defaults for this dataset: clip_length 75,
-// num_val_clips 20, seed 42.
+// num_val_clips 20, seed 42. openretina's val_clip_indices replaces the
+// draw with given clips, kept in the given order (Options.ValClipIndices).
 //
 // openretina's quirk: it removes the validation frames from the training
 // responses with a boolean mask over time, so the tail frames stay in its
@@ -21,6 +22,8 @@ package clips
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/retinaio/retinaio/nprand"
 )
@@ -33,6 +36,14 @@ type Options struct {
 	ValClips int
 	// Seed seeds numpy's RandomState (42).
 	Seed uint32
+	// ValClipIndices, when not nil, are the validation clips, in this order
+	// (openretina's val_clip_indices: ValClips and Seed are then ignored).
+	// Each index must name a whole clip (0 to NumClips-1) and appear once,
+	// and at least one clip must be left for training. openretina fails on
+	// an index out of range and on an empty training set too; it silently
+	// puts a repeated index into the validation set twice, which is refused
+	// here. An empty non-nil slice means no validation clip.
+	ValClipIndices []int
 	// KeepResponseTail appends the tail frames to the training responses,
 	// as openretina does (the movie never keeps them).
 	KeepResponseTail bool
@@ -52,25 +63,68 @@ type Plan struct {
 	KeepTail   bool  // responses keep the tail (openretina's quirk)
 }
 
+// TooFewClipsError is NewPlan's error when the training movie has fewer
+// clips than the validation clips plus one training clip.
+type TooFewClipsError struct {
+	Frames     int // frames in the training movie
+	ClipLength int
+	Clips      int // Frames / ClipLength
+	ValClips   int // validation clips asked for
+}
+
+// MaxValClips returns the most validation clips the movie allows at this
+// clip length (Clips - 1; 0 when not even two clips fit).
+func (e *TooFewClipsError) MaxValClips() int { return max(e.Clips-1, 0) }
+
+// MaxClipLength returns the longest clip length that gives ValClips + 1
+// clips (0 when the movie is too short even for 1-frame clips).
+func (e *TooFewClipsError) MaxClipLength() int { return e.Frames / (e.ValClips + 1) }
+
+// Error says what is wrong and what would work.
+func (e *TooFewClipsError) Error() string {
+	msg := fmt.Sprintf("the training movie has %d frames = %d clips of %d frames; %d validation clips need at least %d clips (%d for validation, 1 or more for training)",
+		e.Frames, e.Clips, e.ClipLength, e.ValClips, e.ValClips+1, e.ValClips)
+	var fix []string
+	if m := e.MaxValClips(); m >= 1 {
+		fix = append(fix, fmt.Sprintf("at most %d validation clips of %d frames", m, e.ClipLength))
+	}
+	if l := e.MaxClipLength(); l >= 1 {
+		fix = append(fix, fmt.Sprintf("clips of at most %d frames for %d validation clips", l, e.ValClips))
+	}
+	if len(fix) == 0 {
+		return msg + ": the movie is too short to split"
+	}
+	return msg + ": use " + strings.Join(fix, ", or ")
+}
+
 // NewPlan draws the validation clips for a training movie of numFrames
-// frames. It fails when the movie has fewer than ValClips+1 clips.
+// frames (or takes Options.ValClipIndices). It fails with a
+// *TooFewClipsError when the movie has fewer than ValClips+1 clips.
 func NewPlan(numFrames int, opt Options) (*Plan, error) {
 	if opt.ClipLength <= 0 {
 		return nil, fmt.Errorf("clip length %d must be positive", opt.ClipLength)
-	}
-	if opt.ValClips < 0 {
-		return nil, fmt.Errorf("number of validation clips %d must not be negative", opt.ValClips)
 	}
 	if numFrames < 0 {
 		return nil, fmt.Errorf("negative frame count %d", numFrames)
 	}
 	nc := numFrames / opt.ClipLength
-	if nc < opt.ValClips+1 {
-		return nil, fmt.Errorf("the training movie has %d frames = %d clips of %d frames, too few for %d validation clips plus at least one training clip (use fewer --val-clips or a shorter --clip-length)", numFrames, nc, opt.ClipLength, opt.ValClips)
-	}
-	val, err := nprand.New(opt.Seed).Choice(nc, opt.ValClips)
-	if err != nil {
-		return nil, err
+	var val []int
+	if opt.ValClipIndices != nil {
+		var err error
+		if val, err = checkGiven(opt.ValClipIndices, numFrames, opt.ClipLength); err != nil {
+			return nil, err
+		}
+	} else {
+		if opt.ValClips < 0 {
+			return nil, fmt.Errorf("number of validation clips %d must not be negative", opt.ValClips)
+		}
+		if nc < opt.ValClips+1 {
+			return nil, &TooFewClipsError{Frames: numFrames, ClipLength: opt.ClipLength, Clips: nc, ValClips: opt.ValClips}
+		}
+		var err error
+		if val, err = nprand.New(opt.Seed).Choice(nc, opt.ValClips); err != nil {
+			return nil, err
+		}
 	}
 	isVal := make([]bool, nc)
 	for _, v := range val {
@@ -83,6 +137,43 @@ func NewPlan(numFrames int, opt Options) (*Plan, error) {
 		}
 	}
 	return &Plan{ClipLength: opt.ClipLength, NumFrames: numFrames, NumClips: nc, Val: val, Train: train, KeepTail: opt.KeepResponseTail}, nil
+}
+
+// checkGiven validates explicit validation clip indices and returns a copy.
+func checkGiven(idx []int, numFrames, clipLength int) ([]int, error) {
+	nc := numFrames / clipLength
+	seen := make(map[int]int, len(idx))
+	for i, v := range idx {
+		if v < 0 || v >= nc {
+			return nil, fmt.Errorf("validation clip index %d is out of range: the training movie has %d frames = %d clips of %d frames (indices 0 to %d)", v, numFrames, nc, clipLength, nc-1)
+		}
+		if j, ok := seen[v]; ok {
+			return nil, fmt.Errorf("validation clip index %d is given twice (positions %d and %d); openretina would put that clip into the validation set twice: give each clip once", v, j+1, i+1)
+		}
+		seen[v] = i
+	}
+	if len(idx) >= nc {
+		return nil, fmt.Errorf("%d validation clips given but the training movie has %d frames = %d clips of %d frames: leave at least one clip for training", len(idx), numFrames, nc, clipLength)
+	}
+	return append([]int{}, idx...), nil
+}
+
+// ParseClipIndices parses a comma-separated list of clip indices such as
+// "3,7,12" (spaces allowed; "" is the empty list).
+func ParseClipIndices(s string) ([]int, error) {
+	out := []int{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("clip index %q is not an integer (want a comma-separated list such as 3,7,12)", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // TailFrames returns the frames after the last whole clip, dropped from

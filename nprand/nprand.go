@@ -85,6 +85,16 @@ func Seed(seed int64) (*RandomState, error) {
 	return New(uint32(seed)), nil
 }
 
+// CheckSeed returns seed as numpy's 32-bit integer seed, or an error when
+// it is 2^32 or more. Commands take --seed as uint64 and check it here, so
+// that every command types and bounds it the same way.
+func CheckSeed(seed uint64) (uint32, error) {
+	if seed > 0xFFFFFFFF {
+		return 0, fmt.Errorf("seed %d is out of range: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295", seed)
+	}
+	return uint32(seed), nil
+}
+
 func (r *RandomState) initGenrand(s uint32) {
 	r.mt[0] = s
 	for i := 1; i < n; i++ {

@@ -224,3 +224,16 @@ func TestSeedRange(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestCheckSeed(t *testing.T) {
+	for _, c := range []struct {
+		in   uint64
+		want uint32
+		ok   bool
+	}{{0, 0, true}, {42, 42, true}, {0xFFFFFFFF, 0xFFFFFFFF, true}, {1 << 32, 0, false}, {^uint64(0), 0, false}} {
+		got, err := CheckSeed(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("CheckSeed(%d) = %d, %v", c.in, got, err)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package npy reads and writes NumPy's .npy and .npz formats in pure Go.
 //
 // Supported: format versions 1.0 and 2.0 (written as numpy chooses; 3.0 is
-// read), the numeric dtypes b1 i1 u1 i2 u2 i4 u4 i8 u8 f4 f8 c8 c16 in
+// read), the numeric dtypes b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 (read only) f4 f8 c8 c16 in
 // little- or big-endian byte order, C and Fortran order; .npz archives with
 // stored or deflated entries and zip64 records, so entries over 4 GiB work.
 //

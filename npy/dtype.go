@@ -20,8 +20,10 @@ type dtype struct {
 var le = binary.LittleEndian
 
 // parseDescr parses a numpy descr for the numeric types this package
-// supports: b1 i1 u1 i2 u2 i4 u4 i8 u8 f4 f8 c8 c16 with byte order '<',
+// supports: b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8 c8 c16 with byte order '<',
 // '>', '|' or '=' (native; this package treats it as the host order).
+// f2 (IEEE half precision) is read only: it decodes exactly into float32
+// and float64 (an Array holds it as []float32); no writer produces it.
 func parseDescr(s string) (dtype, error) {
 	var d dtype
 	if s == "" {
@@ -47,7 +49,7 @@ func parseDescr(s string) (dtype, error) {
 	d.kind = rest[0]
 	n, err := strconv.Atoi(rest[1:])
 	if err != nil {
-		return d, fmt.Errorf("descr %q is not a supported dtype (want one of b1 i1 u1 i2 u2 i4 u4 i8 u8 f4 f8 c8 c16 with '<', '>' or '|')", s)
+		return d, fmt.Errorf("descr %q is not a supported dtype (want one of b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8 c8 c16 with '<', '>' or '|')", s)
 	}
 	d.size = n
 	ok := false
@@ -57,12 +59,12 @@ func parseDescr(s string) (dtype, error) {
 	case 'i', 'u':
 		ok = n == 1 || n == 2 || n == 4 || n == 8
 	case 'f':
-		ok = n == 4 || n == 8
+		ok = n == 2 || n == 4 || n == 8
 	case 'c':
 		ok = n == 8 || n == 16
 	}
 	if !ok {
-		return d, fmt.Errorf("descr %q is not a supported dtype (want one of b1 i1 u1 i2 u2 i4 u4 i8 u8 f4 f8 c8 c16 with '<', '>' or '|')", s)
+		return d, fmt.Errorf("descr %q is not a supported dtype (want one of b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8 c8 c16 with '<', '>' or '|')", s)
 	}
 	if d.size == 1 {
 		d.big = false
@@ -265,8 +267,8 @@ func makeNative(d dtype, n int) any {
 			return make([]uint64, n)
 		}
 	case 'f':
-		if d.size == 4 {
-			return make([]float32, n)
+		if d.size <= 4 {
+			return make([]float32, n) // f2 and f4
 		}
 		return make([]float64, n)
 	default:
@@ -468,16 +470,41 @@ func decodeReal[T realNum](dst []T, b []byte, d dtype) {
 			}
 		}
 	case 'f':
-		if d.size == 4 {
+		switch d.size {
+		case 2:
+			for i := range dst {
+				dst[i] = T(halfToFloat32(le.Uint16(b[2*i:])))
+			}
+		case 4:
 			for i := range dst {
 				dst[i] = T(math.Float32frombits(le.Uint32(b[4*i:])))
 			}
-		} else {
+		default:
 			for i := range dst {
 				dst[i] = T(math.Float64frombits(le.Uint64(b[8*i:])))
 			}
 		}
 	}
+}
+
+// halfToFloat32 converts an IEEE 754 half-precision value exactly (every
+// half is a float32): normal numbers by re-biasing the exponent,
+// subnormals as mantissa * 2^-24, infinities and NaNs with their payload.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch exp {
+	case 0:
+		v := float32(mant) * (1.0 / (1 << 24)) // 0 or subnormal
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	case 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
 // decodeComplex decodes little-endian elements of any kind into complex dst.
