@@ -274,11 +274,8 @@ func FuzzOpenFile(f *testing.F) {
 		}
 	}
 	hostileSeeds(f)
-	old := ReadLimit
-	ReadLimit = 64 << 20
-	defer func() { ReadLimit = old }()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ff, err := NewFile(bytes.NewReader(data), int64(len(data)))
+		ff, err := NewFileWithOptions(bytes.NewReader(data), int64(len(data)), OpenOptions{ReadLimit: 64 << 20})
 		if err != nil {
 			return
 		}

@@ -8,20 +8,12 @@ import (
 	"sync"
 )
 
-// ReadLimit caps the bytes one Read or ReadSlab may allocate for its
-// destination. Zero means automatic: 64 x the file size, at least 1 GiB and
-// at most 1 TiB. A corrupted or hostile file can declare a huge, mostly
-// unwritten dataset in a few bytes; the automatic cap turns that into an
-// error instead of an out-of-memory crash. Set it to read larger datasets
-// whole, or read them in hyperslabs with ReadSlab.
-var ReadLimit int64
-
 // pseudoChunkBytes is the size of the pieces contiguous data is read in.
 const pseudoChunkBytes = 1 << 20
 
 func (d *Dataset) readLimit() uint64 {
-	if ReadLimit > 0 {
-		return uint64(ReadLimit)
+	if l := d.f.st.opts.ReadLimit; l > 0 {
+		return uint64(l)
 	}
 	lim, ok := mulCheck(uint64(d.f.size), 64)
 	if !ok || lim > 1<<40 {
@@ -41,9 +33,6 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		dst = r.p
 	}
 	info := d.info
-	if info.err != nil {
-		return info.err
-	}
 	fe := func(what string, err error) error { return d.f.errf(d.path, what, err) }
 	if info.space.null {
 		s, err := d.f.makeSink(dst, 0, info.dt, raw)
@@ -69,7 +58,7 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	}
 	esz := dstElemSize(dst, info.dt, raw)
 	if nb, ok := mulCheck(n, esz); !ok || nb > d.readLimit() {
-		return fe("read", fmt.Errorf("reading %d elements would allocate more than %d bytes; read it in hyperslabs (ReadSlab) or raise hdf5.ReadLimit", n, d.readLimit()))
+		return fe("read", fmt.Errorf("reading %d elements would allocate more than %d bytes; read it in hyperslabs (ReadSlab) or raise OpenOptions.ReadLimit", n, d.readLimit()))
 	}
 	sk, err := d.f.makeSink(dst, n, info.dt, raw)
 	if err != nil {
