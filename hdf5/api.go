@@ -62,8 +62,8 @@ type Datatype struct {
 
 	fp      floatProps // floating-point bit layout (ClassFloat)
 	strPad  uint8      // string padding: 0 null-terminated, 1 null-padded, 2 space-padded
-	cset    uint8 // character set: 0 ASCII, 1 UTF-8
-	refType uint8 // reference type: 0 object, 1 region
+	cset    uint8      // character set: 0 ASCII, 1 UTF-8
+	refType uint8      // reference type: 0 object, 1 region
 }
 
 // Field is one member of a compound datatype.
