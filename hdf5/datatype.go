@@ -294,7 +294,7 @@ func (t Datatype) NumpyDescr() string {
 		}
 		return t.Base.NumpyDescr()
 	case ClassArray:
-		if t.Base == nil || t.Base.Class == ClassArray {
+		if t.Base == nil {
 			return ""
 		}
 		return t.Base.NumpyDescr()
@@ -321,6 +321,26 @@ func (t Datatype) NumpyDescr() string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return ""
+}
+
+// NumpyElemDims returns the dimensions h5py appends to a dataset's shape
+// for an array type (nested arrays flattened, outer first); nil otherwise.
+func (t Datatype) NumpyElemDims() []uint64 {
+	var dims []uint64
+	for u := t; u.Class == ClassArray && u.Base != nil; u = *u.Base {
+		dims = append(dims, u.ArrayDims...)
+	}
+	return dims
+}
+
+// NumpyElemSize is the size of one numpy element of t: the innermost base
+// type's size for array types, Size otherwise.
+func (t Datatype) NumpyElemSize() int {
+	u := t
+	for u.Class == ClassArray && u.Base != nil {
+		u = *u.Base
+	}
+	return u.Size
 }
 
 // ComplexDescr returns numpy's complex dtype ("<c8", ">c16") for a

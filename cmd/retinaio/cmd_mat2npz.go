@@ -232,21 +232,18 @@ func planNPZ(ctx context.Context, h5 *hdf5.File, asComplex bool) (jobs []npzJob,
 				notWritten = append(notWritten, npzSkip{path, "null dataspace"})
 				return nil
 			}
-			shape := o.Shape()
-			n := o.Len()
-			esize := uint64(t.Size)
-			if t.Class == hdf5.ClassArray {
-				shape = append(shape, t.ArrayDims...)
-				n, esize = 1, uint64(t.Base.Size)
-				for _, x := range shape {
-					if x != 0 && n > math.MaxInt64/x {
-						return fmt.Errorf("%s: shape %v is too large", strconv.Quote(path), shape)
-					}
-					n *= x
+			shape := append(o.Shape(), t.NumpyElemDims()...)
+			n, esize := uint64(1), uint64(t.NumpyElemSize())
+			for _, x := range shape {
+				if x != 0 && n > math.MaxInt64/x {
+					bad = append(bad, npzSkip{path, fmt.Sprintf("shape %v is too large", shape)})
+					return nil
 				}
+				n *= x
 			}
 			if esize == 0 || n > math.MaxInt64/esize {
-				return fmt.Errorf("%s: %d elements of %d bytes is too large", strconv.Quote(path), n, esize)
+				bad = append(bad, npzSkip{path, fmt.Sprintf("%d elements of %d bytes is too large", n, esize)})
+				return nil
 			}
 			jobs = append(jobs, npzJob{o, descr, shape, int64(n * esize)})
 		}
