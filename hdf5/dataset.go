@@ -31,6 +31,7 @@ type dsInfo struct {
 	size     uint64 // contiguous size
 	chunk    []uint64
 	chunkElt uint64 // element size from the layout message
+	vdsIndex uint32 // virtual layout: global heap index of the mapping list
 	index    int
 	lflags   uint8
 	// index parameters
@@ -235,7 +236,14 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 				}
 			}
 		case 3:
-			return errors.New("virtual dataset layout is not supported")
+			// IV.A.2.i, version 4, virtual storage: the global heap
+			// collection address and index of the mapping list (III.F
+			// Global Heap Block for Virtual Datasets)
+			if v < 4 {
+				return fmt.Errorf("virtual layout in a version %d layout message", v)
+			}
+			d.addr = c.addr()
+			d.vdsIndex = c.u32()
 		default:
 			return fmt.Errorf("layout class %d", cls)
 		}
@@ -380,7 +388,16 @@ func (f *File) sharedData(m *message, path string) ([]byte, error) {
 		addr = c.addr()
 	case 3:
 		if typ == 1 {
-			return nil, f.errf(path, "shared message", errors.New("messages shared in the shared-object-header-message heap are not supported"))
+			// stored in the shared message heap (III.I): an 8-byte heap ID
+			id := c.bytes(8)
+			if c.err != nil {
+				return nil, f.errf(path, "shared message", c.err)
+			}
+			b, err := f.sohmMessage(m.typ, id)
+			if err != nil {
+				return nil, f.errf(path, "shared message", err)
+			}
+			return b, nil
 		}
 		addr = c.addr()
 	default:

@@ -22,6 +22,11 @@ type fileState struct {
 	osize     int
 	lsize     int
 	rootAddr  uint64
+	extAddr   uint64 // superblock extension object header (undef: none)
+
+	sohmOnce sync.Once
+	sohm     []sohmIndex
+	sohmErr  error
 
 	ohCache sync.Map // uint64 -> *objHeader
 	ghMu    sync.Mutex
@@ -101,7 +106,7 @@ func NewFileWithOptions(r io.ReaderAt, size int64, o OpenOptions) (*File, error)
 }
 
 func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, error) {
-	f := &File{r: r, size: size, st: &fileState{name: name, opts: o, dir: o.Dir, ghCache: map[uint64]*globalHeap{}}}
+	f := &File{r: r, size: size, st: &fileState{name: name, opts: o, dir: o.Dir, extAddr: undef, ghCache: map[uint64]*globalHeap{}}}
 	if size < 0 {
 		return nil, f.errf("", "file size", fmt.Errorf("negative size %d", size))
 	}
@@ -309,7 +314,7 @@ func (f *File) readSuperblock() error {
 		c.osize, c.lsize = st.osize, st.lsize
 		c.u8() // flags
 		storedBase = c.addr()
-		c.addr() // extension
+		st.extAddr = c.addr() // superblock extension (II.C)
 		storedEOF = c.addr()
 		st.rootAddr = c.addr()
 		end := c.off

@@ -116,6 +116,8 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		r.table = t
 		r.cdims = info.chunk
 		r.cbytes = t.cbytes
+	case LayoutVirtual:
+		return fe("read", fmt.Errorf("virtual dataset (mapping list at global heap 0x%x index %d): reading the source datasets is not supported", info.addr, info.vdsIndex))
 	default:
 		return fe("read", fmt.Errorf("layout %d is not supported", info.layout))
 	}

@@ -199,6 +199,9 @@ func TestMat2npzWorld(t *testing.T) {
 				} else {
 					nDatasetsOK++
 				}
+			case skipReason != "" && want.SHA256 == nil && strings.Contains(skipReason, "too large"):
+				// exabytes declared: the reference did not hash it either
+				nDatasetsOK++
 			case skipReason != "" && allowedFilter(skipReason):
 				filterOnly = true
 				nDatasetsFilter++
