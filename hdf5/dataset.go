@@ -46,7 +46,7 @@ type dsInfo struct {
 	filters       []Filter
 	filterOpt     []bool
 	fill          []byte
-	external      bool
+	ext           []extSegment // external raw-data storage (nil: none)
 	mu            sync.Mutex
 	chunkCacheErr error
 	chunks        *chunkTable
@@ -109,8 +109,13 @@ func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 	if d.fill != nil && len(d.fill) != d.dt.Size {
 		d.fill = nil // inconsistent fill value: ignore (libhdf5 would convert)
 	}
-	if h.has(msgExternal) {
-		d.external = true
+	if m := h.find(msgExternal); m != nil {
+		if d.ext, err = f.parseExternal(m.data); err != nil {
+			return nil, f.errf(path, "external data files message", err)
+		}
+		if len(d.ext) == 0 {
+			return nil, f.errf(path, "external data files message", errors.New("no slots"))
+		}
 	}
 	m = h.find(msgLayout)
 	if m == nil {

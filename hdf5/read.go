@@ -67,9 +67,6 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	if n == 0 {
 		return nil
 	}
-	if info.external {
-		return fe("read", errors.New("external data storage is not supported"))
-	}
 	// scalar: treat as rank 1
 	if len(dims) == 0 {
 		dims, start, count = []uint64{1}, []uint64{0}, []uint64{1}
@@ -94,7 +91,9 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	case LayoutContiguous:
 		r.cdims = pseudoChunkDims(dims, esize)
 		r.total = total
-		if info.addr != undef {
+		if info.ext != nil {
+			r.contigAddr = 0 // read through readExternal
+		} else if info.addr != undef {
 			if info.size != undef && info.size < total {
 				return fe("contiguous data", fmt.Errorf("%d bytes stored, %d needed", info.size, total))
 			}
@@ -353,6 +352,12 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			buf = r.contig[off : off+n]
 		} else if r.contigAddr == undef {
 			fill = true
+		} else if info.ext != nil {
+			b, err := r.d.readExternal(off, n)
+			if err != nil {
+				return r.d.f.errf(r.d.path, "external data", err)
+			}
+			buf = b
 		} else {
 			b, err := r.d.f.readAt(r.contigAddr+off, n)
 			if err != nil {
@@ -360,7 +365,6 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			}
 			buf = b
 		}
-		_ = info
 	}
 	return r.copyOut(origin, buf, fill)
 }
