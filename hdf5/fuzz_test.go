@@ -260,4 +260,3 @@ func FuzzFilters(f *testing.F) {
 		}
 	})
 }
-
