@@ -60,9 +60,10 @@ type Datatype struct {
 	EnumNames  []string
 	EnumValues [][]byte
 
-	strPad  uint8 // string padding: 0 null-terminated, 1 null-padded, 2 space-padded
-	cset    uint8 // character set: 0 ASCII, 1 UTF-8
-	refType uint8 // reference type: 0 object, 1 region
+	fp      floatProps // floating-point bit layout (ClassFloat)
+	strPad  uint8      // string padding: 0 null-terminated, 1 null-padded, 2 space-padded
+	cset    uint8      // character set: 0 ASCII, 1 UTF-8
+	refType uint8      // reference type: 0 object, 1 region
 }
 
 // Field is one member of a compound datatype.
@@ -143,7 +144,8 @@ func (f *File) OpenDataset(path string) (*Dataset, error) {
 }
 
 // Object is a *Group or a *Dataset (other object kinds, such as committed
-// datatypes, are reported as *Other).
+// datatypes, are reported as *Other; objects that cannot be read, by Walk,
+// as *BadObject).
 type Object interface {
 	Path() string
 	Attrs() ([]Attribute, error)
@@ -156,7 +158,42 @@ func (f *File) Dereference(ref Reference) (Object, error) { return f.dereference
 // Walk visits every object reachable from the root by hard links, depth
 // first, links in name order; a group is visited before its members. Each
 // object is visited once (cycles and multiple links are not followed twice).
+//
+// Nothing is skipped silently: an object whose metadata cannot be read (a
+// damaged object header, a dataset whose dataspace, datatype, fill value or
+// layout message does not parse) is visited as a *BadObject in its place,
+// and a group whose members cannot be listed is visited a second time, as
+// a *BadObject with the same path, after the group itself. Walk returns
+// only the errors fn returns.
 func (f *File) Walk(fn func(path string, obj Object) error) error { return f.walk(fn) }
+
+// BadObject stands, in Walk, for an object that cannot be read: Err says
+// why (the error names the file, the path and the offending structure).
+type BadObject struct {
+	f    *File
+	path string
+	addr uint64
+	err  error
+}
+
+// Path returns the object's path.
+func (b *BadObject) Path() string { return b.path }
+
+// Err returns the reason the object cannot be read (a *FormatError).
+func (b *BadObject) Err() error { return b.err }
+
+// Error implements error: the object's Err.
+func (b *BadObject) Error() string { return b.err.Error() }
+
+// Unwrap returns Err.
+func (b *BadObject) Unwrap() error { return b.err }
+
+// Attrs lists the object's attributes when its header can be read.
+func (b *BadObject) Attrs() ([]Attribute, error) { return b.f.objAttrs(b.addr, b.path) }
+
+// Attr returns one attribute by name (nil, nil when absent) when the
+// object's header can be read.
+func (b *BadObject) Attr(name string) (*Attribute, error) { return b.f.objAttr(b.addr, b.path, name) }
 
 // LinkType is the kind of a link.
 type LinkType int
@@ -241,11 +278,6 @@ type Dataset struct {
 
 // Path returns the dataset's absolute path.
 func (d *Dataset) Path() string { return d.path }
-
-// Err reports malformed dataset metadata. Walk still visits a dataset
-// whose dataspace, datatype or layout cannot be parsed; such a dataset has
-// a null shape, and Err and every read return the error.
-func (d *Dataset) Err() error { return d.info.err }
 
 // Shape is the dataspace's dimensions in file (C, h5py) order. A scalar
 // dataspace has shape []; a null dataspace has Shape() == nil and IsNull().

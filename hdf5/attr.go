@@ -10,8 +10,13 @@ import (
 
 const maxAttrs = 1 << 16
 
-// attributes decodes all attributes of an object header.
-func (f *File) attributes(h *objHeader, path string) ([]Attribute, error) {
+// attributes decodes the attributes of an object header (IV.A.2.m
+// Attribute Message, compact storage; IV.A.2.v Attribute Info Message,
+// dense storage in a fractal heap indexed by a v2 B-tree). When only is not
+// empty, only the attribute of that name is decoded: the others are not
+// parsed beyond their name, so a damaged attribute does not hide the one
+// asked for.
+func (f *File) attributes(h *objHeader, path, only string) ([]Attribute, error) {
 	var out []Attribute
 	for i := range h.msgs {
 		m := &h.msgs[i]
@@ -21,6 +26,9 @@ func (f *File) attributes(h *objHeader, path string) ([]Attribute, error) {
 		data, err := f.sharedData(m, path)
 		if err != nil {
 			return nil, err
+		}
+		if only != "" && attrName(data) != only {
+			continue
 		}
 		a, err := f.parseAttribute(data, path)
 		if err != nil {
@@ -53,6 +61,9 @@ func (f *File) attributes(h *objHeader, path string) ([]Attribute, error) {
 				if err != nil {
 					return err
 				}
+				if only != "" && attrName(obj) != only {
+					return nil
+				}
 				a, err := f.parseAttribute(obj, path)
 				if err != nil {
 					return err
@@ -72,6 +83,24 @@ func (f *File) attributes(h *objHeader, path string) ([]Attribute, error) {
 }
 
 func pad8(n int) int { return (n + 7) &^ 7 }
+
+// attrName returns the name in an attribute message body (IV.A.2.m: the
+// name follows the 6-byte (v1, v2) or 7-byte (v3) fixed part), or "" when
+// the message is too short to hold it.
+func attrName(data []byte) string {
+	if len(data) < 8 {
+		return ""
+	}
+	v, n := data[0], int(data[2])|int(data[3])<<8
+	start := 8
+	if v == 3 {
+		start = 9
+	}
+	if v < 1 || v > 3 || n > len(data)-start {
+		return ""
+	}
+	return strings.TrimRight(string(data[start:start+n]), "\x00")
+}
 
 func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	var a Attribute
@@ -132,6 +161,11 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	n, ok := sp.count()
 	if !ok {
 		return a, f.errf(path, what, errors.New("element count overflows"))
+	}
+	// the same allocation guard as datasets: no zero-size elements, and
+	// at most as many elements as the message has bytes left
+	if a.Type.Size <= 0 && n > 0 {
+		return a, f.errf(path, what, fmt.Errorf("element size %d for %d elements", a.Type.Size, n))
 	}
 	total, ok := mulCheck(n, uint64(a.Type.Size))
 	if !ok || total > uint64(c.remaining()) {
@@ -263,11 +297,18 @@ func (f *File) objAttrs(addr uint64, path string) ([]Attribute, error) {
 	if err != nil {
 		return nil, f.errf(path, "attributes", err)
 	}
-	return f.attributes(h, path)
+	return f.attributes(h, path, "")
 }
 
 func (f *File) objAttr(addr uint64, path, name string) (*Attribute, error) {
-	as, err := f.objAttrs(addr, path)
+	h, err := f.objectHeader(addr)
+	if err != nil {
+		return nil, f.errf(path, "attributes", err)
+	}
+	if name == "" {
+		return nil, nil
+	}
+	as, err := f.attributes(h, path, name)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ const (
 
 var indexNames = map[int]string{0: "v1 B-tree", 1: "single chunk", 2: "implicit", 3: "fixed array", 4: "extensible array", 5: "v2 B-tree"}
 
+// maxLayoutRank is the largest dataspace rank (H5S_MAX_RANK).
+const maxLayoutRank = 32
+
 // dsInfo is the parsed metadata of a dataset.
 type dsInfo struct {
 	space    dataspace
@@ -28,6 +31,7 @@ type dsInfo struct {
 	size     uint64 // contiguous size
 	chunk    []uint64
 	chunkElt uint64 // element size from the layout message
+	vdsIndex uint32 // virtual layout: global heap index of the mapping list
 	index    int
 	lflags   uint8
 	// index parameters
@@ -42,8 +46,7 @@ type dsInfo struct {
 	filters       []Filter
 	filterOpt     []bool
 	fill          []byte
-	external      bool
-	err           error // metadata error (datasets visited by Walk despite it)
+	ext           []extSegment // external raw-data storage (nil: none)
 	mu            sync.Mutex
 	chunkCacheErr error
 	chunks        *chunkTable
@@ -86,25 +89,33 @@ func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 			return nil, f.errf(path, "filter pipeline message", err)
 		}
 	}
+	// libhdf5 (H5D__open_oid) reads the new fill value message and falls
+	// back to the old one
 	if m := h.find(msgFill); m != nil {
-		if data, err = f.sharedData(m, path); err == nil {
-			if err := d.parseFill(f.cursor(data)); err != nil {
-				return nil, f.errf(path, "fill value message", err)
-			}
+		if data, err = f.sharedData(m, path); err != nil {
+			return nil, err
+		}
+		if err := d.parseFill(f.cursor(data)); err != nil {
+			return nil, f.errf(path, "fill value message", err)
 		}
 	} else if m := h.find(msgFillOld); m != nil {
-		c := f.cursor(m.data)
-		n := c.u32()
-		v := c.bytes(int(n))
-		if c.err == nil && n > 0 {
-			d.fill = v
+		if data, err = f.sharedData(m, path); err != nil {
+			return nil, err
+		}
+		if err := d.parseOldFill(f.cursor(data)); err != nil {
+			return nil, f.errf(path, "fill value message (old)", err)
 		}
 	}
 	if d.fill != nil && len(d.fill) != d.dt.Size {
 		d.fill = nil // inconsistent fill value: ignore (libhdf5 would convert)
 	}
-	if h.has(msgExternal) {
-		d.external = true
+	if m := h.find(msgExternal); m != nil {
+		if d.ext, err = f.parseExternal(m.data); err != nil {
+			return nil, f.errf(path, "external data files message", err)
+		}
+		if len(d.ext) == 0 {
+			return nil, f.errf(path, "external data files message", errors.New("no slots"))
+		}
 	}
 	m = h.find(msgLayout)
 	if m == nil {
@@ -124,11 +135,22 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 	v := c.u8()
 	switch v {
 	case 1, 2:
+		// IV.A.2.i Data Layout Message, versions 1 and 2: version,
+		// dimensionality, layout class, 5 reserved bytes, the data
+		// address (contiguous and chunked only), then dimensionality
+		// 4-byte dimension sizes. For chunked data the dimensionality is
+		// the dataspace rank + 1 and the last "dimension" is the element
+		// size: libhdf5 (H5O__layout_decode) writes no separate
+		// "Dataset Element Size" field. Compact data ends with a 4-byte
+		// size and the data.
 		nd := int(c.u8())
 		cls := c.u8()
 		c.skip(5)
+		if nd < 1 || nd > maxLayoutRank+1 {
+			return fmt.Errorf("layout dimensionality %d", nd)
+		}
 		d.layout = Layout(cls)
-		if cls != 0 {
+		if cls == 1 || cls == 2 {
 			d.addr = c.addr()
 		}
 		dims := make([]uint64, 0, nd)
@@ -138,15 +160,18 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 		switch cls {
 		case 0:
 			n := c.u32()
-			d.compact = c.bytes(int(n))
+			d.compact = c.bytes(int(min(n, 1<<30)))
 		case 1:
-			d.size = undef
+			d.size = undef // computed from the dataspace
 		case 2:
-			d.chunkElt = uint64(c.u32())
-			if len(dims) > 0 {
-				dims = dims[:len(dims)-1]
+			d.chunkElt = dims[nd-1]
+			d.chunk = dims[:nd-1]
+			d.index = idxBTree1
+			for i, x := range d.chunk {
+				if x == 0 {
+					return fmt.Errorf("chunk dimension %d is 0", i)
+				}
 			}
-			d.chunk = dims
 		default:
 			return fmt.Errorf("layout class %d", cls)
 		}
@@ -216,7 +241,14 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 				}
 			}
 		case 3:
-			return errors.New("virtual dataset layout is not supported")
+			// IV.A.2.i, version 4, virtual storage: the global heap
+			// collection address and index of the mapping list (III.F
+			// Global Heap Block for Virtual Datasets)
+			if v < 4 {
+				return fmt.Errorf("virtual layout in a version %d layout message", v)
+			}
+			d.addr = c.addr()
+			d.vdsIndex = c.u32()
 		default:
 			return fmt.Errorf("layout class %d", cls)
 		}
@@ -283,29 +315,61 @@ func (d *dsInfo) parsePipeline(c *cursor) error {
 	return c.err
 }
 
+// parseFill decodes a fill value message (IV.A.2.f Fill Value Message,
+// versions 1-3) as libhdf5's H5O__fill_new_decode does: versions 1 and 2
+// store the size and the value only when "fill value defined" is set;
+// version 3 only when flag bit 5 is set (bit 4, "undefined", excludes it).
+// A size that runs past the message is an error ("fill size exceeds buffer
+// size"), not a value silently dropped.
 func (d *dsInfo) parseFill(c *cursor) error {
 	v := c.u8()
+	var size int32
+	has := false
 	switch v {
 	case 1, 2:
-		c.u8() // alloc time
-		c.u8() // write time
-		defined := c.u8()
-		if v == 1 || defined != 0 {
-			n := c.u32()
-			if c.err == nil && n > 0 {
-				d.fill = c.bytes(int(n))
-			}
+		c.u8() // space allocation time
+		c.u8() // fill value write time
+		if c.u8() != 0 {
+			size, has = int32(c.u32()), true
 		}
 	case 3:
 		flags := c.u8()
+		if flags&^0x3f != 0 {
+			return fmt.Errorf("unknown flags 0x%02x", flags)
+		}
+		if flags&0x10 != 0 && flags&0x20 != 0 {
+			return errors.New("both the undefined-value and have-value flags are set")
+		}
 		if flags&0x20 != 0 {
-			n := c.u32()
-			if c.err == nil && n > 0 {
-				d.fill = c.bytes(int(n))
-			}
+			size, has = int32(c.u32()), true
 		}
 	default:
 		return fmt.Errorf("version %d", v)
+	}
+	if c.err != nil {
+		return c.err
+	}
+	if has && size > 0 {
+		if int(size) > c.remaining() {
+			return fmt.Errorf("fill value of %d bytes exceeds the %d bytes left in the message", size, c.remaining())
+		}
+		d.fill = c.bytes(int(size))
+	}
+	return c.err
+}
+
+// parseOldFill decodes the old fill value message (IV.A.2.e Fill Value
+// Message - Old): a 4-byte size and the value, as H5O__fill_old_decode.
+func (d *dsInfo) parseOldFill(c *cursor) error {
+	n := c.u32()
+	if c.err != nil {
+		return c.err
+	}
+	if n > 0 {
+		if uint64(n) > uint64(c.remaining()) {
+			return fmt.Errorf("fill value of %d bytes exceeds the %d bytes left in the message", n, c.remaining())
+		}
+		d.fill = c.bytes(int(n))
 	}
 	return c.err
 }
@@ -329,7 +393,16 @@ func (f *File) sharedData(m *message, path string) ([]byte, error) {
 		addr = c.addr()
 	case 3:
 		if typ == 1 {
-			return nil, f.errf(path, "shared message", errors.New("messages shared in the shared-object-header-message heap are not supported"))
+			// stored in the shared message heap (III.I): an 8-byte heap ID
+			id := c.bytes(8)
+			if c.err != nil {
+				return nil, f.errf(path, "shared message", c.err)
+			}
+			b, err := f.sohmMessage(m.typ, id)
+			if err != nil {
+				return nil, f.errf(path, "shared message", err)
+			}
+			return b, nil
 		}
 		addr = c.addr()
 	default:

@@ -3,6 +3,7 @@ package hdf5
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -34,11 +35,19 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 		c.u16()
 		c.u16()
 	case ClassFloat:
+		// IV.A.2.d Datatype Message, class 1 (floating-point): bit field
+		// bits 0 and 6 byte order (0x40 VAX), 4-5 mantissa normalization,
+		// 8-15 sign location; properties: bit offset, bit precision,
+		// exponent location and size, mantissa location and size,
+		// exponent bias.
 		t.BigEndian = b0&1 != 0
 		if b0&0x40 != 0 {
-			return t, errors.New("VAX float byte order is not supported")
+			return t, fmt.Errorf("VAX float byte order (%d-byte float) is not supported: convert the file with h5repack on a machine whose libhdf5 reads it", size)
 		}
-		c.skip(12)
+		t.fp = floatProps{norm: (b0 >> 4) & 3, sign: b1}
+		t.fp.off, t.fp.prec = c.u16(), c.u16()
+		t.fp.epos, t.fp.esize, t.fp.mpos, t.fp.msize = c.u8(), c.u8(), c.u8(), c.u8()
+		t.fp.bias = c.u32()
 	case ClassTime:
 		t.BigEndian = b0&1 != 0
 		c.u16()
@@ -199,6 +208,35 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 	return t, nil
 }
 
+// floatProps is the bit layout of a floating-point type.
+type floatProps struct {
+	off, prec                uint16
+	epos, esize, mpos, msize uint8
+	bias                     uint32
+	sign, norm               uint8
+}
+
+// ieee holds the layouts of IEEE 754 binary16/32/64 by size, and the x87
+// 80-bit extended format stored in 16 bytes (C long double on x86-64,
+// numpy's float128 there).
+var ieee = map[int]floatProps{
+	2:  {0, 16, 10, 5, 0, 10, 15, 15, 2},
+	4:  {0, 32, 23, 8, 0, 23, 127, 31, 2},
+	8:  {0, 64, 52, 11, 0, 52, 1023, 63, 2},
+	16: {0, 80, 64, 15, 0, 64, 16383, 79, 1},
+}
+
+// isIEEE reports a float whose bits are numpy's for its size (so its
+// stored bytes can be written as they are); zero-valued properties (types
+// built in code, not read from a file) count as standard.
+func (t Datatype) isIEEE() bool {
+	if t.Class != ClassFloat {
+		return false
+	}
+	want, ok := ieee[t.Size]
+	return ok && (t.fp == want || t.fp == floatProps{} && t.Size != 16 && t.Size != 2)
+}
+
 // isNumeric reports plain integer or float types.
 func (t Datatype) isNumeric() bool {
 	switch t.Class {
@@ -212,32 +250,144 @@ func (t Datatype) isNumeric() bool {
 	return false
 }
 
-// NumpyDescr returns the numpy dtype string of a numeric type, such as
-// "<u1", ">f8", "<i4"; "" when the type has no plain numpy equivalent.
+// NumpyDescr returns the numpy dtype (descr, byte order included) h5py
+// returns data of type t as, when the stored bytes are numpy's bytes for
+// that dtype (so they can be copied as they are); "" otherwise.
+//
+//   - integers of 1, 2, 4, 8 bytes: "|u1", "<i4", ">u8"; bitfields: the
+//     unsigned integer of their size;
+//   - IEEE floats of 2, 4, 8 bytes: "<f2", "<f4", ">f8"; the x87 80-bit
+//     long double stored in 16 bytes: "<f16" (numpy's float128 on x86);
+//     other float layouts (bfloat16, VAX, ...) have none (h5py converts);
+//   - enums: their base integer type, except h5py's bool (a 1-byte enum of
+//     exactly FALSE=0 and TRUE=1): "|b1";
+//   - arrays: the element's descr (h5py appends ArrayDims to the shape);
+//   - fixed-length strings: "|S<size>";
+//   - compounds: "<c8"/"<c16" for h5py's complex numbers (two packed
+//     floats named r and i); otherwise numpy's structured dtype
+//     "[('real', '<f8'), ('imag', '<f8')]" when the members are numeric,
+//     packed in order without gaps and fill the size (MATLAB's complex
+//     numbers); other compounds, references, opaque and variable-length
+//     types have none.
 func (t Datatype) NumpyDescr() string {
-	if t.Class == ClassEnum && t.Base != nil {
-		return t.Base.NumpyDescr()
-	}
-	if !t.isNumeric() {
-		if t.Class == ClassString {
-			return fmt.Sprintf("|S%d", t.Size)
+	switch t.Class {
+	case ClassFixed, ClassBitfield:
+		if t.Size != 1 && t.Size != 2 && t.Size != 4 && t.Size != 8 {
+			return ""
 		}
+		k := "u"
+		if t.Signed && t.Class == ClassFixed {
+			k = "i"
+		}
+		return byteOrder(t) + k + strconv.Itoa(t.Size)
+	case ClassFloat:
+		if !t.isIEEE() {
+			return ""
+		}
+		return byteOrder(t) + "f" + strconv.Itoa(t.Size)
+	case ClassEnum:
+		if t.Base == nil {
+			return ""
+		}
+		if t.isBoolEnum() {
+			return "|b1"
+		}
+		return t.Base.NumpyDescr()
+	case ClassArray:
+		if t.Base == nil {
+			return ""
+		}
+		return t.Base.NumpyDescr()
+	case ClassString:
+		return "|S" + strconv.Itoa(t.Size)
+	case ClassCompound:
+		if d := t.ComplexDescr(); d != "" && t.Fields[0].Name == "r" && t.Fields[1].Name == "i" {
+			return d
+		}
+		parts := make([]string, len(t.Fields))
+		off := 0
+		for i, fl := range t.Fields {
+			d := fl.Type.NumpyDescr()
+			if d == "" || fl.Offset != off || fl.Type.Class == ClassCompound || fl.Type.Class == ClassArray ||
+				fl.Type.Class == ClassString || d == "|b1" || strings.ContainsAny(fl.Name, "'\\\x00") {
+				return ""
+			}
+			off += fl.Type.Size
+			parts[i] = "('" + fl.Name + "', '" + d + "')"
+		}
+		if len(parts) == 0 || off != t.Size {
+			return ""
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return ""
+}
+
+// NumpyElemDims returns the dimensions h5py appends to a dataset's shape
+// for an array type (nested arrays flattened, outer first); nil otherwise.
+func (t Datatype) NumpyElemDims() []uint64 {
+	var dims []uint64
+	for u := t; u.Class == ClassArray && u.Base != nil; u = *u.Base {
+		dims = append(dims, u.ArrayDims...)
+	}
+	return dims
+}
+
+// NumpyElemSize is the size of one numpy element of t: the innermost base
+// type's size for array types, Size otherwise.
+func (t Datatype) NumpyElemSize() int {
+	u := t
+	for u.Class == ClassArray && u.Base != nil {
+		u = *u.Base
+	}
+	return u.Size
+}
+
+// ComplexDescr returns numpy's complex dtype ("<c8", ">c16") for a
+// compound of two packed IEEE floats of the same type (MATLAB writes
+// complex numbers as {real, imag}, h5py as {r, i}); "" for other types.
+func (t Datatype) ComplexDescr() string {
+	if t.Class != ClassCompound || len(t.Fields) != 2 {
 		return ""
 	}
-	o := "<"
-	if t.BigEndian {
-		o = ">"
+	re, im := t.Fields[0], t.Fields[1]
+	if !re.Type.isIEEE() || !im.Type.isIEEE() || re.Type.Size != im.Type.Size || re.Type.BigEndian != im.Type.BigEndian ||
+		(re.Type.Size != 4 && re.Type.Size != 8) || re.Offset != 0 || im.Offset != re.Type.Size || t.Size != 2*re.Type.Size {
+		return ""
 	}
-	if t.Size == 1 {
-		o = "|"
+	rn, in := strings.ToLower(re.Name), strings.ToLower(im.Name)
+	if !(rn == "real" && in == "imag" || rn == "r" && in == "i") {
+		return ""
 	}
-	k := "u"
-	if t.Class == ClassFloat {
-		k = "f"
-	} else if t.Signed {
-		k = "i"
+	return byteOrder(re.Type) + "c" + strconv.Itoa(2*re.Type.Size)
+}
+
+// isBoolEnum reports h5py's bool: a 1-byte integer enum whose members are
+// exactly FALSE = 0 and TRUE = 1.
+func (t Datatype) isBoolEnum() bool {
+	if t.Class != ClassEnum || t.Base == nil || t.Base.Size != 1 || len(t.EnumNames) != 2 || len(t.EnumValues) != 2 {
+		return false
 	}
-	return fmt.Sprintf("%s%s%d", o, k, t.Size)
+	m := map[string]byte{}
+	for i, n := range t.EnumNames {
+		if len(t.EnumValues[i]) != 1 {
+			return false
+		}
+		m[n] = t.EnumValues[i][0]
+	}
+	f, okf := m["FALSE"]
+	tr, okt := m["TRUE"]
+	return okf && okt && f == 0 && tr == 1
+}
+
+func byteOrder(t Datatype) string {
+	switch {
+	case t.Size == 1:
+		return "|"
+	case t.BigEndian:
+		return ">"
+	}
+	return "<"
 }
 
 // String returns a short human name such as "uint8", "float64 (big-endian)",

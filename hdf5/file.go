@@ -15,11 +15,18 @@ var signature = []byte("\x89HDF\r\n\x1a\n")
 // fileState is the parsed, shared state of an open file.
 type fileState struct {
 	name      string
+	opts      OpenOptions
+	dir       string // folder of external raw-data and virtual-dataset source files ("" = none)
 	base      uint64 // absolute offset of the superblock = base address
 	sbVersion int
 	osize     int
 	lsize     int
 	rootAddr  uint64
+	extAddr   uint64 // superblock extension object header (undef: none)
+
+	sohmOnce sync.Once
+	sohm     []sohmIndex
+	sohmErr  error
 
 	ohCache sync.Map // uint64 -> *objHeader
 	ghMu    sync.Mutex
@@ -32,10 +39,30 @@ type fileState struct {
 	refErr   error
 }
 
+// OpenOptions are per-file reading options.
+type OpenOptions struct {
+	// ReadLimit caps the bytes one Read or ReadSlab may allocate for its
+	// destination. Zero means automatic: 64 x the file size, at least
+	// 1 GiB and at most 1 TiB. A corrupted or hostile file can declare a
+	// huge, mostly unwritten dataset in a few bytes; the cap turns that
+	// into an error instead of an out-of-memory crash. Raise it to read
+	// larger datasets whole, or read them in hyperslabs with ReadSlab.
+	ReadLimit int64
+	// Dir is the folder in which external raw-data files and the source
+	// files of virtual datasets are looked up (names are resolved
+	// relative to it and may not leave it). Empty means the folder of the
+	// HDF5 file when its name is known (Open, or NewFile on an *os.File);
+	// otherwise such datasets cannot be read.
+	Dir string
+}
+
 // Open opens the HDF5 file at path. Like libhdf5 it refuses a file shorter
 // than the end-of-file address in its superblock (an error wrapping
 // ErrTruncatedFile).
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return OpenWithOptions(path, OpenOptions{}) }
+
+// OpenWithOptions is Open with per-file options.
+func OpenWithOptions(path string, o OpenOptions) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -45,7 +72,10 @@ func Open(path string) (*File, error) {
 		fh.Close()
 		return nil, err
 	}
-	f, err := newFile(fh, st.Size(), filepath.Base(path))
+	if o.Dir == "" {
+		o.Dir = filepath.Dir(path)
+	}
+	f, err := newFile(fh, st.Size(), filepath.Base(path), o)
 	if err != nil {
 		fh.Close()
 		return nil, err
@@ -58,15 +88,25 @@ func Open(path string) (*File, error) {
 // The superblock is searched at 0, 512, 1024, 2048, ... As with Open, size
 // must reach the superblock's end-of-file address (else ErrTruncatedFile).
 func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	return NewFileWithOptions(r, size, OpenOptions{})
+}
+
+// NewFileWithOptions is NewFile with per-file options. When r has a
+// Name method (an *os.File) and o.Dir is empty, external files are looked
+// up next to that file.
+func NewFileWithOptions(r io.ReaderAt, size int64, o OpenOptions) (*File, error) {
 	name := ""
 	if n, ok := r.(interface{ Name() string }); ok {
 		name = filepath.Base(n.Name())
+		if o.Dir == "" && n.Name() != "" {
+			o.Dir = filepath.Dir(n.Name())
+		}
 	}
-	return newFile(r, size, name)
+	return newFile(r, size, name, o)
 }
 
-func newFile(r io.ReaderAt, size int64, name string) (*File, error) {
-	f := &File{r: r, size: size, st: &fileState{name: name, ghCache: map[uint64]*globalHeap{}}}
+func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, error) {
+	f := &File{r: r, size: size, st: &fileState{name: name, opts: o, dir: o.Dir, extAddr: undef, ghCache: map[uint64]*globalHeap{}}}
 	if size < 0 {
 		return nil, f.errf("", "file size", fmt.Errorf("negative size %d", size))
 	}
@@ -89,7 +129,7 @@ func newFile(r io.ReaderAt, size int64, name string) (*File, error) {
 		}
 	}
 	if !found {
-		return nil, f.errf("", "superblock", fmt.Errorf("%w: no HDF5 signature at offset 0 or 512, 1024, 2048, ... (a MATLAB file older than v7.3 is not HDF5; re-save it with -v7.3)", ErrNotHDF5))
+		return nil, f.errf("", "superblock", fmt.Errorf("%w: %s", ErrNotHDF5, sniffFormat(r, size)))
 	}
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
@@ -274,7 +314,7 @@ func (f *File) readSuperblock() error {
 		c.osize, c.lsize = st.osize, st.lsize
 		c.u8() // flags
 		storedBase = c.addr()
-		c.addr() // extension
+		st.extAddr = c.addr() // superblock extension (II.C)
 		storedEOF = c.addr()
 		st.rootAddr = c.addr()
 		end := c.off

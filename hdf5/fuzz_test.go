@@ -12,7 +12,7 @@ import (
 // base address at 0, for fuzzing single structures placed at offset 0.
 func memFile(data []byte) *File {
 	return &File{r: bytes.NewReader(data), size: int64(len(data)),
-		st: &fileState{name: "fuzz", osize: 8, lsize: 8, ghCache: map[uint64]*globalHeap{}}}
+		st: &fileState{name: "fuzz", osize: 8, lsize: 8, extAddr: undef, ghCache: map[uint64]*globalHeap{}}}
 }
 
 // seedAddrs collects structure addresses from small well-formed files, to
@@ -258,30 +258,5 @@ func FuzzFilters(f *testing.F) {
 		if err == nil && len(out) > 1<<16+64 {
 			t.Fatalf("output %d bytes beyond the limit", len(out))
 		}
-	})
-}
-
-func FuzzOpenFile(f *testing.F) {
-	for _, fn := range []string{"../testdata/golden/sessions/20220208_60MEA_marmoset_right_n1/frozencheckerflicker_data.mat"} {
-		if b, err := os.ReadFile(fn); err == nil {
-			f.Add(b)
-		}
-	}
-	cp, _ := filepath.Glob("testdata/corpus/*.h5")
-	for _, fn := range cp {
-		if b, err := os.ReadFile(fn); err == nil && len(b) < 1<<16 {
-			f.Add(b)
-		}
-	}
-	hostileSeeds(f)
-	old := ReadLimit
-	ReadLimit = 64 << 20
-	defer func() { ReadLimit = old }()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ff, err := NewFile(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return
-		}
-		exercise(context.Background(), ff)
 	})
 }

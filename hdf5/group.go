@@ -266,17 +266,17 @@ func (g *Group) linkEntries() ([]linkEntry, error) {
 	return g.f.links(h, g.path)
 }
 
-// walk visits objects depth first.
+// walk visits objects depth first (see Walk).
 func (f *File) walk(fn func(path string, obj Object) error) error {
 	seen := map[uint64]bool{}
 	var rec func(g *Group, depth int) error
 	rec = func(g *Group, depth int) error {
 		if depth > 256 {
-			return f.errf(g.path, "walk", errors.New("groups nested too deeply"))
+			return fn(g.path, &BadObject{f: f, path: g.path, addr: g.addr, err: f.errf(g.path, "walk", errors.New("groups nested more than 256 deep; the members are not listed"))})
 		}
 		ls, err := g.linkEntries()
 		if err != nil {
-			return err
+			return fn(g.path, &BadObject{f: f, path: g.path, addr: g.addr, err: f.errf(g.path, "group members", err)})
 		}
 		for _, l := range ls {
 			if l.Type != LinkHard || seen[l.addr] {
@@ -286,13 +286,7 @@ func (f *File) walk(fn func(path string, obj Object) error) error {
 			p := joinPath(g.path, l.Name)
 			obj, err := f.object(l.addr, p)
 			if err != nil {
-				// a dataset whose metadata is malformed is still visited,
-				// as a Dataset whose Err (and reads) report the problem
-				h, herr := f.objectHeader(l.addr)
-				if herr != nil || !isDatasetHeader(h) {
-					return err
-				}
-				obj = &Dataset{f: f, path: p, addr: l.addr, info: &dsInfo{err: err, space: dataspace{null: true}}}
+				obj = &BadObject{f: f, path: p, addr: l.addr, err: f.errf(p, "object", err)}
 			}
 			if err := fn(p, obj); err != nil {
 				return err

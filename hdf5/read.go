@@ -8,20 +8,12 @@ import (
 	"sync"
 )
 
-// ReadLimit caps the bytes one Read or ReadSlab may allocate for its
-// destination. Zero means automatic: 64 x the file size, at least 1 GiB and
-// at most 1 TiB. A corrupted or hostile file can declare a huge, mostly
-// unwritten dataset in a few bytes; the automatic cap turns that into an
-// error instead of an out-of-memory crash. Set it to read larger datasets
-// whole, or read them in hyperslabs with ReadSlab.
-var ReadLimit int64
-
 // pseudoChunkBytes is the size of the pieces contiguous data is read in.
 const pseudoChunkBytes = 1 << 20
 
 func (d *Dataset) readLimit() uint64 {
-	if ReadLimit > 0 {
-		return uint64(ReadLimit)
+	if l := d.f.st.opts.ReadLimit; l > 0 {
+		return uint64(l)
 	}
 	lim, ok := mulCheck(uint64(d.f.size), 64)
 	if !ok || lim > 1<<40 {
@@ -41,9 +33,6 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		dst = r.p
 	}
 	info := d.info
-	if info.err != nil {
-		return info.err
-	}
 	fe := func(what string, err error) error { return d.f.errf(d.path, what, err) }
 	if info.space.null {
 		s, err := d.f.makeSink(dst, 0, info.dt, raw)
@@ -69,7 +58,7 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	}
 	esz := dstElemSize(dst, info.dt, raw)
 	if nb, ok := mulCheck(n, esz); !ok || nb > d.readLimit() {
-		return fe("read", fmt.Errorf("reading %d elements would allocate more than %d bytes; read it in hyperslabs (ReadSlab) or raise hdf5.ReadLimit", n, d.readLimit()))
+		return fe("read", fmt.Errorf("reading %d elements would allocate more than %d bytes; read it in hyperslabs (ReadSlab) or raise OpenOptions.ReadLimit", n, d.readLimit()))
 	}
 	sk, err := d.f.makeSink(dst, n, info.dt, raw)
 	if err != nil {
@@ -77,9 +66,6 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	}
 	if n == 0 {
 		return nil
-	}
-	if info.external {
-		return fe("read", errors.New("external data storage is not supported"))
 	}
 	// scalar: treat as rank 1
 	if len(dims) == 0 {
@@ -105,7 +91,9 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	case LayoutContiguous:
 		r.cdims = pseudoChunkDims(dims, esize)
 		r.total = total
-		if info.addr != undef {
+		if info.ext != nil {
+			r.contigAddr = 0 // read through readExternal
+		} else if info.addr != undef {
 			if info.size != undef && info.size < total {
 				return fe("contiguous data", fmt.Errorf("%d bytes stored, %d needed", info.size, total))
 			}
@@ -127,6 +115,8 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		r.table = t
 		r.cdims = info.chunk
 		r.cbytes = t.cbytes
+	case LayoutVirtual:
+		return fe("read", fmt.Errorf("virtual dataset (mapping list at global heap 0x%x index %d): reading the source datasets is not supported", info.addr, info.vdsIndex))
 	default:
 		return fe("read", fmt.Errorf("layout %d is not supported", info.layout))
 	}
@@ -362,6 +352,12 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			buf = r.contig[off : off+n]
 		} else if r.contigAddr == undef {
 			fill = true
+		} else if info.ext != nil {
+			b, err := r.d.readExternal(off, n)
+			if err != nil {
+				return r.d.f.errf(r.d.path, "external data", err)
+			}
+			buf = b
 		} else {
 			b, err := r.d.f.readAt(r.contigAddr+off, n)
 			if err != nil {
@@ -369,7 +365,6 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			}
 			buf = b
 		}
-		_ = info
 	}
 	return r.copyOut(origin, buf, fill)
 }

@@ -60,6 +60,10 @@ func parseDescr(s string) (dtype, error) {
 		ok = n == 1 || n == 2 || n == 4 || n == 8
 	case 'f':
 		ok = n == 2 || n == 4 || n == 8
+		if n == 16 {
+			// long double: written and read as raw bytes only
+			return dtype{kind: 'V', size: n, text: s}, nil
+		}
 	case 'c':
 		ok = n == 8 || n == 16
 	}

@@ -415,7 +415,7 @@ func (r *Reader) readErr(err error) error {
 // data actually read, so a lying header cannot force a huge allocation.
 func (r *Reader) readAll(trusted bool) (*Array, error) {
 	if r.d.kind == 'V' {
-		return nil, fmt.Errorf("%sstructured dtype %s: read its raw bytes with NPZReader.Open or NewReader", r.prefix(), r.h.Descr)
+		return nil, fmt.Errorf("%sdtype %s (structured, float16 or long double): read its raw bytes with NPZReader.Open or NewReader", r.prefix(), r.h.Descr)
 	}
 	a := &Array{Header: r.h}
 	total := int(r.count)

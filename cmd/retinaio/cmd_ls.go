@@ -24,7 +24,11 @@ Prints one line per object of FILE (a MATLAB v7.3 .mat or any HDF5 file):
 path, shape (h5py order, the reverse of MATLAB's), element type, MATLAB
 class, storage layout, chunk shape and filters. Groups, soft and external
 links are listed too. --json prints a JSON array of objects instead.
-Nothing is printed for a file that cannot be read completely.`,
+
+An object that cannot be read (damaged metadata, a bad MATLAB_class
+attribute, a group whose members cannot be listed) is listed with an
+"ERROR: <reason>" row (--json: an "error" field) and the exit status is 1;
+the rest of the file is still listed.`,
 		run: runLs,
 	})
 }
@@ -44,6 +48,7 @@ type lsEntry struct {
 	Filters    []lsFilter `json:"filters"`
 	Target     string     `json:"target,omitempty"` // link target
 	Null       bool       `json:"null,omitempty"`   // null dataspace (no data)
+	Error      string     `json:"error,omitempty"`  // why the object (or its MATLAB_class) cannot be read
 }
 
 // lsFilter is one filter of a dataset's pipeline.
@@ -73,13 +78,25 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
+	nbad := 0
+	for _, e := range entries {
+		if e.Error != "" {
+			nbad++
+		}
+	}
+	var failed error
+	if nbad > 0 {
+		failed = &exitError{code: 1, err: fmt.Errorf("%s: %d object(s) cannot be read (the ERROR rows)", pos[0], nbad)}
+	}
 	if *asJSON {
 		b, err := json.MarshalIndent(entries, "", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "%s\n", b)
-		return err
+		if _, err = fmt.Fprintf(stdout, "%s\n", b); err != nil {
+			return err
+		}
+		return failed
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PATH\tSHAPE\tTYPE\tCLASS\tLAYOUT\tCHUNKS\tFILTERS")
@@ -90,6 +107,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			typ = "group"
 		case "soft-link", "external-link":
 			typ = e.Kind + " -> " + e.Target
+		case "error":
 		default:
 			shape = shapeString(e.Shape, e.Null)
 			layout = e.Layout
@@ -106,9 +124,15 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if class == "" {
 			class = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Path, shape, typ, class, layout, chunks, filters)
+		if e.Error != "" {
+			typ = "ERROR: " + e.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escText(e.Path), shape, escText(typ), escText(class), layout, chunks, filters)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return failed
 }
 
 // openMAT opens a MATLAB v7.3 or plain HDF5 file; a v5 .mat file gets
@@ -118,7 +142,8 @@ func openMAT(path string) (*mat.File, error) {
 }
 
 // listFile walks the file and returns every group, dataset and link, in
-// path order. Any error aborts the listing (no partial output).
+// path order. An object that cannot be read is an entry with Error set;
+// only a cancelled context aborts the listing.
 func listFile(ctx context.Context, f *hdf5.File) ([]lsEntry, error) {
 	var out []lsEntry
 	err := f.Walk(func(path string, obj hdf5.Object) error {
@@ -126,11 +151,17 @@ func listFile(ctx context.Context, f *hdf5.File) ([]lsEntry, error) {
 			return err
 		}
 		e := lsEntry{Path: path}
-		a, err := obj.Attr("MATLAB_class")
-		if err != nil {
-			return err
+		if b, ok := obj.(*hdf5.BadObject); ok {
+			e.Kind = "error"
+			e.Error = b.Err().Error()
+			out = append(out, e)
+			return nil
 		}
-		if a != nil {
+		// only the attribute ls shows is read: a damaged other attribute
+		// does not matter, a damaged MATLAB_class is an error on this row
+		if a, err := obj.Attr("MATLAB_class"); err != nil {
+			e.Error = "attribute MATLAB_class: " + err.Error()
+		} else if a != nil {
 			e.Class = strings.TrimRight(a.String(), "\x00 ")
 		}
 		switch o := obj.(type) {
@@ -138,7 +169,8 @@ func listFile(ctx context.Context, f *hdf5.File) ([]lsEntry, error) {
 			e.Kind = "group"
 			links, err := o.Links()
 			if err != nil {
-				return err
+				// Walk reports the group again as a BadObject
+				links = nil
 			}
 			for _, l := range links {
 				if l.Type == hdf5.LinkHard {
@@ -156,7 +188,7 @@ func listFile(ctx context.Context, f *hdf5.File) ([]lsEntry, error) {
 			e.Kind = "dataset"
 			t := o.Datatype()
 			e.Type = t.String()
-			e.Dtype = h5pyCompoundDescr(t, npyDescr(t)) // numpy dtype as h5py gives it
+			e.Dtype = t.NumpyDescr() // numpy dtype as h5py gives it
 			if o.IsNull() {
 				e.Null = true
 			} else {
@@ -274,57 +306,4 @@ func filterString(fs []lsFilter) string {
 		parts[i] = name
 	}
 	return strings.Join(parts, "+")
-}
-
-// npyDescr returns the numpy descr mat2npz writes for t: the stored
-// integer / float type with its byte order ("|u1", ">f8"), or a complex
-// type ("<c16") for a compound of two floats of the same type (MATLAB's
-// {real, imag}, h5py's {r, i}); "" for anything else (strings, references,
-// other compounds), which mat2npz skips.
-func npyDescr(t hdf5.Datatype) string {
-	order := byte('<')
-	if t.BigEndian {
-		order = '>'
-	}
-	switch t.Class {
-	case hdf5.ClassFixed:
-		if t.Size != 1 && t.Size != 2 && t.Size != 4 && t.Size != 8 {
-			return ""
-		}
-		k := byte('u')
-		if t.Signed {
-			k = 'i'
-		}
-		if t.Size == 1 {
-			order = '|'
-		}
-		return string([]byte{order, k}) + strconv.Itoa(t.Size)
-	case hdf5.ClassFloat:
-		if t.Size != 4 && t.Size != 8 {
-			return ""
-		}
-		return string([]byte{order, 'f'}) + strconv.Itoa(t.Size)
-	case hdf5.ClassCompound:
-		if len(t.Fields) != 2 {
-			return ""
-		}
-		re, im := t.Fields[0], t.Fields[1]
-		if re.Type.Class != hdf5.ClassFloat || im.Type.Class != hdf5.ClassFloat ||
-			re.Type.Size != im.Type.Size || re.Type.BigEndian != im.Type.BigEndian ||
-			(re.Type.Size != 4 && re.Type.Size != 8) ||
-			re.Offset != 0 || im.Offset != re.Type.Size || t.Size != 2*re.Type.Size {
-			return ""
-		}
-		rn, in := strings.ToLower(re.Name), strings.ToLower(im.Name)
-		if !(rn == "real" && in == "imag" || rn == "r" && in == "i") {
-			return ""
-		}
-		if re.Type.BigEndian {
-			order = '>'
-		} else {
-			order = '<'
-		}
-		return string([]byte{order, 'c'}) + strconv.Itoa(2*re.Type.Size)
-	}
-	return ""
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,20 +19,33 @@ func init() {
 	register(&command{
 		name:    "mat2npz",
 		summary: "convert every numeric array of a MATLAB v7.3 / HDF5 file to .npz",
-		usage: `retinaio mat2npz [--matlab-order] [--compress] [--complex] FILE OUT.npz
+		usage: `retinaio mat2npz [--matlab-order] [--compress] [--complex] [--skip-unreadable] [--verbose] FILE OUT.npz
 
-Writes every numeric dataset of FILE (integers, floats, and complex numbers
-stored as {real, imag} compounds; at any depth, in structs and in #refs#)
-to OUT.npz, one entry per dataset named by its path without the leading
-slash ("meta/deep/x"), with h5py's shape and the stored dtype, byte order
-included: np.load(OUT.npz)["x"] equals h5py.File(FILE)["x"][()]. Like h5py,
-MATLAB's complex numbers ({real, imag} compounds) become the structured dtype
-[('real', '<f8'), ('imag', '<f8')] (h5py turns only {r, i} compounds into
-complex numbers); --complex writes them as complex128/complex64 instead.
-Strings, references (cells), null dataspaces and other compounds are
-skipped and counted on stderr. As in h5py, a MATLAB char array is its
-uint16 codes, a logical array uint8, and an empty array the uint64 dataset
-of its dims (with the MATLAB_empty attribute).
+Writes every dataset of FILE that h5py returns as a plain numpy array (at
+any depth, in structs and in #refs#) to OUT.npz, one entry per dataset named
+by its path without the leading slash ("meta/deep/x"), with h5py's shape and
+dtype, byte order included: np.load(OUT.npz)["x"] equals
+h5py.File(FILE)["x"][()]. Written, as h5py returns them:
+  - integers (|u1 <i2 >u4 <i8 ...) and IEEE floats (<f2 <f4 >f8; the x87
+    long double as <f16, numpy's float128 on x86);
+  - enums as their base integer type, h5py's bool enum as |b1;
+  - bitfields as unsigned integers of their size;
+  - array-typed elements as extra trailing dimensions;
+  - complex numbers: {r, i} compounds as <c8/<c16, MATLAB's {real, imag}
+    as the structured dtype [('real', '<f8'), ('imag', '<f8')] (--complex
+    writes them as complex128/complex64 instead); other compounds of
+    packed numeric members as numpy's structured dtype.
+Not written (counted on stderr, listed with --verbose): strings,
+references (MATLAB cells), variable-length data, opaque data, other
+compounds, null dataspaces and floats of other bit layouts (bfloat16, VAX).
+As in h5py, a MATLAB char array is its uint16 codes, a logical array uint8,
+and an empty array the uint64 dataset of its dims (with the MATLAB_empty
+attribute).
+
+A dataset that cannot be read (damaged metadata or data, a filter that is
+not built in, a missing external file) is an error: nothing is written and
+every such dataset is named. --skip-unreadable writes the others and lists
+each skipped one, with the reason, on stderr.
 
 --matlab-order writes MATLAB's order instead: MATLAB's dims (the reversed
 shape) with fortran_order True, which is the same bytes, so
@@ -50,12 +61,27 @@ OUT.npz is written atomically: on any error nothing is left behind.`,
 // first dimension instead of read whole (a variable so tests can lower it).
 var slabBytes int64 = 16 << 20
 
+// npzJob is one dataset mat2npz writes.
+type npzJob struct {
+	ds    *hdf5.Dataset
+	descr string   // numpy descr written (h5py's dtype, or complex with --complex)
+	shape []uint64 // h5py's shape: the dataspace plus an array type's dims
+	size  int64    // bytes
+}
+
+// npzSkip is one dataset (or unreadable object) mat2npz does not write.
+type npzSkip struct {
+	path, reason string
+}
+
 func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := commands["mat2npz"]
 	fs := newFlagSet(c, stderr)
 	matlabOrder := fs.Bool("matlab-order", false, "write MATLAB's dims with fortran_order (same bytes)")
 	compress := fs.Bool("compress", false, "deflate the entries (like numpy.savez_compressed)")
 	asComplex := fs.Bool("complex", false, "write MATLAB's {real, imag} complex numbers as numpy complex dtypes instead of h5py's structured dtype (same bytes)")
+	skipBad := fs.Bool("skip-unreadable", false, "write the readable datasets and list the unreadable ones on stderr instead of failing")
+	verbose := fs.Bool("verbose", false, "list every dataset that is not written, with the reason")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -72,52 +98,21 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer f.Close()
-	h5 := f.HDF5()
 
 	// Plan: collect the datasets first, so a damaged file fails before
 	// anything is written and the progress bar knows the total.
-	type job struct {
-		ds       *hdf5.Dataset
-		descr    string // the numeric (or complex) dtype the data is read as
-		outDescr string // the dtype written: h5py's view
-		size     int64
-	}
-	var jobs []job
-	var total int64
-	skipped := map[string]int{}
-	err = h5.Walk(func(path string, obj hdf5.Object) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d, ok := obj.(*hdf5.Dataset)
-		if !ok {
-			return nil
-		}
-		t := d.Datatype()
-		descr := npyDescr(t)
-		switch {
-		case descr == "":
-			skipped[skipReason(t)]++
-			return nil
-		case d.IsNull():
-			skipped["null dataspace"]++
-			return nil
-		}
-		n := d.Len()
-		if n > math.MaxInt64/uint64(t.Size) {
-			return fmt.Errorf("%s: %d elements of %d bytes is too large", path, n, t.Size)
-		}
-		size := int64(n) * int64(t.Size)
-		out := descr
-		if !*asComplex {
-			out = h5pyCompoundDescr(t, descr)
-		}
-		jobs = append(jobs, job{d, descr, out, size})
-		total += size
-		return nil
-	})
+	jobs, notWritten, bad, err := planNPZ(ctx, f.HDF5(), *asComplex)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
+	}
+	if len(bad) > 0 && !*skipBad {
+		// name every unreadable dataset, not only the first
+		bad = append(bad, probeJobs(ctx, jobs)...)
+		return unreadableError(in, bad)
+	}
+	var total int64
+	for _, j := range jobs {
+		total += j.size
 	}
 
 	z, err := npy.CreateNPZ(out, npy.NPZOptions{Compress: *compress})
@@ -126,74 +121,140 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer z.Abort() // no-op after Close
 	bar := progress.New(stderr, "mat2npz", total, "B")
-	for _, j := range jobs {
+	written := 0
+	for i, j := range jobs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		name := strings.TrimPrefix(j.ds.Path(), "/")
-		h := npy.Header{Descr: j.outDescr, Shape: toInts(j.ds.Shape())}
+		h := npy.Header{Descr: j.descr, Shape: toInts(j.shape)}
 		if *matlabOrder {
-			h.Shape = toInts(reverseU64(j.ds.Shape()))
+			h.Shape = toInts(reverseU64(j.shape))
 			h.Fortran = true
 		}
 		var r io.Reader
 		if j.size > slabBytes && len(j.ds.Shape()) > 0 {
-			r = &slabReader{ctx: ctx, ds: j.ds, descr: j.descr, target: slabBytes}
+			if *skipBad {
+				// a read error in the middle of an entry would spoil the
+				// archive: check the whole dataset reads first
+				if _, err := io.Copy(io.Discard, j.ds.NewRawReader(ctx, slabBytes)); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
+					continue
+				}
+			}
+			r = j.ds.NewRawReader(ctx, slabBytes)
 		} else {
 			raw, err := j.ds.ReadRaw(ctx)
 			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
+				if *skipBad {
+					continue
+				}
+				return unreadableError(in, append(bad, probeJobs(ctx, jobs[i+1:])...))
 			}
 			r = bytes.NewReader(raw)
 		}
+		name := strings.TrimPrefix(j.ds.Path(), "/")
 		if err := z.AddRaw(name, h, r); err != nil {
-			return fmt.Errorf("%s: dataset %s: %w", in, j.ds.Path(), err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !*skipBad {
+				bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
+				return unreadableError(in, append(bad, probeJobs(ctx, jobs[i+1:])...))
+			}
+			return fmt.Errorf("%s: dataset %s: %w", in, strconv.Quote(j.ds.Path()), err)
 		}
+		written++
 		bar.Add(j.size)
 	}
 	if err := z.Close(); err != nil {
 		return err
 	}
 	bar.Done()
-	msg := fmt.Sprintf("mat2npz: wrote %d arrays to %s", len(jobs), out)
-	if len(skipped) > 0 {
-		var parts []string
-		for _, k := range sortedKeys(skipped) {
-			parts = append(parts, fmt.Sprintf("%d %s", skipped[k], k))
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "mat2npz: skipped unreadable %s: %s\n", strconv.Quote(b.path), escText(b.reason))
+	}
+	if *verbose {
+		for _, s := range notWritten {
+			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), s.reason)
 		}
-		msg += "; skipped " + strings.Join(parts, ", ")
+	}
+	msg := fmt.Sprintf("mat2npz: wrote %d arrays to %s", written, out)
+	if len(notWritten) > 0 {
+		counts := map[string]int{}
+		for _, s := range notWritten {
+			counts[s.reason]++
+		}
+		var parts []string
+		for _, k := range sortedKeys(counts) {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+		msg += "; not written: " + strings.Join(parts, ", ")
+		if !*verbose {
+			msg += " (--verbose lists them)"
+		}
+	}
+	if len(bad) > 0 {
+		msg += fmt.Sprintf("; skipped %d unreadable", len(bad))
 	}
 	fmt.Fprintln(stderr, msg)
 	return nil
 }
 
-// h5pyCompoundDescr returns the dtype h5py gives a complex compound: numpy
-// complex only for fields named exactly "r" and "i" (h5py's complex_names),
-// otherwise the structured dtype with the file's field names, such as
-// MATLAB's [('real', '<f8'), ('imag', '<f8')]. descr is the complex dtype
-// ("<c16"); other types are returned unchanged.
-func h5pyCompoundDescr(t hdf5.Datatype, descr string) string {
-	if descr == "" || t.Class != hdf5.ClassCompound || len(t.Fields) != 2 || (t.Fields[0].Name == "r" && t.Fields[1].Name == "i") {
-		return descr
-	}
-	part := string(descr[0]) + "f" + strconv.Itoa(t.Fields[0].Type.Size)
-	return fmt.Sprintf("[('%s', '%s'), ('%s', '%s')]", t.Fields[0].Name, part, t.Fields[1].Name, part)
-}
-
-func sortedKeys(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
+// planNPZ walks the file and sorts its datasets into those written, those
+// not written (types numpy cannot hold as h5py does) and unreadable objects.
+func planNPZ(ctx context.Context, h5 *hdf5.File, asComplex bool) (jobs []npzJob, notWritten, bad []npzSkip, err error) {
+	err = h5.Walk(func(path string, obj hdf5.Object) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-	}
-	return ks
+		switch o := obj.(type) {
+		case *hdf5.BadObject:
+			bad = append(bad, npzSkip{path, o.Err().Error()})
+			return nil
+		case *hdf5.Dataset:
+			t := o.Datatype()
+			descr := t.NumpyDescr()
+			if cd := t.ComplexDescr(); asComplex && cd != "" {
+				descr = cd
+			}
+			if reason := notWrittenReason(t, descr); reason != "" {
+				notWritten = append(notWritten, npzSkip{path, reason})
+				return nil
+			}
+			if o.IsNull() {
+				notWritten = append(notWritten, npzSkip{path, "null dataspace"})
+				return nil
+			}
+			shape := append(o.Shape(), t.NumpyElemDims()...)
+			n, esize := uint64(1), uint64(t.NumpyElemSize())
+			for _, x := range shape {
+				if x != 0 && n > math.MaxInt64/x {
+					bad = append(bad, npzSkip{path, fmt.Sprintf("shape %v is too large", shape)})
+					return nil
+				}
+				n *= x
+			}
+			if esize == 0 || n > math.MaxInt64/esize {
+				bad = append(bad, npzSkip{path, fmt.Sprintf("%d elements of %d bytes is too large", n, esize)})
+				return nil
+			}
+			jobs = append(jobs, npzJob{o, descr, shape, int64(n * esize)})
+		}
+		return nil
+	})
+	return jobs, notWritten, bad, err
 }
 
-func skipReason(t hdf5.Datatype) string {
+// notWrittenReason says why a dataset of type t (with numpy descr) is not
+// written, or "" when it is.
+func notWrittenReason(t hdf5.Datatype, descr string) string {
 	switch t.Class {
 	case hdf5.ClassString:
 		return "strings"
@@ -201,13 +262,73 @@ func skipReason(t hdf5.Datatype) string {
 		if t.VarString {
 			return "strings"
 		}
-		return "variable-length"
+		return "variable-length data"
 	case hdf5.ClassReference:
 		return "references (cells)"
+	case hdf5.ClassOpaque:
+		return "opaque data"
+	case hdf5.ClassTime:
+		return "time types"
 	case hdf5.ClassCompound:
-		return "non-complex compounds"
+		if descr == "" {
+			return "compounds without a numpy dtype"
+		}
+	case hdf5.ClassFloat:
+		if descr == "" {
+			return "floats of a non-IEEE layout"
+		}
+	case hdf5.ClassArray:
+		if descr == "" || strings.HasPrefix(descr, "|S") {
+			return "arrays of non-numeric elements"
+		}
 	}
-	return "other types"
+	if descr == "" {
+		return "types without a numpy dtype"
+	}
+	return ""
+}
+
+// probeJobs reads the given datasets to the end and returns those that
+// fail (to name every unreadable dataset once one failed).
+func probeJobs(ctx context.Context, jobs []npzJob) []npzSkip {
+	var bad []npzSkip
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		if _, err := io.Copy(io.Discard, j.ds.NewRawReader(ctx, slabBytes)); err != nil {
+			bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
+		}
+	}
+	return bad
+}
+
+// unreadableError lists every unreadable dataset.
+func unreadableError(in string, bad []npzSkip) error {
+	sort.Slice(bad, func(i, j int) bool { return bad[i].path < bad[j].path })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d dataset(s) cannot be read; nothing written (--skip-unreadable writes the others):", in, len(bad))
+	for _, x := range bad {
+		fmt.Fprintf(&b, "\n  %s: %s", strconv.Quote(x.path), escText(x.reason))
+	}
+	return &exitError{code: 1, err: fmt.Errorf("%s", b.String())}
+}
+
+// escText escapes control and non-printable characters of a message that
+// may hold names read from a file.
+func escText(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	q = q[1 : len(q)-1]
+	return strings.ReplaceAll(q, `\"`, `"`)
+}
+
+func sortedKeys(m map[string]int) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 func toInts(s []uint64) []int {
@@ -216,106 +337,4 @@ func toInts(s []uint64) []int {
 		out[i] = int(x)
 	}
 	return out
-}
-
-// slabReader streams a dataset's bytes, in the stored byte order, reading
-// hyperslabs of whole rows (first dimension) of about target bytes.
-type slabReader struct {
-	ctx    context.Context
-	ds     *hdf5.Dataset
-	descr  string
-	target int64
-	row    uint64 // next row to read
-	buf    []byte
-}
-
-func (s *slabReader) Read(p []byte) (int, error) {
-	for len(s.buf) == 0 {
-		shape := s.ds.Shape()
-		if s.row >= shape[0] {
-			return 0, io.EOF
-		}
-		rowBytes := int64(s.ds.Datatype().Size)
-		for _, d := range shape[1:] {
-			rowBytes *= int64(d)
-		}
-		rows := uint64(1)
-		if rowBytes > 0 && s.target/rowBytes > 1 {
-			rows = uint64(s.target / rowBytes)
-		}
-		rows = min(rows, shape[0]-s.row)
-		start := make([]uint64, len(shape))
-		count := append([]uint64(nil), shape...)
-		start[0], count[0] = s.row, rows
-		b, err := readSlabBytes(s.ctx, s.ds, s.descr, start, count)
-		if err != nil {
-			return 0, err
-		}
-		s.row += rows
-		s.buf = b
-	}
-	n := copy(p, s.buf)
-	s.buf = s.buf[n:]
-	return n, nil
-}
-
-// readSlabBytes reads a hyperslab into a typed slice of the stored type and
-// encodes it back to bytes in the stored byte order (descr).
-func readSlabBytes(ctx context.Context, d *hdf5.Dataset, descr string, start, count []uint64) ([]byte, error) {
-	var bo binary.ByteOrder = binary.LittleEndian
-	if descr[0] == '>' {
-		bo = binary.BigEndian
-	}
-	var dst any
-	switch descr[1:] {
-	case "u1":
-		dst = &[]uint8{}
-	case "i1":
-		dst = &[]int8{}
-	case "u2":
-		dst = &[]uint16{}
-	case "i2":
-		dst = &[]int16{}
-	case "u4":
-		dst = &[]uint32{}
-	case "i4":
-		dst = &[]int32{}
-	case "u8":
-		dst = &[]uint64{}
-	case "i8":
-		dst = &[]int64{}
-	case "f4":
-		dst = &[]float32{}
-	case "f8":
-		dst = &[]float64{}
-	case "c8":
-		dst = &[]complex64{}
-	case "c16":
-		dst = &[]complex128{}
-	default:
-		return nil, errors.New("mat2npz: internal: unexpected descr " + descr)
-	}
-	if err := d.ReadSlab(ctx, start, count, dst); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	switch v := dst.(type) {
-	case *[]complex64:
-		out := make([]float32, 0, 2*len(*v))
-		for _, c := range *v {
-			out = append(out, real(c), imag(c))
-		}
-		binary.Write(&buf, bo, out)
-	case *[]complex128:
-		out := make([]float64, 0, 2*len(*v))
-		for _, c := range *v {
-			out = append(out, real(c), imag(c))
-		}
-		binary.Write(&buf, bo, out)
-	default:
-		if err := binary.Write(&buf, bo, reflect.ValueOf(dst).Elem().Interface()); err != nil {
-			return nil, err
-		}
-	}
-	return buf.Bytes(), nil
 }
