@@ -179,16 +179,6 @@ func SessionName(f RemoteFile, folder string) string {
 	return strings.TrimSuffix(path.Base(f.Path), ".zip")
 }
 
-// Species returns "mouse" or "marmoset" when the session name contains it.
-func Species(session string) string {
-	for _, s := range []string{"marmoset", "mouse"} {
-		if strings.Contains(session, s) {
-			return s
-		}
-	}
-	return ""
-}
-
 // Select returns the session zips of a listing inside folder that match
 // species ("" = any; a substring of the name, as openretina does) and, when
 // sessions is not empty, whose names are in sessions (with or without

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -47,25 +49,25 @@ type Source struct {
 // OpenretinaCacheName is openretina's cache file name for a data file
 // (<mat without .mat>_extracted_stimuli_<h>_<w>.npz).
 func OpenretinaCacheName(matName string, h, w int) string {
-	return fmt.Sprintf("%s_extracted_stimuli_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), h, w)
+	return fmt.Sprintf("%s%s%d_%d.npz", strings.TrimSuffix(matName, ".mat"), openretinaCacheInfix, h, w)
 }
 
 // RetinaioCacheName is retinaio's own cache name for results openretina
 // would not compute (MATLAB semantics, another screen) or when openretina's
 // cache is turned off: <mat without .mat>_retinaio_<semantics>_<h>_<w>.npz,
 // with _screen<H>x<W> before the size for a screen other than 600x800.
-func RetinaioCacheName(matName string, sem Semantics, h, w, screenH, screenW int) string {
+func RetinaioCacheName(matName string, sem fixmovie.Semantics, h, w, screenH, screenW int) string {
 	scr := ""
 	if screenH != DefaultScreenHeight || screenW != DefaultScreenWidth {
 		scr = fmt.Sprintf("_screen%dx%d", screenH, screenW)
 	}
-	return fmt.Sprintf("%s_retinaio_%s%s_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), sem, scr, h, w)
+	return fmt.Sprintf("%s%s%s%s_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), retinaioCacheInfix, sem, scr, h, w)
 }
 
 // usesOpenretinaName reports whether the settings are what openretina
 // computes, so that its cache name may be used.
 func usesOpenretinaName(opt StimulusOptions) bool {
-	return opt.UseOpenretinaCache && opt.Semantics == OpenRetina &&
+	return opt.UseOpenretinaCache && opt.Semantics == fixmovie.OpenRetina &&
 		opt.ScreenHeight == DefaultScreenHeight && opt.ScreenWidth == DefaultScreenWidth
 }
 
@@ -115,14 +117,14 @@ type cacheCandidate struct {
 // cacheCandidates lists the cache files to try, best first.
 func cacheCandidates(folder, matPath string, opt StimulusOptions) []cacheCandidate {
 	var out []cacheCandidate
-	matName := string(opt.StimType) + "_data.mat"
+	matName := DataFileName(opt.StimType)
 	if matPath != "" {
 		matName = filepath.Base(matPath)
 	}
 	fb := fallbackCacheFolder(opt.CacheDir, folder)
 	if usesOpenretinaName(opt) {
 		// openretina takes any file ending in this suffix.
-		suffix := fmt.Sprintf("%s_data_extracted_stimuli_%d_%d.npz", opt.StimType, opt.Height, opt.Width)
+		suffix := OpenretinaCacheName(DataFileName(opt.StimType), opt.Height, opt.Width)
 		if entries, err := os.ReadDir(folder); err == nil {
 			for _, e := range entries {
 				if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), ".") {
@@ -237,7 +239,9 @@ func readCache(path string, needOurRecord bool, src *Source, want *stimShapes, o
 			return nil, fmt.Errorf("%s: unexpected data", part.key)
 		}
 		if h.Fortran {
-			v = fortranToC(v, h.Shape)
+			// Fortran order over the shape is C order over the reversed
+			// shape: mat.Transpose turns it back into C order.
+			v = mat.Transpose(v, fortranShape(h.Shape))
 		}
 		*part.frames, *part.data = h.Shape[1], v
 	}
@@ -256,7 +260,7 @@ func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
 	if p.StimType != string(opt.StimType) {
 		why = append(why, fmt.Sprintf("stimulus %q, want %q", p.StimType, opt.StimType))
 	}
-	if p.Semantics != string(opt.Semantics) {
+	if p.Semantics != opt.Semantics.String() {
 		why = append(why, fmt.Sprintf("made with %s semantics, this run uses %s", p.Semantics, opt.Semantics))
 	}
 	if p.Height != opt.Height || p.Width != opt.Width {
@@ -290,7 +294,7 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 		return
 	}
 	p := Provenance{
-		Tool: "retinaio", Version: opt.ToolVersion, StimType: string(opt.StimType), Semantics: string(opt.Semantics),
+		Tool: "retinaio", Version: opt.ToolVersion, StimType: string(opt.StimType), Semantics: opt.Semantics.String(),
 		Height: opt.Height, Width: opt.Width, ScreenHeight: opt.ScreenHeight, ScreenWidth: opt.ScreenWidth,
 		Source: src, Created: time.Now().UTC().Format(time.RFC3339),
 	}
@@ -355,4 +359,14 @@ func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) err
 		return err
 	}
 	return z.Close()
+}
+
+// fortranShape is the shape over which a Fortran-ordered array of shape sh is
+// in C order (sh reversed), as mat.Transpose takes it.
+func fortranShape(sh []int) []uint64 {
+	out := make([]uint64, len(sh))
+	for i, d := range sh {
+		out[len(sh)-1-i] = uint64(d)
+	}
+	return out
 }

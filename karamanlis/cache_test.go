@@ -2,12 +2,14 @@ package karamanlis
 
 import (
 	"context"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 const orCache = "fixationmovie_data_extracted_stimuli_60_80.npz"
@@ -21,7 +23,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	path := badSession(t, "openretina_cache")
 	cache := filepath.Join(path, orCache)
 	before := testutil.FileSHA256(t, cache)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	o.Normalize = false
 	m, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -45,9 +47,9 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 		t.Fatal("openretina's cache was modified")
 	}
 
-	// A MATLAB-semantics run must not reuse it: it composes from the .mat
+	// A fixmovie.MATLAB-semantics run must not reuse it: it composes from the .mat
 	// and caches under retinaio's own name.
-	o.Semantics = MATLAB
+	o.Semantics = fixmovie.MATLAB
 	mm, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +75,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	}
 
 	// --no-openretina-cache: openretina's file is neither read nor written.
-	o.Semantics = OpenRetina
+	o.Semantics = fixmovie.OpenRetina
 	o.UseOpenretinaCache = false
 	n, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -95,7 +97,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 func TestCacheWrittenAndReused(t *testing.T) {
 	ctx := context.Background()
 	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	first, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +122,7 @@ func TestCacheWrittenAndReused(t *testing.T) {
 		t.Fatalf("cached movie differs by %g", d)
 	}
 	// The cache holds the raw (not normalised) movie, as openretina's does.
-	want := loadExpected(t, "20210203_252MEA_mouse_left_half_dorsal", OpenRetina)
+	want := loadExpected(t, "20210203_252MEA_mouse_left_half_dorsal", fixmovie.OpenRetina)
 	mov, err := readCache(cache, true, nil, nil, o)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +141,7 @@ func TestStaleCacheRejected(t *testing.T) {
 	ctx := context.Background()
 	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
 	mat := filepath.Join(path, "fixationmovie_data.mat")
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +165,14 @@ func TestStaleCacheRejected(t *testing.T) {
 		t.Fatalf("after rewrite: %v FromCache %v warnings %q", err, m != nil && m.FromCache, warns)
 	}
 
-	// A MATLAB-semantics result put under openretina's name is rejected.
-	o.Semantics = MATLAB
+	// A fixmovie.MATLAB-semantics result put under openretina's name is rejected.
+	o.Semantics = fixmovie.MATLAB
 	o.Warn = nil
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
 	testutil.CopyFile(t, filepath.Join(path, ourMatlabCache), filepath.Join(path, orCache))
-	o.Semantics = OpenRetina
+	o.Semantics = fixmovie.OpenRetina
 	o.Warn = func(m string) { warns = append(warns, m) }
 	m, err = LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -199,7 +201,7 @@ func TestZipSession(t *testing.T) {
 	name := "20210803_252MEA_mouse_left_half_dorsal"
 	root, zip := copySession(t, name, true)
 	before := testutil.FileSHA256(t, zip)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	m, err := LoadStimuliForSession(ctx, zip, o)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +241,7 @@ func TestReadOnlyFolderCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Chmod(path, 0o755)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +266,7 @@ func TestConcurrentSameSession(t *testing.T) {
 	done := make(chan int)
 	for i := 0; i < n; i++ {
 		go func() {
-			o := testOptions(t, OpenRetina, nil)
+			o := testOptions(t, fixmovie.OpenRetina, nil)
 			o.CacheDir = cache
 			res[i], errs[i] = LoadStimuliForSession(ctx, zip, o)
 			done <- i

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/resample"
 )
 
@@ -24,8 +25,8 @@ func TestGoldenParity(t *testing.T) {
 		if testing.Short() && !gs.zip {
 			continue // -short: only the small zipped session
 		}
-		for _, sem := range []Semantics{OpenRetina, MATLAB} {
-			t.Run(gs.name+"/"+string(sem), func(t *testing.T) {
+		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
+			t.Run(gs.name+"/"+sem.String(), func(t *testing.T) {
 				want := loadExpected(t, gs.name, sem)
 				_, path := copySession(t, gs.name, gs.zip)
 				o := testOptions(t, sem, nil)
@@ -109,10 +110,10 @@ func TestSemanticsSwapDetected(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, gs := range goldenSessions {
-		for _, sem := range []Semantics{OpenRetina, MATLAB} {
-			other := MATLAB
-			if sem == MATLAB {
-				other = OpenRetina
+		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
+			other := fixmovie.MATLAB
+			if sem == fixmovie.MATLAB {
+				other = fixmovie.OpenRetina
 			}
 			want := loadExpected(t, gs.name, other)
 			_, path := copySession(t, gs.name, gs.zip)
@@ -143,7 +144,7 @@ func TestReturnFixMovieReference(t *testing.T) {
 	if len(d.RunningFixations) != 2 || len(d.RunningFixations[0]) != 40 || len(d.FrozenFixations) != 30 {
 		t.Fatalf("fixations %d blocks, %d test", len(d.RunningFixations), len(d.FrozenFixations))
 	}
-	for _, sem := range []Semantics{OpenRetina, MATLAB} {
+	for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
 		want := loadExpected(t, gs.name, sem)
 		const n = 3
 		full, err := ReturnFixMovie(600, 800, d.FrozenImages, d.FrozenFixations[:n], sem)

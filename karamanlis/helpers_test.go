@@ -1,11 +1,13 @@
 package karamanlis
 
 import (
-	"github.com/retinaio/retinaio/internal/testutil"
 	"math"
 	"path/filepath"
 	"testing"
 
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
+	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -31,9 +33,9 @@ type expected struct {
 	respTrainShape, respTestShape, byTrialShape []int
 }
 
-func loadExpected(t *testing.T, session string, sem Semantics) *expected {
+func loadExpected(t *testing.T, session string, sem fixmovie.Semantics) *expected {
 	t.Helper()
-	z, err := npy.OpenNPZ(filepath.Join(goldenDir, "expected", session+"__"+string(sem)+".npz"))
+	z, err := npy.OpenNPZ(filepath.Join(goldenDir, "expected", session+"__"+sem.String()+".npz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func loadExpected(t *testing.T, session string, sem Semantics) *expected {
 			t.Fatal(err)
 		}
 		if a.Fortran {
-			v = fortranToC(v, a.Shape)
+			v = mat.Transpose(v, fortranShape(a.Shape))
 		}
 		return v, a.Shape
 	}
@@ -63,7 +65,7 @@ func loadExpected(t *testing.T, session string, sem Semantics) *expected {
 			t.Fatalf("%s: %s is %s", session, name, a.Descr)
 		}
 		if a.Fortran {
-			v = fortranToC(v, a.Shape)
+			v = mat.Transpose(v, fortranShape(a.Shape))
 		}
 		return v, a.Shape
 	}
@@ -124,7 +126,7 @@ func equalInts(a, b []int) bool {
 
 // testOptions are DefaultStimulusOptions with the cache folder in a
 // temporary directory and warnings collected.
-func testOptions(t *testing.T, sem Semantics, warnings *[]string) StimulusOptions {
+func testOptions(t *testing.T, sem fixmovie.Semantics, warnings *[]string) StimulusOptions {
 	o := DefaultStimulusOptions()
 	o.Semantics = sem
 	o.CacheDir = t.TempDir()

@@ -56,7 +56,7 @@ func TestMutatedInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := DefaultStimulusOptions().withDefaults()
+	o, _ := DefaultStimulusOptions().WithDefaults()
 	for i := 0; i < 1000; i++ {
 		path := filepath.Join(t.TempDir(), orCache)
 		if err := os.WriteFile(path, mutate(npz), 0o644); err != nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/retinaio/retinaio/fixmovie"
 )
 
 // StimType names a stimulus, and so the session file <stim>_data.mat.
@@ -28,44 +30,6 @@ func ParseStimType(s string) (StimType, error) {
 	return "", fmt.Errorf("unknown stimulus type %q: use fixationmovie, frozencheckerflicker, gratingflicker or imagesequence", s)
 }
 
-// Semantics selects how a fixation places the image on the screen.
-type Semantics string
-
-const (
-	// OpenRetina is openretina's Python port of returnFixMovie.m, bit for
-	// bit: when the image's top (left) edge lies inside the screen it paints
-	// one extra row (column) above (left of) the image holding the image's
-	// last row (column), and an image entirely off screen is an error.
-	OpenRetina Semantics = "openretina"
-	// MATLAB is the authors' returnFixMovie.m: image pixel (x, y) lands at
-	// screen (400, 300) (1-based), uncovered pixels are 0, and an image
-	// entirely off screen leaves the frame blank.
-	MATLAB Semantics = "matlab"
-)
-
-// ParseSemantics checks a semantics name ("openretina" or "matlab").
-func ParseSemantics(s string) (Semantics, error) {
-	switch t := Semantics(strings.ToLower(s)); t {
-	case OpenRetina, MATLAB:
-		return t, nil
-	}
-	return "", fmt.Errorf("unknown fixation semantics %q: use openretina or matlab", s)
-}
-
-// Species names used in session names.
-const (
-	Mouse    = "mouse"
-	Marmoset = "marmoset"
-)
-
-// Seed defaults.
-const (
-	DefaultHeight       = 60
-	DefaultWidth        = 80
-	DefaultScreenHeight = 600
-	DefaultScreenWidth  = 800
-)
-
 // StimulusOptions configures stimulus loading. Start from
 // DefaultStimulusOptions: zero numeric fields and an empty StimType,
 // Species or Semantics take the seed's defaults, but the zero Normalize is
@@ -77,12 +41,13 @@ type StimulusOptions struct {
 	// Normalize subtracts the training movie's mean and divides by its
 	// (N-1) standard deviation, train and test alike.
 	Normalize bool
-	// Species selects sessions in LoadAllStimuli ("mouse" default).
-	Species string
+	// Species selects sessions in LoadAllStimuli (Mouse default).
+	Species Species
 	// ScreenHeight and ScreenWidth are the monitor size (default 600x800).
 	ScreenHeight, ScreenWidth int
-	// Semantics is OpenRetina (default) or MATLAB.
-	Semantics Semantics
+	// Semantics is fixmovie.OpenRetina (the zero value, default) or
+	// fixmovie.MATLAB.
+	Semantics fixmovie.Semantics
 	// CacheDir holds unpacked zips and caches that cannot be written next
 	// to a read-only .mat. Default: DefaultCacheDir().
 	CacheDir string
@@ -130,12 +95,14 @@ func DefaultStimulusOptions() StimulusOptions {
 		Species:            Mouse,
 		ScreenHeight:       DefaultScreenHeight,
 		ScreenWidth:        DefaultScreenWidth,
-		Semantics:          OpenRetina,
+		Semantics:          fixmovie.OpenRetina,
 		UseOpenretinaCache: true,
 	}
 }
 
-func (o StimulusOptions) withDefaults() (StimulusOptions, error) {
+// WithDefaults returns the options with the defaults filled in (see
+// StimulusOptions) and checks them.
+func (o StimulusOptions) WithDefaults() (StimulusOptions, error) {
 	if o.StimType == "" {
 		o.StimType = FixationMovie
 	}
@@ -163,11 +130,8 @@ func (o StimulusOptions) withDefaults() (StimulusOptions, error) {
 	if o.Species == "" {
 		o.Species = Mouse
 	}
-	if o.Semantics == "" {
-		o.Semantics = OpenRetina
-	}
-	if _, err := ParseSemantics(string(o.Semantics)); err != nil {
-		return o, err
+	if !o.Semantics.Valid() {
+		return o, fmt.Errorf("unknown fixation semantics %v", o.Semantics)
 	}
 	if o.CacheDir == "" {
 		o.CacheDir = DefaultCacheDir()
@@ -181,8 +145,8 @@ type ResponseOptions struct {
 	StimType StimType // default fixationmovie
 	// FrNormalisation divides every spike count (default 1.0).
 	FrNormalisation float64
-	// Species selects sessions in LoadAllResponses ("mouse" default).
-	Species string
+	// Species selects sessions in LoadAllResponses (Mouse default).
+	Species Species
 	// CacheDir holds unpacked zips (default DefaultCacheDir()).
 	CacheDir string
 	// Warn receives warnings (no response file, NaN spike counts).

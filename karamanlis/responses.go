@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
 	"github.com/retinaio/retinaio/internal/bigmem"
 )
 
@@ -26,12 +30,12 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 	if err != nil {
 		return nil, err
 	}
-	matPath, err := findDataFile(folder, opt.StimType)
+	matPath, err := FindDataFile(folder, opt.StimType)
 	if err != nil {
 		return nil, err
 	}
 	if matPath == "" {
-		err := fmt.Errorf("%w: no file with postfix %s_data.mat found in folder %s", ErrNoResponses, opt.StimType, folder)
+		err := fmt.Errorf("%w: no file with postfix %s found in folder %s", ErrNoResponses, DataFileName(opt.StimType), folder)
 		warnf(opt.Warn, "%v", err)
 		return nil, err
 	}
@@ -47,20 +51,20 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 }
 
 func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
-	fds, fsh, err := m.shape("frozenbin", "trials", "frames", "cells")
+	fds, fsh, err := m.shape(DatasetFrozenBin, "trials", "frames", "cells")
 	if err != nil {
 		return nil, err
 	}
-	rds, rsh, err := m.shape("runningbin", "blocks", "frames", "cells")
+	rds, rsh, err := m.shape(DatasetRunningBin, "blocks", "frames", "cells")
 	if err != nil {
 		return nil, err
 	}
 	if fsh[2] != rsh[2] {
-		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
-			Problem: fmt.Sprintf("has %d cells but /runningbin %s has %d", fsh[2], fmtShape(rsh), rsh[2])}
+		return nil, &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh),
+			Problem: fmt.Sprintf("has %d cells but /%s %s has %d", fsh[2], DatasetRunningBin, fmtShape(rsh), rsh[2])}
 	}
 	if fsh[0] == 0 {
-		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh), Problem: "has no trials"}
+		return nil, &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh), Problem: "has no trials"}
 	}
 	if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
 		return nil, err
@@ -93,7 +97,7 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 		count int
 	}
 	res := make([]nanRes, K)
-	err = m.readRows(ctx, "frozenbin", fds, fsh, func(k0, rows int, data []float64) {
+	err = m.readRows(ctx, DatasetFrozenBin, fds, fsh, func(k0, rows int, data []float64) {
 		parallelFor(rows, func(i int) {
 			k := k0 + i
 			p, c := transposeScaled(r.TestByTrial[k*N*Tf:(k+1)*N*Tf], Tf, data[i*Tf*N:(i+1)*Tf*N], Tf, N, fr, 1)
@@ -104,7 +108,7 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 		return nil, err
 	}
 	for k, x := range res {
-		nanAt("frozenbin", k, x.pos, x.count)
+		nanAt(DatasetFrozenBin, k, x.pos, x.count)
 	}
 	// Mean over trials: numpy sums along axis 0 in order, then divides.
 	for k := 0; k < K; k++ {
@@ -120,7 +124,7 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 	// transpose into columns b*Tr.. of the (N, T) training responses.
 	T := B * Tr
 	res = make([]nanRes, B)
-	err = m.readRows(ctx, "runningbin", rds, rsh, func(b0, rows int, data []float64) {
+	err = m.readRows(ctx, DatasetRunningBin, rds, rsh, func(b0, rows int, data []float64) {
 		parallelFor(rows, func(i int) {
 			b := b0 + i
 			p, c := transposeScaled(r.Train[b*Tr:], T, data[i*Tr*N:(i+1)*Tr*N], Tr, N, fr, 1)
@@ -131,7 +135,7 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 		return nil, err
 	}
 	for b, x := range res {
-		nanAt("runningbin", b, x.pos, x.count)
+		nanAt(DatasetRunningBin, b, x.pos, x.count)
 	}
 	if r.NaNCount > 1 {
 		warnf(opt.Warn, "%s: %d NaN spike counts in total", m.path, r.NaNCount)
@@ -142,18 +146,18 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 // checkBinsAgainstFixations compares the bins' blocks and frames with the
 // fixations' when the file has them (metadata only).
 func checkBinsAgainstFixations(m *matFile, rsh, fsh []int) error {
-	if ds, err := m.f.OpenDataset("/runningfixations"); err == nil {
-		sh := ds.Shape()
+	if v, err := m.f.Var(DatasetRunningFixations); err == nil && v.Dataset() != nil {
+		sh := v.Dataset().Shape()
 		if len(sh) == 3 && (int(sh[0]) != rsh[0] || int(sh[1]) != rsh[1]) {
-			return &InputError{File: m.path, Dataset: "/runningbin", Field: "shape", Value: fmtShape(rsh),
-				Problem: fmt.Sprintf("has %d blocks x %d frames but /runningfixations %s has %d blocks x %d frames", rsh[0], rsh[1], fmtShape64(sh), sh[0], sh[1])}
+			return &InputError{File: m.path, Dataset: "/" + DatasetRunningBin, Field: "shape", Value: fmtShape(rsh),
+				Problem: fmt.Sprintf("has %d blocks x %d frames but /%s %s has %d blocks x %d frames", rsh[0], rsh[1], DatasetRunningFixations, fmtShape64(sh), sh[0], sh[1])}
 		}
 	}
-	if ds, err := m.f.OpenDataset("/frozenfixations"); err == nil {
-		sh := ds.Shape()
+	if v, err := m.f.Var(DatasetFrozenFixations); err == nil && v.Dataset() != nil {
+		sh := v.Dataset().Shape()
 		if len(sh) == 2 && int(sh[0]) != fsh[1] {
-			return &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
-				Problem: fmt.Sprintf("has %d frames per trial but /frozenfixations %s has %d frames", fsh[1], fmtShape64(sh), sh[0])}
+			return &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh),
+				Problem: fmt.Sprintf("has %d frames per trial but /%s %s has %d frames", fsh[1], DatasetFrozenFixations, fmtShape64(sh), sh[0])}
 		}
 	}
 	return nil
@@ -169,7 +173,7 @@ func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (ma
 	if err != nil {
 		return nil, err
 	}
-	return loadAll(ctx, root, opt.Species, opt.CacheDir, func(s Session) (*ResponsesTrainTestSplit, error) {
+	return loadAll(ctx, root, opt.Species, func(s Session) (*ResponsesTrainTestSplit, error) {
 		o := opt
 		o.Warn = nil // the skip warning below names the session
 		r, err := LoadResponsesForSession(ctx, s.Path, o)
@@ -182,4 +186,53 @@ func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (ma
 		}
 		return r, err
 	})
+}
+
+// transposeScaled writes dst[c*dstStride + r] = src[r*cols + c] / div for a
+// rows x cols matrix src, in tiles so that both sides stay in cache (a plain
+// double loop strides a whole row of dst per element). It returns the
+// positions (r, c) of NaN values, at most maxNaN of them, and their count.
+func transposeScaled(dst []float64, dstStride int, src []float64, rows, cols int, div float64, maxNaN int) (nan [][2]int, count int) {
+	const tile = 32
+	for r0 := 0; r0 < rows; r0 += tile {
+		r1 := min(r0+tile, rows)
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := r0; r < r1; r++ {
+				row := src[r*cols : (r+1)*cols]
+				for c := c0; c < c1; c++ {
+					v := row[c]
+					if v != v {
+						if len(nan) < maxNaN {
+							nan = append(nan, [2]int{r, c})
+						}
+						count++
+					}
+					dst[c*dstStride+r] = v / div
+				}
+			}
+		}
+	}
+	return nan, count
+}
+
+// parallelFor runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallelFor(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

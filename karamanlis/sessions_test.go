@@ -2,12 +2,14 @@ package karamanlis
 
 import (
 	"context"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 func TestListSessions(t *testing.T) {
@@ -76,9 +78,9 @@ func TestLoadAllSameKeys(t *testing.T) {
 	}
 	// A mouse session without a fixation movie is skipped with a warning.
 	os.MkdirAll(filepath.Join(root, "20210301_252MEA_mouse_left_half_ventral"), 0o755)
-	for _, sp := range []string{"mouse", "marmoset"} {
+	for _, sp := range []Species{Mouse, Marmoset} {
 		var warns []string
-		so := testOptions(t, OpenRetina, &warns)
+		so := testOptions(t, fixmovie.OpenRetina, &warns)
 		so.Species = sp
 		stim, err := LoadAllStimuli(ctx, root, so)
 		if err != nil {
@@ -110,7 +112,7 @@ func TestLoadAllSameKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		wantN := map[string]int{"mouse": 2, "marmoset": 1}[sp]
+		wantN := map[Species]int{Mouse: 2, Marmoset: 1}[sp]
 		if len(ks) != wantN {
 			t.Fatalf("%s: %d sessions", sp, len(ks))
 		}

@@ -68,11 +68,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if _, err := parseInterspersed(pfs, prepArgs); err != nil {
 			return err
 		}
-		po, err := f.options(stderr)
+		po, err := f.options()
 		if err != nil {
 			return err
 		}
-		po.ToolVersion = version
 		opt.PrepareOptions = po
 		if *cpuprofile != "" {
 			pf, err := os.Create(*cpuprofile)

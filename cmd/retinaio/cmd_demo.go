@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -51,7 +52,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sessDir := filepath.Join(dir, "sessions")
 	name := synth.SessionName(p.Species, 0)
 	synthSecs := 0.0
-	if _, err := os.Stat(filepath.Join(sessDir, name, "fixationmovie_data.mat")); err != nil {
+	if _, err := os.Stat(filepath.Join(sessDir, name, karamanlis.DataFileName(karamanlis.FixationMovie))); err != nil {
 		t := time.Now()
 		fmt.Fprintf(stdout, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
 			p.Name, p.Rows, p.Cols, p.Blocks, p.Tr, p.Tf, p.Trials, p.Cells)
@@ -63,7 +64,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "Reusing the demo session in %s\n", sessDir)
 	}
 	outDir := filepath.Join(dir, "out")
-	f := prepareFlags{species: p.Species, stim: "fixationmovie", size: "60x80", screen: "600x800",
+	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: "60x80", screen: "600x800",
 		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1}
 	fmt.Fprintf(stdout, "Preparing %s -> %s ...\n", sessDir, outDir)
 	man, err := doPrepare(ctx, sessDir, f, io.Discard, stderr)
@@ -71,14 +72,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	for _, s := range man.Sessions {
-		if s.Status != karamanlis.StatusOK {
+		if s.Status != prepared.StatusOK {
 			fmt.Fprintf(stdout, "%s: %s: %s\n", s.Name, s.Status, s.Error)
 			continue
 		}
 		fmt.Fprintf(stdout, "\nsession %s\n", s.Name)
-		fmt.Fprintf(stdout, "  stim_train %s  stim_test %s  (float32, normalised)\n", shapeStr(s.Shapes["stim_train"]), shapeStr(s.Shapes["stim_test"]))
+		fmt.Fprintf(stdout, "  stim_train %s  stim_test %s  (float32, normalised)\n", shapeStr(s.Shapes[prepared.KeyStimTrain]), shapeStr(s.Shapes[prepared.KeyStimTest]))
 		fmt.Fprintf(stdout, "  resp_train %s  resp_test %s  resp_test_by_trial %s  (float64)\n",
-			shapeStr(s.Shapes["resp_train"]), shapeStr(s.Shapes["resp_test"]), shapeStr(s.Shapes["resp_test_by_trial"]))
+			shapeStr(s.Shapes[prepared.KeyRespTrain]), shapeStr(s.Shapes[prepared.KeyRespTest]), shapeStr(s.Shapes[prepared.KeyRespTestByTrial]))
 		if s.NormMean != nil && s.NormStd != nil {
 			fmt.Fprintf(stdout, "  normalisation: mean %.4f, std %.4f (of the raw 0..255 training movie)\n", *s.NormMean, *s.NormStd)
 		}
@@ -89,7 +90,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  movie %s in %.2fs\n", how, s.Timings["stimuli"])
 		fmt.Fprintf(stdout, "  output %s\n", s.Output)
 	}
-	fmt.Fprintf(stdout, "\nmanifest %s\n", filepath.Join(outDir, karamanlis.ManifestName))
+	fmt.Fprintf(stdout, "\nmanifest %s\n", filepath.Join(outDir, prepared.ManifestName))
 	if synthSecs > 0 {
 		fmt.Fprintf(stdout, "synthesis %.2fs, ", synthSecs)
 	}
@@ -98,7 +99,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return prepareExit(man)
 }
 
-func firstOutput(man *karamanlis.Manifest) string {
+func firstOutput(man *prepared.Manifest) string {
 	for _, s := range man.Sessions {
 		if s.Output != "" {
 			return s.Output

@@ -44,7 +44,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	sessions, err := karamanlis.FindSessions(pos[0], *species)
+	sessions, err := karamanlis.FindSessions(pos[0], karamanlis.Species(*species))
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func printSessionInfo(w io.Writer, s *karamanlis.SessionInfo) {
 	if s.Zip {
 		kind = "zip, unpacked in " + s.Folder
 	}
-	sp := s.Species
+	sp := string(s.Species)
 	if sp == "" {
 		sp = "unknown"
 	}

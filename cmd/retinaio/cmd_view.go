@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/retinaio/retinaio/hub"
-	"github.com/retinaio/retinaio/karamanlis"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +16,11 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
+	"github.com/retinaio/retinaio/prepared"
 
 	"github.com/retinaio/retinaio/viewer"
 	"github.com/retinaio/retinaio/viewer/matsource"
@@ -135,11 +138,12 @@ func manifestSources(root string) map[string]string {
 		// One prepared SESSION.npz: its folder's manifest.
 		dir, only = filepath.Dir(root), strings.TrimSuffix(filepath.Base(root), ".npz")
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	// Read leniently (any JSON with sessions and their stimulus sources).
+	b, err := os.ReadFile(filepath.Join(dir, prepared.ManifestName))
 	if err != nil {
 		return out
 	}
-	var man karamanlis.Manifest
+	var man prepared.Manifest
 	if json.Unmarshal(b, &man) != nil {
 		return out
 	}
@@ -156,8 +160,7 @@ func manifestSources(root string) map[string]string {
 
 // sourceMat turns a manifest's stimulus source into the .mat holding the
 // images: the .mat itself, or the one a stimulus cache (.npz) sits next to
-// (openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz or ours,
-// <stim>_data_retinaio_...npz). "" when it cannot be found.
+// (karamanlis.DataFileOfCache). "" when it cannot be found.
 func sourceMat(src, dir string) string {
 	if src == "" {
 		return ""
@@ -166,14 +169,11 @@ func sourceMat(src, dir string) string {
 		src = filepath.Join(dir, src)
 	}
 	if strings.HasSuffix(src, ".npz") {
-		base := filepath.Base(src)
-		i := strings.Index(base, "_data_")
-		if i < 0 {
+		if src = karamanlis.DataFileOfCache(src); src == "" {
 			return ""
 		}
-		src = filepath.Join(filepath.Dir(src), base[:i]+"_data.mat")
 	}
-	if !strings.HasSuffix(src, "fixationmovie_data.mat") {
+	if !strings.HasSuffix(src, karamanlis.DataFileName(karamanlis.FixationMovie)) {
 		return ""
 	}
 	if _, err := os.Stat(src); err != nil {
@@ -209,7 +209,7 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	}
 	var sessions []karamanlis.Session
 	seen := map[string]bool{}
-	for _, sp := range []string{"mouse", "marmoset"} {
+	for _, sp := range []karamanlis.Species{karamanlis.Mouse, karamanlis.Marmoset} {
 		ss, err := karamanlis.FindSessions(path, sp)
 		if err != nil {
 			continue
@@ -237,15 +237,14 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 		// the .mat files, only the prepared files in the cache folder.
 		so := karamanlis.DefaultStimulusOptions()
 		so.DisableCache = true
-		opt := karamanlis.PrepareOptions{Stimulus: so, OutDir: out,
-			Sessions: sessions, NoChecksums: true, ToolVersion: version,
+		opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
 			Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
-		man, err := karamanlis.Prepare(ctx, path, opt)
+		man, err := prepare.Run(ctx, path, opt)
 		if err != nil && man == nil {
 			return "", "", err
 		}
 		if man != nil && man.Failed > 0 {
-			fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, karamanlis.ManifestName))
+			fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, prepared.ManifestName))
 		}
 	}
 	if data == "" {
@@ -261,12 +260,12 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 
 // hasPrepared reports whether dir holds a prepare manifest or .npz files.
 func hasPrepared(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, karamanlis.ManifestName)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, prepared.ManifestName)); err == nil {
 		return true
 	}
 	m, _ := filepath.Glob(filepath.Join(dir, "*.npz"))
 	for _, p := range m {
-		if !strings.Contains(filepath.Base(p), "_data_") { // not a stimulus cache
+		if !karamanlis.IsStimulusCache(p) {
 			return true
 		}
 	}
@@ -276,21 +275,17 @@ func hasPrepared(dir string) bool {
 // preparedAll reports whether out holds a manifest in which every session
 // was prepared, newer than each session's source.
 func preparedAll(out string, sessions []karamanlis.Session) bool {
-	b, err := os.ReadFile(filepath.Join(out, karamanlis.ManifestName))
+	st, err := os.Stat(filepath.Join(out, prepared.ManifestName))
 	if err != nil {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(out, karamanlis.ManifestName))
+	man, err := prepared.ReadManifest(filepath.Join(out, prepared.ManifestName))
 	if err != nil {
-		return false
-	}
-	var man karamanlis.Manifest
-	if json.Unmarshal(b, &man) != nil {
 		return false
 	}
 	ok := map[string]bool{}
 	for _, s := range man.Sessions {
-		ok[s.Name] = s.Status == karamanlis.StatusOK
+		ok[s.Name] = s.Status == prepared.StatusOK
 	}
 	for _, s := range sessions {
 		if !ok[s.Name] {
