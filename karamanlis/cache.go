@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/version"
 	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
 )
@@ -22,10 +23,19 @@ import (
 // stimulus cache (a uint8 array holding the JSON of a Provenance).
 const ProvenanceKey = "retinaio_provenance"
 
+// CacheFormat numbers the content of the stimulus caches retinaio writes.
+// Bump it with every change that changes the movie the loaders compute
+// (composition, resize, fixation handling, cache layout): a cache recording
+// another format is not used (the warning says why) and is computed again.
+const CacheFormat = 1
+
 // Provenance records what made a stimulus cache file.
 type Provenance struct {
-	Tool         string `json:"tool"` // "retinaio"
-	Version      string `json:"version"`
+	Tool    string `json:"tool"` // "retinaio"
+	Version string `json:"version"`
+	// Format is the CacheFormat of the retinaio that wrote the cache (0 for
+	// caches written before the number existed).
+	Format       int    `json:"cache_format"`
 	StimType     string `json:"stim_type"`
 	Semantics    string `json:"semantics"`
 	Height       int    `json:"height"`
@@ -257,6 +267,9 @@ func readCache(path string, needOurRecord bool, src *Source, want *stimShapes, o
 // settings and source, or returns "".
 func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
 	var why []string
+	if p.Format != CacheFormat {
+		why = append(why, fmt.Sprintf("cache format %d (written by retinaio %s), this retinaio computes format %d", p.Format, p.Version, CacheFormat))
+	}
 	if p.StimType != string(opt.StimType) {
 		why = append(why, fmt.Sprintf("stimulus %q, want %q", p.StimType, opt.StimType))
 	}
@@ -294,7 +307,7 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 		return
 	}
 	p := Provenance{
-		Tool: "retinaio", Version: opt.ToolVersion, StimType: string(opt.StimType), Semantics: opt.Semantics.String(),
+		Tool: version.Name, Version: opt.ToolVersion, Format: CacheFormat, StimType: string(opt.StimType), Semantics: opt.Semantics.String(),
 		Height: opt.Height, Width: opt.Width, ScreenHeight: opt.ScreenHeight, ScreenWidth: opt.ScreenWidth,
 		Source: src, Created: time.Now().UTC().Format(time.RFC3339),
 	}
@@ -342,8 +355,11 @@ func foreignCache(path string) bool {
 	return !z.Has(ProvenanceKey)
 }
 
+// createNPZ creates a cache file; tests replace it to make writes fail.
+var createNPZ = npy.CreateNPZ
+
 func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) error {
-	z, err := npy.CreateNPZ(path, npy.NPZOptions{Compress: compress})
+	z, err := createNPZ(path, npy.NPZOptions{Compress: compress})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package karamanlis
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -97,8 +98,26 @@ func copySession(t *testing.T, name string, zip bool) (root, path string) {
 	return root, path
 }
 
-// maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf).
+// bitsEqual32 checks that got and want have the same length and the same
+// float32 bits everywhere; the error names the first difference.
+func bitsEqual32(got, want []float32) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d values, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Errorf("value %d is %v (bits %#08x), want %v (bits %#08x) bit for bit", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+	return nil
+}
+
+// maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf;
+// slices of different lengths differ by Inf).
 func maxDiff32(got, want []float32) (float64, int) {
+	if len(got) != len(want) {
+		return math.Inf(1), min(len(got), len(want))
+	}
 	worst, at := 0.0, -1
 	for i := range want {
 		d := math.Abs(float64(got[i]) - float64(want[i]))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/version"
 )
 
 // StimType names a stimulus, and so the session file <stim>_data.mat.
@@ -62,7 +63,9 @@ type StimulusOptions struct {
 	CompressCache bool
 	// Workers bounds the rendering goroutines (0: all cores).
 	Workers int
-	// ToolVersion is recorded in the cache provenance.
+	// ToolVersion is recorded in the cache provenance (default: the
+	// module version from the build information, or "devel" and the VCS
+	// revision).
 	ToolVersion string
 	// Progress, when set, is called with the frames composed so far and
 	// the total (train + test) while a movie is rendered, possibly from
@@ -136,6 +139,9 @@ func (o StimulusOptions) WithDefaults() (StimulusOptions, error) {
 	if o.CacheDir == "" {
 		o.CacheDir = DefaultCacheDir()
 	}
+	if o.ToolVersion == "" {
+		o.ToolVersion = version.String()
+	}
 	return o, nil
 }
 
@@ -190,7 +196,7 @@ func DefaultCacheDir() string {
 		return d
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "retinaio")
+		return filepath.Join(d, version.Name)
 	}
 	return filepath.Join(os.TempDir(), "retinaio-cache")
 }

@@ -9,8 +9,10 @@
 // reader can import it.
 package prepared
 
+import "github.com/retinaio/retinaio/internal/version"
+
 // Tool is the "tool" value of every manifest retinaio writes.
-const Tool = "retinaio"
+const Tool = version.Name
 
 // Array names of a prepared session archive, <session>.npz. Shapes use T
 // training frames, Tf test frames, N neurons, K test trials and h x w

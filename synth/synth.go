@@ -66,11 +66,11 @@ type Profile struct {
 
 // Profiles lists the built-in profiles by name.
 var Profiles = map[string]Profile{
-	"tiny":     {Name: "tiny", Species: "mouse", Hz: 75, Rows: 640, Cols: 860, NRun: 3, NFroz: 2, Blocks: 2, Tr: 40, Tf: 30, Trials: 3, Cells: 5},
-	"small":    {Name: "small", Species: "mouse", Hz: 75, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 2, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
-	"medium":   {Name: "medium", Species: "mouse", Hz: 75, Rows: 1024, Cols: 1532, NRun: 10, NFroz: 4, Blocks: 4, Tr: 375, Tf: 375, Trials: 10, Cells: 50},
-	"mouse":    {Name: "mouse", Species: "mouse", Hz: 75, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 40, Tr: 375, Tf: 1875, Trials: 40, Cells: 250},
-	"marmoset": {Name: "marmoset", Species: "marmoset", Hz: 85, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 30, Tr: 3400, Tf: 1870, Trials: 30, Cells: 200},
+	"tiny":     {Name: "tiny", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 640, Cols: 860, NRun: 3, NFroz: 2, Blocks: 2, Tr: 40, Tf: 30, Trials: 3, Cells: 5},
+	"small":    {Name: "small", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 2, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
+	"medium":   {Name: "medium", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 10, NFroz: 4, Blocks: 4, Tr: 375, Tf: 375, Trials: 10, Cells: 50},
+	"mouse":    {Name: "mouse", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 40, Tr: 375, Tf: 1875, Trials: 40, Cells: 250},
+	"marmoset": {Name: "marmoset", Species: string(karamanlis.Marmoset), Hz: marmosetHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 30, Tr: 3400, Tf: 1870, Trials: 30, Cells: 200},
 }
 
 // ProfileNames returns the profile names, smallest first.
@@ -89,6 +89,12 @@ func ProfileNames() []string {
 func (p Profile) bytes() int64 {
 	return int64(p.NRun+p.NFroz)*int64(p.Rows*p.Cols) + 8*int64(p.Cells)*int64(p.Blocks*p.Tr+p.Trials*p.Tf)
 }
+
+// The display frame rates of the species (karamanlis.FrameRate).
+var (
+	mouseHz, _    = karamanlis.FrameRate(karamanlis.Mouse)
+	marmosetHz, _ = karamanlis.FrameRate(karamanlis.Marmoset)
+)
 
 // Screen size (rows x columns) of the experiments.
 const (

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/synth"
@@ -32,7 +33,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	c := commands["demo"]
 	fs := newFlagSet(c, stderr)
 	profile := fs.String("profile", "small", "synthetic session size: tiny or small")
-	semantics := fs.String("semantics", "openretina", "fixation semantics: openretina or matlab")
+	semantics := fs.String("semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina or matlab")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

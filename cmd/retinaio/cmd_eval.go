@@ -11,6 +11,7 @@ import (
 
 	"github.com/retinaio/retinaio/metrics"
 	"github.com/retinaio/retinaio/npy"
+	"github.com/retinaio/retinaio/prepared"
 )
 
 func init() {
@@ -75,17 +76,17 @@ func loadEvalInput(predPath, dataPath string) (*metrics.Input, error) {
 		return nil, err
 	}
 	defer dz.Close()
-	if !pz.Has("pred_test") {
+	if !pz.Has(prepared.KeyPredTest) {
 		return nil, fmt.Errorf("%s has no pred_test array (it has %v)", predPath, pz.Names())
 	}
-	if !dz.Has("resp_test_by_trial") {
+	if !dz.Has(prepared.KeyRespTestByTrial) {
 		return nil, fmt.Errorf("%s has no resp_test_by_trial array (it has %v); evaluate against a session written by 'retinaio prepare'", dataPath, dz.Names())
 	}
-	ph, err := pz.Header("pred_test")
+	ph, err := pz.Header(prepared.KeyPredTest)
 	if err != nil {
 		return nil, err
 	}
-	bh, err := dz.Header("resp_test_by_trial")
+	bh, err := dz.Header(prepared.KeyRespTestByTrial)
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +109,15 @@ func loadEvalInput(predPath, dataPath string) (*metrics.Input, error) {
 	}
 	in := &metrics.Input{N: N, Tp: ph.Shape[1], K: K, Tf: Tf}
 	in.Pred = make([]float64, N*in.Tp)
-	if _, err := pz.ReadInto("pred_test", in.Pred); err != nil {
+	if _, err := pz.ReadInto(prepared.KeyPredTest, in.Pred); err != nil {
 		return nil, err
 	}
 	in.ByTrial = make([]float64, K*N*Tf)
-	if _, err := dz.ReadInto("resp_test_by_trial", in.ByTrial); err != nil {
+	if _, err := dz.ReadInto(prepared.KeyRespTestByTrial, in.ByTrial); err != nil {
 		return nil, err
 	}
-	if dz.Has("resp_test") {
-		ah, err := dz.Header("resp_test")
+	if dz.Has(prepared.KeyRespTest) {
+		ah, err := dz.Header(prepared.KeyRespTest)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +125,7 @@ func loadEvalInput(predPath, dataPath string) (*metrics.Input, error) {
 			return nil, fmt.Errorf("%s: resp_test has shape %v%s, want (%d, %d) like resp_test_by_trial %v", dataPath, ah.Shape, fortranNote(ah), N, Tf, bh.Shape)
 		}
 		in.Avg = make([]float64, N*Tf)
-		if _, err := dz.ReadInto("resp_test", in.Avg); err != nil {
+		if _, err := dz.ReadInto(prepared.KeyRespTest, in.Avg); err != nil {
 			return nil, err
 		}
 	}

@@ -68,12 +68,12 @@ type prepareFlags struct {
 // registerPrepareFlags defines prepare's flags on fs (also used by bench's
 // in-process runs).
 func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
-	fs.StringVar(&f.species, "species", "mouse", "species word the session names must contain (mouse or marmoset)")
+	fs.StringVar(&f.species, "species", string(karamanlis.Mouse), "species word the session names must contain (mouse or marmoset)")
 	fs.StringVar(&f.stim, "stim", "fixationmovie", "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
 	fs.StringVar(&f.size, "size", "60x80", "downsampled frame size HEIGHTxWIDTH")
 	fs.BoolVar(&f.noNormalize, "no-normalize", false, "keep raw 0..255 movies (no mean/std normalisation)")
 	fs.Float64Var(&f.frNorm, "fr-norm", 1.0, "divide spike counts by this firing-rate normalisation")
-	fs.StringVar(&f.semantics, "semantics", "openretina", "fixation semantics: openretina (the Python port, default) or matlab (returnFixMovie.m)")
+	fs.StringVar(&f.semantics, "semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina (the Python port, default) or matlab (returnFixMovie.m)")
 	fs.StringVar(&f.screen, "screen", "600x800", "screen size HEIGHTxWIDTH of the recordings")
 	fs.StringVar(&f.out, "out", "retinaio-out", "output folder")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "folder for unpacked zips and for caches of read-only sessions (default $RETINAIO_CACHE or the user cache folder)")

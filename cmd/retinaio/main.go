@@ -68,7 +68,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "retinaio", version.String())
+		fmt.Fprintln(stdout, version.Name, version.String())
 		return 0
 	}
 	c, ok := commands[args[0]]

@@ -8,6 +8,10 @@ import (
 	"sync"
 )
 
+// Name is the tool's name, recorded as "tool" in manifests and in stimulus
+// cache provenance.
+const Name = "retinaio"
+
 // Override, when set (go build -ldflags "-X
 // github.com/retinaio/retinaio/internal/version.Override=1.2.3"), is
 // returned by String as is.
