@@ -194,73 +194,91 @@ func readCache(path string, needOurRecord bool, src *Source, want *stimShapes, o
 		return nil, err
 	}
 	defer z.Close()
-	if z.Has(ProvenanceKey) {
-		a, err := z.Read(ProvenanceKey)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", ProvenanceKey, err)
-		}
-		raw, ok := a.Data.([]uint8)
-		if !ok {
-			return nil, fmt.Errorf("%s is %s, want uint8 JSON", ProvenanceKey, a.Descr)
-		}
-		var p Provenance
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", ProvenanceKey, err)
-		}
-		if reason := provenanceMismatch(p, src, opt); reason != "" {
-			return nil, errors.New(reason)
-		}
-	} else if needOurRecord {
-		return nil, fmt.Errorf("it has no %s record, so its settings are unknown", ProvenanceKey)
+	if err := checkProvenance(z, needOurRecord, src, opt); err != nil {
+		return nil, err
 	}
 	mov := &rawMovie{h: opt.Height, w: opt.Width}
-	for _, part := range []struct {
-		key    string
-		data   *[]float32
-		frames *int
-	}{{"train_data", &mov.train, &mov.t}, {"test_data", &mov.test, &mov.tf}} {
-		h, err := z.Header(part.key)
-		if err != nil {
-			return nil, err
-		}
-		if h.Descr != "<f4" {
-			return nil, fmt.Errorf("%s has dtype %s, want float32 (<f4)", part.key, h.Descr)
-		}
-		if len(h.Shape) != 4 || h.Shape[0] != 1 || h.Shape[2] != opt.Height || h.Shape[3] != opt.Width {
-			return nil, fmt.Errorf("%s has shape %s, want (1, T, %d, %d)", part.key, fmtShape(h.Shape), opt.Height, opt.Width)
-		}
-		if want != nil {
-			wantT := want.blocks * want.perBlock
-			if part.key == "test_data" {
-				wantT = want.testFrames
-			}
-			if h.Shape[1] != wantT {
-				return nil, fmt.Errorf("%s holds %d frames but the .mat's fixations have %d", part.key, h.Shape[1], wantT)
-			}
-		}
-		// Read allocates only after checking the header against the
-		// entry's real size.
-		a, err := z.Read(part.key)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := a.Data.([]float32)
-		if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
-			return nil, fmt.Errorf("%s: unexpected data", part.key)
-		}
-		if h.Fortran {
-			// Fortran order over the shape is C order over the reversed
-			// shape: mat.Transpose turns it back into C order.
-			v = mat.Transpose(v, fortranShape(h.Shape))
-		}
-		*part.frames, *part.data = h.Shape[1], v
-	}
+	wantTrain, wantTest := -1, -1
 	if want != nil {
-		if mov.t != want.blocks*want.perBlock || mov.tf != want.testFrames {
-			return nil, fmt.Errorf("it holds %d training and %d test frames but the .mat's fixations have %d and %d", mov.t, mov.tf, want.blocks*want.perBlock, want.testFrames)
-		}
+		wantTrain, wantTest = want.blocks*want.perBlock, want.testFrames
+	}
+	if mov.train, mov.t, err = readCacheMovie(z, cacheKeyTrain, wantTrain, opt); err != nil {
+		return nil, err
+	}
+	if mov.test, mov.tf, err = readCacheMovie(z, cacheKeyTest, wantTest, opt); err != nil {
+		return nil, err
 	}
 	return mov, nil
+}
+
+// The arrays of a stimulus cache (openretina's names) and their dtype.
+const (
+	cacheKeyTrain = "train_data" // (1, T, h, w)
+	cacheKeyTest  = "test_data"  // (1, Tf, h, w)
+	cacheDescr    = "<f4"        // float32, little-endian
+)
+
+// checkProvenance checks the cache's provenance record, when it has one,
+// against the settings and the source; a cache without one is refused when
+// needOurRecord is set.
+func checkProvenance(z *npy.NPZReader, needOurRecord bool, src *Source, opt StimulusOptions) error {
+	if !z.Has(ProvenanceKey) {
+		if needOurRecord {
+			return fmt.Errorf("it has no %s record, so its settings are unknown", ProvenanceKey)
+		}
+		return nil
+	}
+	a, err := z.Read(ProvenanceKey)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ProvenanceKey, err)
+	}
+	raw, ok := a.Data.([]uint8)
+	if !ok {
+		return fmt.Errorf("%s is %s, want uint8 JSON", ProvenanceKey, a.Descr)
+	}
+	var p Provenance
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("%s is not valid JSON: %v", ProvenanceKey, err)
+	}
+	if reason := provenanceMismatch(p, src, opt); reason != "" {
+		return errors.New(reason)
+	}
+	return nil
+}
+
+// readCacheMovie reads one movie of a cache, (1, T, h, w) float32, in C
+// order; wantT, when not negative, is the frame count the .mat's fixations
+// give.
+func readCacheMovie(z *npy.NPZReader, key string, wantT int, opt StimulusOptions) ([]float32, int, error) {
+	h, err := z.Header(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if h.Descr != cacheDescr {
+		return nil, 0, fmt.Errorf("%s has dtype %s, want float32 (%s)", key, h.Descr, cacheDescr)
+	}
+	if len(h.Shape) != 4 || h.Shape[0] != 1 || h.Shape[2] != opt.Height || h.Shape[3] != opt.Width {
+		return nil, 0, fmt.Errorf("%s has shape %s, want (1, T, %d, %d)", key, fmtShape(h.Shape), opt.Height, opt.Width)
+	}
+	if wantT >= 0 && h.Shape[1] != wantT {
+		return nil, 0, fmt.Errorf("%s holds %d frames but the .mat's fixations have %d", key, h.Shape[1], wantT)
+	}
+	// Read allocates only after checking the header against the entry's
+	// real size.
+	a, err := z.Read(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, ok := a.Data.([]float32)
+	if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
+		return nil, 0, fmt.Errorf("%s: unexpected data", key)
+	}
+	if h.Fortran {
+		// Fortran order over the shape is C order over the reversed
+		// shape: mat.Transpose turns it back into C order.
+		v = mat.Transpose(v, fortranShape(h.Shape))
+	}
+	return v, h.Shape[1], nil
 }
 
 // provenanceMismatch explains why a recorded provenance does not fit the
@@ -365,10 +383,10 @@ func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) err
 	}
 	defer z.Abort()
 	pj, _ := json.Marshal(p)
-	if err := z.Add("train_data", []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
+	if err := z.Add(cacheKeyTrain, []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
 		return err
 	}
-	if err := z.Add("test_data", []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
+	if err := z.Add(cacheKeyTest, []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
 		return err
 	}
 	if err := z.Add(ProvenanceKey, []int{len(pj)}, pj); err != nil {

@@ -328,7 +328,7 @@ func rewriteProvenance(t *testing.T, path string, p Provenance) {
 		t.Fatal(err)
 	}
 	arrays := map[string]*npy.Array{}
-	for _, k := range []string{"train_data", "test_data"} {
+	for _, k := range []string{cacheKeyTrain, cacheKeyTest} {
 		if arrays[k], err = z.Read(k); err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +338,7 @@ func rewriteProvenance(t *testing.T, path string, p Provenance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"train_data", "test_data"} {
+	for _, k := range []string{cacheKeyTrain, cacheKeyTest} {
 		if err := w.Add(k, arrays[k].Shape, arrays[k].Data); err != nil {
 			t.Fatal(err)
 		}

@@ -43,71 +43,89 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 	if err != nil {
 		return nil, err
 	}
-	var (
-		mov          *rawMovie
-		source       string
-		fromCache    bool
-		cacheWritten chan struct{}
-	)
-	if !opt.DisableCache {
-		mov, source = lookupCache(folder, matPath, opt)
-		fromCache = mov != nil
+	src, err := loadRawMovie(ctx, folder, matPath, opt)
+	if err != nil {
+		return nil, err
 	}
-	if mov == nil {
-		if matPath == "" {
-			err := fmt.Errorf("%w: no file with postfix %s (or preprocessed version) found in folder %s", ErrNoStimulus, DataFileName(opt.StimType), folder)
-			warnf(opt.Warn, "%v", err)
-			return nil, err
-		}
-		if opt.Info != nil {
-			opt.Info("Loading stimuli from " + matPath)
-		}
-		mov, err = composeFromMat(ctx, matPath, opt)
-		if err != nil {
-			if errors.Is(err, ErrNoStimulus) {
-				warnf(opt.Warn, "%v", err)
-			}
-			return nil, err
-		}
-		source = matPath
-		if !opt.DisableCache {
-			// The cache holds the raw movie; write it while the
-			// normalisation statistics are computed (both only read it).
-			done := make(chan struct{})
-			go func(mov *rawMovie) {
-				defer close(done)
-				defer opt.timing("cache_write", time.Now())
-				writeCache(folder, matPath, mov, opt)
-			}(mov)
-			cacheWritten = done
-		}
-	}
-	waitCache := func() {
-		if cacheWritten != nil {
-			<-cacheWritten
-			cacheWritten = nil
-		}
-	}
-	defer waitCache()
-	out := &MoviesTrainTestSplit{
-		Train:      mov.train,
-		TrainShape: []int{1, mov.t, mov.h, mov.w},
-		Test:       mov.test,
-		TestShape:  []int{1, mov.tf, mov.h, mov.w},
-		StimID:     string(opt.StimType),
-		Source:     source,
-		FromCache:  fromCache,
-	}
+	defer src.waitCache()
+	out := src.split(opt.StimType)
 	if opt.Normalize {
 		mean, std, err := normStats(out.Train)
-		waitCache() // the scaling below changes the movie in place
+		src.waitCache() // the scaling below changes the movie in place
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", source, err)
+			return nil, fmt.Errorf("%s: %w", src.path, err)
 		}
 		applyNorm(out.Train, out.Test, mean, std)
 		out.Normalized, out.NormMean, out.NormStd = true, mean, std
 	}
 	return out, out.Validate()
+}
+
+// movieSource is a raw movie, where it came from, and the cache being
+// written from it.
+type movieSource struct {
+	mov       *rawMovie
+	path      string // the cache or the .mat
+	fromCache bool
+	cacheDone chan struct{} // closed when the cache is written; nil if none
+}
+
+// loadRawMovie returns the raw movie from a valid cache, or composes it from
+// the data file and starts writing its cache (unless caching is off).
+func loadRawMovie(ctx context.Context, folder, matPath string, opt StimulusOptions) (*movieSource, error) {
+	if !opt.DisableCache {
+		if mov, path := lookupCache(folder, matPath, opt); mov != nil {
+			return &movieSource{mov: mov, path: path, fromCache: true}, nil
+		}
+	}
+	if matPath == "" {
+		err := fmt.Errorf("%w: no file with postfix %s (or preprocessed version) found in folder %s", ErrNoStimulus, DataFileName(opt.StimType), folder)
+		warnf(opt.Warn, "%v", err)
+		return nil, err
+	}
+	if opt.Info != nil {
+		opt.Info("Loading stimuli from " + matPath)
+	}
+	mov, err := composeFromMat(ctx, matPath, opt)
+	if err != nil {
+		if errors.Is(err, ErrNoStimulus) {
+			warnf(opt.Warn, "%v", err)
+		}
+		return nil, err
+	}
+	src := &movieSource{mov: mov, path: matPath}
+	if !opt.DisableCache {
+		// The cache holds the raw movie; it is written while the
+		// normalisation statistics are computed (both only read it).
+		src.cacheDone = make(chan struct{})
+		go func() {
+			defer close(src.cacheDone)
+			defer opt.timing("cache_write", time.Now())
+			writeCache(folder, matPath, mov, opt)
+		}()
+	}
+	return src, nil
+}
+
+// waitCache waits for the cache write, if any.
+func (s *movieSource) waitCache() {
+	if s.cacheDone != nil {
+		<-s.cacheDone
+	}
+}
+
+// split wraps the raw movie as openretina's split (one channel).
+func (s *movieSource) split(stim StimType) *MoviesTrainTestSplit {
+	m := s.mov
+	return &MoviesTrainTestSplit{
+		Train:      m.train,
+		TrainShape: []int{1, m.t, m.h, m.w},
+		Test:       m.test,
+		TestShape:  []int{1, m.tf, m.h, m.w},
+		StimID:     string(stim),
+		Source:     s.path,
+		FromCache:  s.fromCache,
+	}
 }
 
 // timing reports a phase's time since t to o.Timing.
