@@ -75,39 +75,50 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	data = &dataRoot
-	manifest := manifestSources(root)
 	srv, err := viewer.New(viewer.Options{
-		Path: root,
-		Pred: *pred,
-		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
-		Sources: func(name string) (viewer.Source, error) {
-			p := viewer.FindMatSource(*data, name)
-			if p == "" {
-				p = manifest[name]
-			}
-			if p == "" {
-				return nil, nil
-			}
-			return matsource.Open(p)
-		},
+		Path:    root,
+		Pred:    *pred,
+		Logf:    func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
+		Sources: matSources(dataRoot, manifestSources(root)),
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", *addr)
+	return serve(ctx, srv, *addr, *open, stdout, stderr)
+}
+
+// matSources finds a session's fixationmovie_data.mat below the data root,
+// else where the manifest says it came from, and opens it as the viewer's
+// source; (nil, nil) when there is none.
+func matSources(dataRoot string, manifest map[string]string) func(string) (viewer.Source, error) {
+	return func(name string) (viewer.Source, error) {
+		p := viewer.FindMatSource(dataRoot, name)
+		if p == "" {
+			p = manifest[name]
+		}
+		if p == "" {
+			return nil, nil
+		}
+		return matsource.Open(p)
+	}
+}
+
+// serve serves the viewer on addr until ctx ends (loopback addresses only
+// answer requests for a loopback host name).
+func serve(ctx context.Context, srv *viewer.Server, addr string, open bool, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	var h http.Handler = srv
-	if viewer.IsLoopback(*addr) {
+	if viewer.IsLoopback(addr) {
 		h = viewer.LoopbackHostOnly(srv)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "retinaio view: %d session(s) at %s (Ctrl-C to stop)\n", len(srv.Sessions()), url)
-	if *open {
+	if open {
 		openBrowser(url, stderr)
 	}
 	errc := make(chan error, 1)
@@ -207,6 +218,36 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	if strings.HasSuffix(path, ".npz") || hasPrepared(path) {
 		return path, data, nil
 	}
+	sessions := rawSessions(path)
+	if len(sessions) == 0 {
+		return path, data, nil // the viewer explains what it needs
+	}
+	cache, err := hub.CacheDir()
+	if err != nil {
+		return "", "", err
+	}
+	abs, _ := filepath.Abs(path)
+	sum := sha256.Sum256([]byte(abs))
+	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
+	if !preparedAll(out, sessions) {
+		if err := prepareForView(ctx, path, out, sessions, stderr); err != nil {
+			return "", "", err
+		}
+	}
+	if data == "" {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			data = path
+			if len(sessions) == 1 && filepath.Clean(sessions[0].Path) == filepath.Clean(path) {
+				data = filepath.Dir(path)
+			}
+		}
+	}
+	return out, data, nil
+}
+
+// rawSessions lists the mouse and marmoset sessions below path (or path
+// itself when it is one session).
+func rawSessions(path string) []karamanlis.Session {
 	var sessions []karamanlis.Session
 	seen := map[string]bool{}
 	for _, sp := range []karamanlis.Species{karamanlis.Mouse, karamanlis.Marmoset} {
@@ -221,41 +262,26 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 			}
 		}
 	}
-	if len(sessions) == 0 {
-		return path, data, nil // the viewer explains what it needs
+	return sessions
+}
+
+// prepareForView prepares sessions with the default settings into out.
+// Nothing is written into the data root: no stimulus caches next to the
+// .mat files, only the prepared files in out.
+func prepareForView(ctx context.Context, path, out string, sessions []karamanlis.Session, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
+	so := karamanlis.DefaultStimulusOptions()
+	so.DisableCache = true
+	opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
+		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+	man, err := prepare.Run(ctx, path, opt)
+	if err != nil && man == nil {
+		return err
 	}
-	cache, err := hub.CacheDir()
-	if err != nil {
-		return "", "", err
+	if man != nil && man.Failed > 0 {
+		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, prepared.ManifestName))
 	}
-	abs, _ := filepath.Abs(path)
-	sum := sha256.Sum256([]byte(abs))
-	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
-	if !preparedAll(out, sessions) {
-		fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
-		// Nothing is written into the data root: no stimulus caches next to
-		// the .mat files, only the prepared files in the cache folder.
-		so := karamanlis.DefaultStimulusOptions()
-		so.DisableCache = true
-		opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
-			Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
-		man, err := prepare.Run(ctx, path, opt)
-		if err != nil && man == nil {
-			return "", "", err
-		}
-		if man != nil && man.Failed > 0 {
-			fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, prepared.ManifestName))
-		}
-	}
-	if data == "" {
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			data = path
-			if len(sessions) == 1 && filepath.Clean(sessions[0].Path) == filepath.Clean(path) {
-				data = filepath.Dir(path)
-			}
-		}
-	}
-	return out, data, nil
+	return nil
 }
 
 // hasPrepared reports whether dir holds a prepare manifest or .npz files.
