@@ -2,6 +2,7 @@ package karamanlis
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,8 +56,21 @@ func TestFindSessionsSingle(t *testing.T) {
 	if err != nil || len(s) != 2 {
 		t.Fatalf("root: %v %+v", err, s)
 	}
-	if _, err := FindSessions("https://huggingface.co/datasets/open-retina/open-retina", "mouse"); err == nil {
-		t.Fatal("URL accepted")
+	// URLs are the caller's to resolve (package hub): every entry point
+	// refuses them with ErrRemote, and a local path with a colon is not a
+	// URL.
+	const url = "https://huggingface.co/datasets/open-retina/open-retina"
+	if _, err := FindSessions(url, "mouse"); !errors.Is(err, ErrRemote) {
+		t.Fatalf("FindSessions(URL): %v", err)
+	}
+	if _, err := LoadAllStimuli(context.Background(), "hf://datasets/x", DefaultStimulusOptions()); !errors.Is(err, ErrRemote) {
+		t.Fatalf("LoadAllStimuli(URL): %v", err)
+	}
+	if _, err := SessionFolder(context.Background(), url+"/s.zip", t.TempDir()); !errors.Is(err, ErrRemote) {
+		t.Fatalf("SessionFolder(URL): %v", err)
+	}
+	if _, err := FindSessions(filepath.Join(t.TempDir(), "a:b"), "mouse"); errors.Is(err, ErrRemote) {
+		t.Fatalf("a local path taken for a URL: %v", err)
 	}
 }
 
