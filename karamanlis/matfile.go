@@ -69,15 +69,6 @@ func (m *matFile) variable(name string) (*mat.Variable, error) {
 	return v, nil
 }
 
-// dataset returns the HDF5 dataset of the array /name (see variable).
-func (m *matFile) dataset(name string) (*hdf5.Dataset, error) {
-	v, err := m.variable(name)
-	if err != nil {
-		return nil, err
-	}
-	return v.Dataset(), nil
-}
-
 // shape opens /name and checks its rank; dims names the axes for messages
 // ("blocks", "frames", "3").
 func (m *matFile) shape(name string, dims ...string) (*hdf5.Dataset, []int, error) {

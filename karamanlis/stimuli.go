@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/internal/bigmem"
 )
 
 // rawMovie is a composed, resized, not normalised movie.
