@@ -54,11 +54,11 @@ type Options struct {
 	// Source, when set, is recorded in the manifest as the root instead of
 	// the local root (the mirror URL the root was downloaded from).
 	Source string
-	// Sessions, when set, limits the run to these sessions (see
-	// SelectSessions); otherwise every session below root is prepared.
+	// Sessions, when set, limits the run to these sessions; otherwise the
+	// sessions below root that Shard owns are prepared (SelectSessions).
 	Sessions []karamanlis.Session
-	// Shard is recorded in the manifest (package shard): the share of the
-	// sessions this run covers; the zero Spec for all.
+	// Shard is the share of the sessions this run covers (package shard;
+	// the zero Spec for all), recorded in the manifest.
 	Shard shard.Spec
 	// Admit, when set, is called before each session starts, once one of
 	// the Jobs slots is free; it may wait (for memory, say) and returns
@@ -101,8 +101,8 @@ func (o Options) withDefaults() (Options, error) {
 }
 
 // Run prepares every session below the local folder root (see
-// karamanlis.FindSessions; root may also be one session folder or zip), or
-// opt.Sessions, and writes OutDir/<session>.npz (the arrays of
+// karamanlis.FindSessions; root may also be one session folder or zip) that
+// opt.Shard owns, or opt.Sessions, and writes OutDir/<session>.npz (the arrays of
 // prepared.SessionKeys, or the split keys with opt.Split) and
 // OutDir/manifest.json.
 //
@@ -118,7 +118,7 @@ func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, err
 	}
 	sessions := opt.Sessions
 	if sessions == nil {
-		if sessions, err = karamanlis.FindSessions(root, opt.Stimulus.Species); err != nil {
+		if sessions, _, err = SelectSessions(root, opt.Stimulus.Species, opt.Shard); err != nil {
 			return nil, err
 		}
 	}
