@@ -5,13 +5,13 @@
 // files; clips, the evaluation, the renderer, the viewer and shard read
 // them. Each name is defined here once.
 //
-// The package depends on the standard library only (no net/http), so every
-// reader can import it.
+// The package depends on the standard library only (and on the tool's name
+// in internal/version): no net/http, so every reader can import it.
 package prepared
 
 import "github.com/retinaio/retinaio/internal/version"
 
-// Tool is the "tool" value of every manifest retinaio writes.
+// Tool is the "tool" value of every manifest retinaio writes: "retinaio".
 const Tool = version.Name
 
 // Array names of a prepared session archive, <session>.npz. Shapes use T
