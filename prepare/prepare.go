@@ -220,3 +220,30 @@ func SelectSessions(root string, species karamanlis.Species, sp shard.Spec) (min
 	}
 	return mine, len(all), nil
 }
+
+// UpToDate reports whether the folder out holds a manifest in which every
+// one of sessions was prepared (status ok), written after each session's
+// source last changed: a run over them would write nothing new.
+func UpToDate(out string, sessions []karamanlis.Session) bool {
+	st, err := os.Stat(filepath.Join(out, prepared.ManifestName))
+	if err != nil {
+		return false
+	}
+	man, err := prepared.ReadManifest(filepath.Join(out, prepared.ManifestName))
+	if err != nil {
+		return false
+	}
+	ok := map[string]bool{}
+	for _, s := range man.Sessions {
+		ok[s.Name] = s.Status == prepared.StatusOK
+	}
+	for _, s := range sessions {
+		if !ok[s.Name] {
+			return false
+		}
+		if fi, err := os.Stat(s.Path); err != nil || fi.ModTime().After(st.ModTime()) {
+			return false
+		}
+	}
+	return true
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/retinaio/retinaio/internal/testutil"
 	"github.com/retinaio/retinaio/karamanlis"
@@ -104,5 +105,42 @@ func TestRunTypedError(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "20990101_x_mouse.npz")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failing session wrote its output: %v", err)
+	}
+}
+
+// TestUpToDate: a run's output is up to date for its sessions until a
+// source changes or a session is missing from the manifest.
+func TestUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := synth.Write(context.Background(), filepath.Join(dir, "data"), synth.Options{Profile: synth.Profiles["tiny"], Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := karamanlis.FindSessions(filepath.Join(dir, "data"), karamanlis.Mouse)
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("%v %v", err, sessions)
+	}
+	out := filepath.Join(dir, "out")
+	if UpToDate(out, sessions) {
+		t.Fatal("up to date before any run")
+	}
+	so := karamanlis.DefaultStimulusOptions()
+	so.CacheDir, so.DisableCache = filepath.Join(dir, "cache"), true
+	if _, err := Run(context.Background(), filepath.Join(dir, "data"), Options{Stimulus: so, OutDir: out, NoChecksums: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !UpToDate(out, sessions) {
+		t.Fatal("not up to date after the run")
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(paths[0], later, later); err != nil {
+		t.Fatal(err)
+	}
+	if UpToDate(out, sessions) {
+		t.Error("up to date although the source changed after the run")
+	}
+	other := karamanlis.Session{Name: "20990101_other_mouse", Path: paths[0]}
+	if UpToDate(out, []karamanlis.Session{other}) {
+		t.Error("up to date for a session the manifest does not list")
 	}
 }

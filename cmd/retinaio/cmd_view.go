@@ -229,7 +229,7 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	abs, _ := filepath.Abs(path)
 	sum := sha256.Sum256([]byte(abs))
 	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
-	if !preparedAll(out, sessions) {
+	if !prepare.UpToDate(out, sessions) {
 		if err := prepareForView(ctx, path, out, sessions, stderr); err != nil {
 			return "", "", err
 		}
@@ -296,30 +296,4 @@ func hasPrepared(dir string) bool {
 		}
 	}
 	return false
-}
-
-// preparedAll reports whether out holds a manifest in which every session
-// was prepared, newer than each session's source.
-func preparedAll(out string, sessions []karamanlis.Session) bool {
-	st, err := os.Stat(filepath.Join(out, prepared.ManifestName))
-	if err != nil {
-		return false
-	}
-	man, err := prepared.ReadManifest(filepath.Join(out, prepared.ManifestName))
-	if err != nil {
-		return false
-	}
-	ok := map[string]bool{}
-	for _, s := range man.Sessions {
-		ok[s.Name] = s.Status == prepared.StatusOK
-	}
-	for _, s := range sessions {
-		if !ok[s.Name] {
-			return false
-		}
-		if fi, err := os.Stat(s.Path); err != nil || fi.ModTime().After(st.ModTime()) {
-			return false
-		}
-	}
-	return true
 }
