@@ -56,7 +56,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	outDir := filepath.Join(dir, "out")
-	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: "60x80", screen: "600x800",
+	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: defaultSize, screen: defaultScreen,
 		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1}
 	fmt.Fprintf(stdout, "Preparing %s -> %s ...\n", sessDir, outDir)
 	man, err := doPrepare(ctx, sessDir, f, io.Discard, stderr)

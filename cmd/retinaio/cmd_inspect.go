@@ -30,7 +30,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c := commands["inspect"]
 	fs := newFlagSet(c, stderr)
 	species := fs.String("species", "", "only sessions whose name contains this word (default: all)")
-	stim := fs.String("stim", "fixationmovie", "stimulus type whose file is summarised")
+	stim := fs.String("stim", string(karamanlis.FixationMovie), "stimulus type whose file is summarised")
 	cacheDir := fs.String("cache-dir", "", "folder for unpacked zips (default $RETINAIO_CACHE or the user cache folder)")
 	jsonOut := fs.Bool("json", false, "print JSON")
 	pos, err := parseInterspersed(fs, args)

@@ -65,16 +65,23 @@ type prepareFlags struct {
 	seed                                                  uint
 }
 
+// The default --size and --screen: openretina's frame size and the
+// recordings' monitor (karamanlis' layout).
+var (
+	defaultSize   = fmt.Sprintf("%dx%d", karamanlis.DefaultHeight, karamanlis.DefaultWidth)
+	defaultScreen = fmt.Sprintf("%dx%d", karamanlis.DefaultScreenHeight, karamanlis.DefaultScreenWidth)
+)
+
 // registerPrepareFlags defines prepare's flags on fs (also used by bench's
 // in-process runs).
 func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
 	fs.StringVar(&f.species, "species", string(karamanlis.Mouse), "species word the session names must contain (mouse or marmoset)")
-	fs.StringVar(&f.stim, "stim", "fixationmovie", "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
-	fs.StringVar(&f.size, "size", "60x80", "downsampled frame size HEIGHTxWIDTH")
+	fs.StringVar(&f.stim, "stim", string(karamanlis.FixationMovie), "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
+	fs.StringVar(&f.size, "size", defaultSize, "downsampled frame size HEIGHTxWIDTH")
 	fs.BoolVar(&f.noNormalize, "no-normalize", false, "keep raw 0..255 movies (no mean/std normalisation)")
 	fs.Float64Var(&f.frNorm, "fr-norm", 1.0, "divide spike counts by this firing-rate normalisation")
 	fs.StringVar(&f.semantics, "semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina (the Python port, default) or matlab (returnFixMovie.m)")
-	fs.StringVar(&f.screen, "screen", "600x800", "screen size HEIGHTxWIDTH of the recordings")
+	fs.StringVar(&f.screen, "screen", defaultScreen, "screen size HEIGHTxWIDTH of the recordings")
 	fs.StringVar(&f.out, "out", "retinaio-out", "output folder")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "folder for unpacked zips and for caches of read-only sessions (default $RETINAIO_CACHE or the user cache folder)")
 	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "neither read nor write openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz")
