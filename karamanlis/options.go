@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/cachedir"
 	"github.com/retinaio/retinaio/internal/version"
 )
 
@@ -189,16 +190,14 @@ func (o ResponseOptions) withDefaults() (ResponseOptions, error) {
 	return o, nil
 }
 
-// DefaultCacheDir is $RETINAIO_CACHE, else <user cache dir>/retinaio, else
-// <temp dir>/retinaio-cache.
+// DefaultCacheDir is the cache root shared with package hub
+// ($RETINAIO_CACHE, else <user cache dir>/retinaio), else
+// <temp dir>/retinaio-cache when the system has no user cache folder.
 func DefaultCacheDir() string {
-	if d := os.Getenv("RETINAIO_CACHE"); d != "" {
+	if d, err := cachedir.Root(); err == nil {
 		return d
 	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, version.Name)
-	}
-	return filepath.Join(os.TempDir(), "retinaio-cache")
+	return filepath.Join(os.TempDir(), version.Name+"-cache")
 }
 
 // ParseSize parses "60x80" (height x width).
