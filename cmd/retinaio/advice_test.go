@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/retinaio/retinaio/internal/testutil"
+	"github.com/retinaio/retinaio/karamanlis"
 )
 
 // TestPrepareAdvice: the library's off-screen error carries no flag; the
@@ -38,5 +40,11 @@ func TestPrepareAdvice(t *testing.T) {
 	}
 	if advice(nil) != "" || withAdvice(os.ErrNotExist) != "" {
 		t.Error("advice for an error without one")
+	}
+	if a := advice(fmt.Errorf("s: %w", karamanlis.ErrConstantMovie)); a != "use --no-normalize" {
+		t.Errorf("constant movie: advice %q", a)
+	}
+	if a := advice(fmt.Errorf("s: %w", karamanlis.ErrRemote)); !strings.Contains(a, "retinaio fetch") {
+		t.Errorf("URL: advice %q", a)
 	}
 }
