@@ -33,6 +33,8 @@ import (
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/internal/sysmem"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
+	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -61,7 +63,7 @@ type Options struct {
 	PrepareArgs []string
 	// PrepareOptions are used in-process (Command empty); OutDir and
 	// Stimulus.CacheDir are set by Run.
-	PrepareOptions karamanlis.PrepareOptions
+	PrepareOptions prepare.Options
 	// CPUProfile, when set in in-process mode, receives a CPU profile of
 	// the prepare phase (go tool pprof).
 	CPUProfile io.Writer
@@ -211,7 +213,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	out := filepath.Join(work, "out")
 	cache := filepath.Join(work, "cache")
 
-	var man *karamanlis.Manifest
+	var man *prepared.Manifest
 	if len(opt.Command) > 0 {
 		rep.Mode = "child process"
 		if species != "" && !slices.Contains(opt.PrepareArgs, "--species") && !slices.Contains(opt.PrepareArgs, "-species") {
@@ -221,7 +223,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	} else {
 		rep.Mode = "in-process"
 		if species != "" {
-			opt.PrepareOptions.Stimulus.Species = species
+			opt.PrepareOptions.Stimulus.Species = karamanlis.Species(species)
 		}
 		man, err = runInProcess(ctx, opt, root, out, cache, rep)
 	}
@@ -248,7 +250,7 @@ func machine() Machine {
 }
 
 // runChild runs prepare as a child process and reads its manifest.
-func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Report, logf func(string, ...any)) (*karamanlis.Manifest, error) {
+func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Report, logf func(string, ...any)) (*prepared.Manifest, error) {
 	args := append([]string{}, opt.Command[1:]...)
 	args = append(args, root, "--out", out, "--cache-dir", cache)
 	if opt.Dir != "" {
@@ -280,7 +282,7 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Re
 		}
 		rep.UserSeconds, rep.SystemSeconds = ps.UserTime().Seconds(), ps.SystemTime().Seconds()
 	}
-	man, err := readManifest(filepath.Join(out, karamanlis.ManifestName))
+	man, err := readManifest(filepath.Join(out, prepared.ManifestName))
 	if err != nil {
 		if runErr != nil {
 			return nil, fmt.Errorf("bench: prepare: %w", runErr)
@@ -297,20 +299,20 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Re
 	return man, nil
 }
 
-func readManifest(path string) (*karamanlis.Manifest, error) {
+func readManifest(path string) (*prepared.Manifest, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("prepare wrote no manifest: %w", err)
 	}
-	var m karamanlis.Manifest
+	var m prepared.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	return &m, nil
 }
 
-// runInProcess calls karamanlis.Prepare in this process.
-func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep *Report) (*karamanlis.Manifest, error) {
+// runInProcess calls prepare.Run in this process.
+func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep *Report) (*prepared.Manifest, error) {
 	po := opt.PrepareOptions
 	if po.Stimulus.StimType == "" {
 		sp := po.Stimulus.Species
@@ -330,7 +332,7 @@ func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep
 		}
 	}
 	t := time.Now()
-	man, err := karamanlis.Prepare(ctx, root, po)
+	man, err := prepare.Run(ctx, root, po)
 	rep.WallSeconds = time.Since(t).Seconds()
 	if opt.CPUProfile != nil {
 		pprof.StopCPUProfile()
@@ -345,7 +347,7 @@ func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep
 }
 
 // sumTiming adds a timing over the manifest's sessions.
-func sumTiming(man *karamanlis.Manifest, key string) (float64, bool) {
+func sumTiming(man *prepared.Manifest, key string) (float64, bool) {
 	var s float64
 	found := false
 	for _, r := range man.Sessions {
@@ -365,7 +367,7 @@ func fileSize(p string) int64 {
 }
 
 // fromManifest fills the phases from prepare's manifest.
-func (r *Report) fromManifest(man *karamanlis.Manifest) {
+func (r *Report) fromManifest(man *prepared.Manifest) {
 	r.Sessions, r.OK, r.Failed = len(man.Sessions), man.OK, man.Failed
 	r.PrepareSeconds = man.WallSeconds
 	if r.WallSeconds == 0 {
@@ -375,13 +377,13 @@ func (r *Report) fromManifest(man *karamanlis.Manifest) {
 	frames := 0
 	for _, s := range man.Sessions {
 		r.Timings[s.Name] = s.Timings
-		if s.Status == karamanlis.StatusFailed {
+		if s.Status == prepared.StatusFailed {
 			r.Errors = append(r.Errors, s.Name+": "+s.Error)
 		}
-		if s.Status != karamanlis.StatusOK {
+		if s.Status != prepared.StatusOK {
 			continue
 		}
-		frames += dim(s.Shapes["stim_train"], 1) + dim(s.Shapes["stim_test"], 1)
+		frames += dim(s.Shapes[prepared.KeyStimTrain], 1) + dim(s.Shapes[prepared.KeyStimTest], 1)
 		r.OutputBytes += fileSize(s.Output)
 		if strings.HasSuffix(s.StimulusSource, ".mat") {
 			r.InputBytes += fileSize(s.StimulusSource)
@@ -428,7 +430,7 @@ func (r *Report) fromManifest(man *karamanlis.Manifest) {
 
 // imageBytes is the inflated size of the sessions' images, from the .mat
 // headers (0 when unknown).
-func imageBytes(man *karamanlis.Manifest) int64 {
+func imageBytes(man *prepared.Manifest) int64 {
 	var n int64
 	for _, s := range man.Sessions {
 		if !strings.HasSuffix(s.StimulusSource, ".mat") {
@@ -451,10 +453,10 @@ func imageBytes(man *karamanlis.Manifest) int64 {
 // measureRead reads every session's image datasets once, whole, and times
 // it: the read + inflate phase measured apart from prepare (prepare reads
 // only the images the fixations use, usually all of them).
-func measureRead(ctx context.Context, man *karamanlis.Manifest, logf func(string, ...any)) (Phase, bool) {
+func measureRead(ctx context.Context, man *prepared.Manifest, logf func(string, ...any)) (Phase, bool) {
 	ph := Phase{Name: "read+inflate", Note: "images read whole, measured after prepare in the bench process"}
 	for _, s := range man.Sessions {
-		if s.Status != karamanlis.StatusOK || !strings.HasSuffix(s.StimulusSource, ".mat") {
+		if s.Status != prepared.StatusOK || !strings.HasSuffix(s.StimulusSource, ".mat") {
 			continue
 		}
 		f, err := hdf5.Open(s.StimulusSource)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -149,8 +150,8 @@ func TestHelperPrepare(t *testing.T) {
 		t.Fatal(err)
 	}
 	so := karamanlis.DefaultStimulusOptions()
-	so.CacheDir, so.DisableCache, so.Species = *cache, *noCache, *species
-	man, err := karamanlis.Prepare(context.Background(), args[0], karamanlis.PrepareOptions{Stimulus: so, OutDir: *out})
+	so.CacheDir, so.DisableCache, so.Species = *cache, *noCache, karamanlis.Species(*species)
+	man, err := prepare.Run(context.Background(), args[0], prepare.Options{Stimulus: so, OutDir: *out})
 	if err != nil || man.Failed > 0 {
 		t.Fatalf("prepare: %v %+v", err, man)
 	}

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
 )
 
-// BenchmarkPrepare runs karamanlis.Prepare (no cache, no checksums) on one
+// BenchmarkPrepare runs prepare.Run (no cache, no checksums) on one
 // synthesised session per profile and reports frames/s.
 //
 //	go test -run '^$' -bench Prepare/medium ./bench
@@ -24,11 +25,11 @@ func BenchmarkPrepare(b *testing.B) {
 			so := karamanlis.DefaultStimulusOptions()
 			so.DisableCache = true
 			so.CacheDir = filepath.Join(dir, "cache")
-			opt := karamanlis.PrepareOptions{Stimulus: so, OutDir: filepath.Join(dir, "out"), NoChecksums: true}
+			opt := prepare.Options{Stimulus: so, OutDir: filepath.Join(dir, "out"), NoChecksums: true}
 			frames := p.Blocks*p.Tr + p.Tf
 			b.ResetTimer()
 			for b.Loop() {
-				man, err := karamanlis.Prepare(context.Background(), filepath.Join(dir, "s"), opt)
+				man, err := prepare.Run(context.Background(), filepath.Join(dir, "s"), opt)
 				if err != nil || man.OK != 1 {
 					b.Fatalf("prepare: %v %+v", err, man)
 				}

@@ -6,15 +6,7 @@ import (
 	"io"
 
 	"github.com/retinaio/retinaio/npy"
-)
-
-// Array names in session and split archives.
-const (
-	KeyStimTrain  = "stim_train"   // (1, T, h, w) training movie
-	KeyRespTrain  = "resp_train"   // (N, T) training responses
-	KeyValClipIdx = "val_clip_idx" // (V,) int64, draw order
-	KeyStimVal    = "stim_val"     // (1, V*L, h, w)
-	KeyRespVal    = "resp_val"     // (N, V*L)
+	"github.com/retinaio/retinaio/prepared"
 )
 
 // AddTo writes the split's arrays to z: val_clip_idx (int64, draw order),
@@ -22,19 +14,19 @@ const (
 // TrainFrames) float64 and resp_val. Do not also add the uncut stim_train
 // or resp_train to the same archive.
 func (s *Split) AddTo(z *npy.NPZWriter) error {
-	if err := z.Add(KeyValClipIdx, nil, s.Plan.ValClipIdx()); err != nil {
+	if err := z.Add(prepared.KeyValClipIdx, nil, s.Plan.ValClipIdx()); err != nil {
 		return err
 	}
-	if err := z.Add(KeyStimTrain, s.StimTrainShape, s.StimTrain); err != nil {
+	if err := z.Add(prepared.KeyStimTrain, s.StimTrainShape, s.StimTrain); err != nil {
 		return err
 	}
-	if err := z.Add(KeyStimVal, s.StimValShape, s.StimVal); err != nil {
+	if err := z.Add(prepared.KeyStimVal, s.StimValShape, s.StimVal); err != nil {
 		return err
 	}
-	if err := z.Add(KeyRespTrain, s.RespTrainShape, s.RespTrain); err != nil {
+	if err := z.Add(prepared.KeyRespTrain, s.RespTrainShape, s.RespTrain); err != nil {
 		return err
 	}
-	return z.Add(KeyRespVal, s.RespValShape, s.RespVal)
+	return z.Add(prepared.KeyRespVal, s.RespValShape, s.RespVal)
 }
 
 // SplitNPZ splits the session archive in (keys stim_train (C, T, ...) and
@@ -45,48 +37,48 @@ func (s *Split) AddTo(z *npy.NPZWriter) error {
 // through: only the validation frames are held in memory. The caller
 // closes (or aborts) out.
 func SplitNPZ(in *npy.NPZReader, out *npy.NPZWriter, opt Options) (*Plan, error) {
-	for _, k := range []string{KeyStimTrain, KeyRespTrain} {
+	for _, k := range []string{prepared.KeyStimTrain, prepared.KeyRespTrain} {
 		if !in.Has(k) {
 			return nil, fmt.Errorf("the session has no %q array (it has %v); write sessions with 'retinaio prepare'", k, in.Names())
 		}
 	}
-	for _, k := range []string{KeyValClipIdx, KeyStimVal, KeyRespVal} {
+	for _, k := range []string{prepared.KeyValClipIdx, prepared.KeyStimVal, prepared.KeyRespVal} {
 		if in.Has(k) {
 			return nil, fmt.Errorf("the session already has a %q array: it looks split already", k)
 		}
 	}
-	hs, err := in.Header(KeyStimTrain)
+	hs, err := in.Header(prepared.KeyStimTrain)
 	if err != nil {
 		return nil, err
 	}
-	hr, err := in.Header(KeyRespTrain)
+	hr, err := in.Header(prepared.KeyRespTrain)
 	if err != nil {
 		return nil, err
 	}
 	if len(hs.Shape) < 2 {
-		return nil, fmt.Errorf("stim_train has shape %v: want (channels, frames, h, w)", hs.Shape)
+		return nil, fmt.Errorf("%s has shape %v: want (channels, frames, h, w)", prepared.KeyStimTrain, hs.Shape)
 	}
 	if len(hr.Shape) != 2 {
-		return nil, fmt.Errorf("resp_train has shape %v: want (neurons, frames)", hr.Shape)
+		return nil, fmt.Errorf("%s has shape %v: want (neurons, frames)", prepared.KeyRespTrain, hr.Shape)
 	}
 	if hr.Shape[1] != hs.Shape[1] {
-		return nil, fmt.Errorf("resp_train has %d frames but stim_train has %d", hr.Shape[1], hs.Shape[1])
+		return nil, fmt.Errorf("%s has %d frames but %s has %d", prepared.KeyRespTrain, hr.Shape[1], prepared.KeyStimTrain, hs.Shape[1])
 	}
 	p, err := NewPlan(hs.Shape[1], opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := out.Add(KeyValClipIdx, nil, p.ValClipIdx()); err != nil {
+	if err := out.Add(prepared.KeyValClipIdx, nil, p.ValClipIdx()); err != nil {
 		return nil, err
 	}
-	if err := cutEntry(in, out, KeyStimTrain, KeyStimTrain, KeyStimVal, p, false); err != nil {
+	if err := cutEntry(in, out, prepared.KeyStimTrain, prepared.KeyStimTrain, prepared.KeyStimVal, p, false); err != nil {
 		return nil, err
 	}
-	if err := cutEntry(in, out, KeyRespTrain, KeyRespTrain, KeyRespVal, p, p.KeepTail); err != nil {
+	if err := cutEntry(in, out, prepared.KeyRespTrain, prepared.KeyRespTrain, prepared.KeyRespVal, p, p.KeepTail); err != nil {
 		return nil, err
 	}
 	for _, name := range in.Names() {
-		if name == KeyStimTrain || name == KeyRespTrain {
+		if name == prepared.KeyStimTrain || name == prepared.KeyRespTrain {
 			continue
 		}
 		rd, c, err := in.Open(name)

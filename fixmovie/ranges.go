@@ -48,7 +48,10 @@ func (s Semantics) String() string {
 	return fmt.Sprintf("Semantics(%d)", int(s))
 }
 
-// ParseSemantics parses "openretina" or "matlab" (case-insensitive).
+// ParseSemantics parses "openretina" or "matlab" (case-insensitive,
+// surrounding spaces ignored); "" is OpenRetina, the default. It is the one
+// parser of semantics names: the loaders, the pipeline and the command line
+// all use it.
 func ParseSemantics(s string) (Semantics, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "openretina", "":
@@ -56,10 +59,13 @@ func ParseSemantics(s string) (Semantics, error) {
 	case "matlab":
 		return MATLAB, nil
 	}
-	return 0, fmt.Errorf("fixmovie: unknown semantics %q (want openretina or matlab)", s)
+	return 0, fmt.Errorf("unknown fixation semantics %q (want openretina or matlab)", s)
 }
 
-func (s Semantics) valid() bool { return s == OpenRetina || s == MATLAB }
+// Valid reports whether s is OpenRetina or MATLAB.
+func (s Semantics) Valid() bool { return s == OpenRetina || s == MATLAB }
+
+func (s Semantics) valid() bool { return s.Valid() }
 
 // Ranges is the part of the screen one image covers, as returned by the
 // seed's get_ranges, in 0-based indices.

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/internal/cachedir"
 	"github.com/retinaio/retinaio/internal/progress"
 )
 
@@ -99,16 +100,7 @@ func ParseURL(root string) (Location, error) {
 // CacheDir returns the cache root: $RETINAIO_CACHE, else the OS user cache
 // folder + "/retinaio" (~/.cache/retinaio on Linux, ~/Library/Caches/retinaio
 // on macOS, %LocalAppData%\retinaio on Windows).
-func CacheDir() (string, error) {
-	if d := os.Getenv("RETINAIO_CACHE"); d != "" {
-		return filepath.Abs(d)
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache folder: set RETINAIO_CACHE (%w)", err)
-	}
-	return filepath.Join(d, "retinaio"), nil
-}
+func CacheDir() (string, error) { return cachedir.Root() }
 
 // LocalDir returns the cache folder for the client's repository, revision
 // and folder: CACHE/hf/datasets/OWNER/NAME/REVISION/PATH (or CACHE/gin/...).
@@ -177,16 +169,6 @@ func SessionName(f RemoteFile, folder string) string {
 		return ""
 	}
 	return strings.TrimSuffix(path.Base(f.Path), ".zip")
-}
-
-// Species returns "mouse" or "marmoset" when the session name contains it.
-func Species(session string) string {
-	for _, s := range []string{"marmoset", "mouse"} {
-		if strings.Contains(session, s) {
-			return s
-		}
-	}
-	return ""
 }
 
 // Select returns the session zips of a listing inside folder that match

@@ -3,11 +3,13 @@ package karamanlis
 import (
 	"context"
 	"errors"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 // badSession copies testdata/bad/<name> (made by testdata/gen_bad.py) to a
@@ -38,7 +40,7 @@ func TestBadInput(t *testing.T) {
 		{"fixation_columns", false, []string{"/runningfixations", "(2, 6, 4)", "must be 3"}, ErrBadInput},
 		{"float_images", false, []string{"/runningImages", "uint8"}, ErrBadInput},
 		{"v5_mat", false, []string{"not v7.3", "-v7.3"}, ErrBadInput},
-		{"offscreen", false, []string{"/frozenfixations", "frame 2", "(1, 2000, 300)", "off the 600x800 screen", "--semantics matlab"}, ErrBadInput},
+		{"offscreen", false, []string{"/frozenfixations", "frame 2", "(1, 2000, 300)", "off the 600x800 screen", "MATLAB semantics leave it blank"}, ErrOffScreen},
 		{"blocks_mismatch", true, []string{"/runningbin", "3 blocks x 6 frames", "/runningfixations", "2 blocks x 6 frames"}, ErrBadInput},
 		{"frames_mismatch", true, []string{"/runningbin", "2 blocks x 7 frames", "2 blocks x 6 frames"}, ErrBadInput},
 		{"test_frames_mismatch", true, []string{"/frozenbin", "6 frames per trial", "/frozenfixations", "5 frames"}, ErrBadInput},
@@ -54,7 +56,7 @@ func TestBadInput(t *testing.T) {
 				o.CacheDir = t.TempDir()
 				_, err = LoadResponsesForSession(ctx, path, o)
 			} else {
-				_, err = LoadStimuliForSession(ctx, path, testOptions(t, OpenRetina, nil))
+				_, err = LoadStimuliForSession(ctx, path, testOptions(t, fixmovie.OpenRetina, nil))
 			}
 			if err == nil {
 				t.Fatal("no error")
@@ -86,7 +88,7 @@ func TestBadInput(t *testing.T) {
 func TestBadSessionValidOK(t *testing.T) {
 	ctx := context.Background()
 	path := badSession(t, "ok")
-	m, err := LoadStimuliForSession(ctx, path, testOptions(t, OpenRetina, nil))
+	m, err := LoadStimuliForSession(ctx, path, testOptions(t, fixmovie.OpenRetina, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,14 +107,14 @@ func TestBadSessionValidOK(t *testing.T) {
 
 // TestOffScreenSemantics: an image entirely off screen is an error for the
 // openretina semantics (the port raises IndexError) and a blank frame for
-// MATLAB's.
+// fixmovie.MATLAB's.
 func TestOffScreenSemantics(t *testing.T) {
 	ctx := context.Background()
 	path := badSession(t, "offscreen")
-	if _, err := LoadStimuliForSession(ctx, path, testOptions(t, OpenRetina, nil)); err == nil {
+	if _, err := LoadStimuliForSession(ctx, path, testOptions(t, fixmovie.OpenRetina, nil)); err == nil {
 		t.Fatal("openretina semantics: no error for an off-screen image")
 	}
-	o := testOptions(t, MATLAB, nil)
+	o := testOptions(t, fixmovie.MATLAB, nil)
 	o.Normalize = false
 	m, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -139,7 +141,7 @@ func TestNoStimulus(t *testing.T) {
 	ctx := context.Background()
 	path := badSession(t, "responses_only")
 	var warns []string
-	_, err := LoadStimuliForSession(ctx, path, testOptions(t, OpenRetina, &warns))
+	_, err := LoadStimuliForSession(ctx, path, testOptions(t, fixmovie.OpenRetina, &warns))
 	if !errors.Is(err, ErrNoStimulus) || len(warns) != 1 {
 		t.Fatalf("err %v, warnings %q", err, warns)
 	}
@@ -148,7 +150,7 @@ func TestNoStimulus(t *testing.T) {
 	}
 	// The golden marmoset session's frozencheckerflicker file has no images.
 	_, p := copySession(t, "20220208_60MEA_marmoset_right_n1", false)
-	o := testOptions(t, OpenRetina, &warns)
+	o := testOptions(t, fixmovie.OpenRetina, &warns)
 	o.StimType = FrozenCheckerFlicker
 	if _, err := LoadStimuliForSession(ctx, p, o); !errors.Is(err, ErrNoStimulus) {
 		t.Fatalf("frozencheckerflicker: %v", err)
@@ -206,7 +208,7 @@ func TestTruncatedFile(t *testing.T) {
 		if err := os.Truncate(mat, size); err != nil {
 			t.Fatal(err)
 		}
-		o := testOptions(t, OpenRetina, nil)
+		o := testOptions(t, fixmovie.OpenRetina, nil)
 		o.DisableCache = true
 		_, err := LoadStimuliForSession(ctx, path, o)
 		if err == nil {

@@ -2,9 +2,10 @@ package karamanlis
 
 import (
 	"context"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"path/filepath"
 	"testing"
+
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 // BenchmarkLoadStimuliGolden composes a golden session's movie (80 + 30

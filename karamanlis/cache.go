@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/version"
+	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -20,10 +23,19 @@ import (
 // stimulus cache (a uint8 array holding the JSON of a Provenance).
 const ProvenanceKey = "retinaio_provenance"
 
+// CacheFormat numbers the content of the stimulus caches retinaio writes.
+// Bump it with every change that changes the movie the loaders compute
+// (composition, resize, fixation handling, cache layout): a cache recording
+// another format is not used (the warning says why) and is computed again.
+const CacheFormat = 1
+
 // Provenance records what made a stimulus cache file.
 type Provenance struct {
-	Tool         string `json:"tool"` // "retinaio"
-	Version      string `json:"version"`
+	Tool    string `json:"tool"` // "retinaio"
+	Version string `json:"version"`
+	// Format is the CacheFormat of the retinaio that wrote the cache (0 for
+	// caches written before the number existed).
+	Format       int    `json:"cache_format"`
 	StimType     string `json:"stim_type"`
 	Semantics    string `json:"semantics"`
 	Height       int    `json:"height"`
@@ -47,25 +59,25 @@ type Source struct {
 // OpenretinaCacheName is openretina's cache file name for a data file
 // (<mat without .mat>_extracted_stimuli_<h>_<w>.npz).
 func OpenretinaCacheName(matName string, h, w int) string {
-	return fmt.Sprintf("%s_extracted_stimuli_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), h, w)
+	return fmt.Sprintf("%s%s%d_%d.npz", strings.TrimSuffix(matName, ".mat"), openretinaCacheInfix, h, w)
 }
 
 // RetinaioCacheName is retinaio's own cache name for results openretina
 // would not compute (MATLAB semantics, another screen) or when openretina's
 // cache is turned off: <mat without .mat>_retinaio_<semantics>_<h>_<w>.npz,
 // with _screen<H>x<W> before the size for a screen other than 600x800.
-func RetinaioCacheName(matName string, sem Semantics, h, w, screenH, screenW int) string {
+func RetinaioCacheName(matName string, sem fixmovie.Semantics, h, w, screenH, screenW int) string {
 	scr := ""
 	if screenH != DefaultScreenHeight || screenW != DefaultScreenWidth {
 		scr = fmt.Sprintf("_screen%dx%d", screenH, screenW)
 	}
-	return fmt.Sprintf("%s_retinaio_%s%s_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), sem, scr, h, w)
+	return fmt.Sprintf("%s%s%s%s_%d_%d.npz", strings.TrimSuffix(matName, ".mat"), retinaioCacheInfix, sem, scr, h, w)
 }
 
 // usesOpenretinaName reports whether the settings are what openretina
 // computes, so that its cache name may be used.
 func usesOpenretinaName(opt StimulusOptions) bool {
-	return opt.UseOpenretinaCache && opt.Semantics == OpenRetina &&
+	return opt.UseOpenretinaCache && opt.Semantics == fixmovie.OpenRetina &&
 		opt.ScreenHeight == DefaultScreenHeight && opt.ScreenWidth == DefaultScreenWidth
 }
 
@@ -115,14 +127,14 @@ type cacheCandidate struct {
 // cacheCandidates lists the cache files to try, best first.
 func cacheCandidates(folder, matPath string, opt StimulusOptions) []cacheCandidate {
 	var out []cacheCandidate
-	matName := string(opt.StimType) + "_data.mat"
+	matName := DataFileName(opt.StimType)
 	if matPath != "" {
 		matName = filepath.Base(matPath)
 	}
 	fb := fallbackCacheFolder(opt.CacheDir, folder)
 	if usesOpenretinaName(opt) {
 		// openretina takes any file ending in this suffix.
-		suffix := fmt.Sprintf("%s_data_extracted_stimuli_%d_%d.npz", opt.StimType, opt.Height, opt.Width)
+		suffix := OpenretinaCacheName(DataFileName(opt.StimType), opt.Height, opt.Width)
 		if entries, err := os.ReadDir(folder); err == nil {
 			for _, e := range entries {
 				if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), ".") {
@@ -182,81 +194,104 @@ func readCache(path string, needOurRecord bool, src *Source, want *stimShapes, o
 		return nil, err
 	}
 	defer z.Close()
-	if z.Has(ProvenanceKey) {
-		a, err := z.Read(ProvenanceKey)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", ProvenanceKey, err)
-		}
-		raw, ok := a.Data.([]uint8)
-		if !ok {
-			return nil, fmt.Errorf("%s is %s, want uint8 JSON", ProvenanceKey, a.Descr)
-		}
-		var p Provenance
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", ProvenanceKey, err)
-		}
-		if reason := provenanceMismatch(p, src, opt); reason != "" {
-			return nil, errors.New(reason)
-		}
-	} else if needOurRecord {
-		return nil, fmt.Errorf("it has no %s record, so its settings are unknown", ProvenanceKey)
+	if err := checkProvenance(z, needOurRecord, src, opt); err != nil {
+		return nil, err
 	}
 	mov := &rawMovie{h: opt.Height, w: opt.Width}
-	for _, part := range []struct {
-		key    string
-		data   *[]float32
-		frames *int
-	}{{"train_data", &mov.train, &mov.t}, {"test_data", &mov.test, &mov.tf}} {
-		h, err := z.Header(part.key)
-		if err != nil {
-			return nil, err
-		}
-		if h.Descr != "<f4" {
-			return nil, fmt.Errorf("%s has dtype %s, want float32 (<f4)", part.key, h.Descr)
-		}
-		if len(h.Shape) != 4 || h.Shape[0] != 1 || h.Shape[2] != opt.Height || h.Shape[3] != opt.Width {
-			return nil, fmt.Errorf("%s has shape %s, want (1, T, %d, %d)", part.key, fmtShape(h.Shape), opt.Height, opt.Width)
-		}
-		if want != nil {
-			wantT := want.blocks * want.perBlock
-			if part.key == "test_data" {
-				wantT = want.testFrames
-			}
-			if h.Shape[1] != wantT {
-				return nil, fmt.Errorf("%s holds %d frames but the .mat's fixations have %d", part.key, h.Shape[1], wantT)
-			}
-		}
-		// Read allocates only after checking the header against the
-		// entry's real size.
-		a, err := z.Read(part.key)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := a.Data.([]float32)
-		if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
-			return nil, fmt.Errorf("%s: unexpected data", part.key)
-		}
-		if h.Fortran {
-			v = fortranToC(v, h.Shape)
-		}
-		*part.frames, *part.data = h.Shape[1], v
-	}
+	wantTrain, wantTest := -1, -1
 	if want != nil {
-		if mov.t != want.blocks*want.perBlock || mov.tf != want.testFrames {
-			return nil, fmt.Errorf("it holds %d training and %d test frames but the .mat's fixations have %d and %d", mov.t, mov.tf, want.blocks*want.perBlock, want.testFrames)
-		}
+		wantTrain, wantTest = want.blocks*want.perBlock, want.testFrames
+	}
+	if mov.train, mov.t, err = readCacheMovie(z, cacheKeyTrain, wantTrain, opt); err != nil {
+		return nil, err
+	}
+	if mov.test, mov.tf, err = readCacheMovie(z, cacheKeyTest, wantTest, opt); err != nil {
+		return nil, err
 	}
 	return mov, nil
+}
+
+// The arrays of a stimulus cache (openretina's names) and their dtype.
+const (
+	cacheKeyTrain = "train_data" // (1, T, h, w)
+	cacheKeyTest  = "test_data"  // (1, Tf, h, w)
+	cacheDescr    = "<f4"        // float32, little-endian
+)
+
+// checkProvenance checks the cache's provenance record, when it has one,
+// against the settings and the source; a cache without one is refused when
+// needOurRecord is set.
+func checkProvenance(z *npy.NPZReader, needOurRecord bool, src *Source, opt StimulusOptions) error {
+	if !z.Has(ProvenanceKey) {
+		if needOurRecord {
+			return fmt.Errorf("it has no %s record, so its settings are unknown", ProvenanceKey)
+		}
+		return nil
+	}
+	a, err := z.Read(ProvenanceKey)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ProvenanceKey, err)
+	}
+	raw, ok := a.Data.([]uint8)
+	if !ok {
+		return fmt.Errorf("%s is %s, want uint8 JSON", ProvenanceKey, a.Descr)
+	}
+	var p Provenance
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("%s is not valid JSON: %v", ProvenanceKey, err)
+	}
+	if reason := provenanceMismatch(p, src, opt); reason != "" {
+		return errors.New(reason)
+	}
+	return nil
+}
+
+// readCacheMovie reads one movie of a cache, (1, T, h, w) float32, in C
+// order; wantT, when not negative, is the frame count the .mat's fixations
+// give.
+func readCacheMovie(z *npy.NPZReader, key string, wantT int, opt StimulusOptions) ([]float32, int, error) {
+	h, err := z.Header(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if h.Descr != cacheDescr {
+		return nil, 0, fmt.Errorf("%s has dtype %s, want float32 (%s)", key, h.Descr, cacheDescr)
+	}
+	if len(h.Shape) != 4 || h.Shape[0] != 1 || h.Shape[2] != opt.Height || h.Shape[3] != opt.Width {
+		return nil, 0, fmt.Errorf("%s has shape %s, want (1, T, %d, %d)", key, fmtShape(h.Shape), opt.Height, opt.Width)
+	}
+	if wantT >= 0 && h.Shape[1] != wantT {
+		return nil, 0, fmt.Errorf("%s holds %d frames but the .mat's fixations have %d", key, h.Shape[1], wantT)
+	}
+	// Read allocates only after checking the header against the entry's
+	// real size.
+	a, err := z.Read(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, ok := a.Data.([]float32)
+	if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
+		return nil, 0, fmt.Errorf("%s: unexpected data", key)
+	}
+	if h.Fortran {
+		// Fortran order over the shape is C order over the reversed
+		// shape: mat.Transpose turns it back into C order.
+		v = mat.Transpose(v, fortranShape(h.Shape))
+	}
+	return v, h.Shape[1], nil
 }
 
 // provenanceMismatch explains why a recorded provenance does not fit the
 // settings and source, or returns "".
 func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
 	var why []string
+	if p.Format != CacheFormat {
+		why = append(why, fmt.Sprintf("cache format %d (written by retinaio %s), this retinaio computes format %d", p.Format, p.Version, CacheFormat))
+	}
 	if p.StimType != string(opt.StimType) {
 		why = append(why, fmt.Sprintf("stimulus %q, want %q", p.StimType, opt.StimType))
 	}
-	if p.Semantics != string(opt.Semantics) {
+	if p.Semantics != opt.Semantics.String() {
 		why = append(why, fmt.Sprintf("made with %s semantics, this run uses %s", p.Semantics, opt.Semantics))
 	}
 	if p.Height != opt.Height || p.Width != opt.Width {
@@ -290,7 +325,7 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 		return
 	}
 	p := Provenance{
-		Tool: "retinaio", Version: opt.ToolVersion, StimType: string(opt.StimType), Semantics: string(opt.Semantics),
+		Tool: version.Name, Version: opt.ToolVersion, Format: CacheFormat, StimType: string(opt.StimType), Semantics: opt.Semantics.String(),
 		Height: opt.Height, Width: opt.Width, ScreenHeight: opt.ScreenHeight, ScreenWidth: opt.ScreenWidth,
 		Source: src, Created: time.Now().UTC().Format(time.RFC3339),
 	}
@@ -338,21 +373,34 @@ func foreignCache(path string) bool {
 	return !z.Has(ProvenanceKey)
 }
 
+// createNPZ creates a cache file; tests replace it to make writes fail.
+var createNPZ = npy.CreateNPZ
+
 func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) error {
-	z, err := npy.CreateNPZ(path, npy.NPZOptions{Compress: compress})
+	z, err := createNPZ(path, npy.NPZOptions{Compress: compress})
 	if err != nil {
 		return err
 	}
 	defer z.Abort()
 	pj, _ := json.Marshal(p)
-	if err := z.Add("train_data", []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
+	if err := z.Add(cacheKeyTrain, []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
 		return err
 	}
-	if err := z.Add("test_data", []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
+	if err := z.Add(cacheKeyTest, []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
 		return err
 	}
 	if err := z.Add(ProvenanceKey, []int{len(pj)}, pj); err != nil {
 		return err
 	}
 	return z.Close()
+}
+
+// fortranShape is the shape over which a Fortran-ordered array of shape sh is
+// in C order (sh reversed), as mat.Transpose takes it.
+func fortranShape(sh []int) []uint64 {
+	out := make([]uint64, len(sh))
+	for i, d := range sh {
+		out[len(sh)-1-i] = uint64(d)
+	}
+	return out
 }

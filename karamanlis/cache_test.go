@@ -2,12 +2,19 @@ package karamanlis
 
 import (
 	"context"
-	"github.com/retinaio/retinaio/internal/testutil"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
+	"github.com/retinaio/retinaio/npy"
 )
 
 const orCache = "fixationmovie_data_extracted_stimuli_60_80.npz"
@@ -21,7 +28,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	path := badSession(t, "openretina_cache")
 	cache := filepath.Join(path, orCache)
 	before := testutil.FileSHA256(t, cache)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	o.Normalize = false
 	m, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -45,9 +52,9 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 		t.Fatal("openretina's cache was modified")
 	}
 
-	// A MATLAB-semantics run must not reuse it: it composes from the .mat
+	// A fixmovie.MATLAB-semantics run must not reuse it: it composes from the .mat
 	// and caches under retinaio's own name.
-	o.Semantics = MATLAB
+	o.Semantics = fixmovie.MATLAB
 	mm, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +80,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 	}
 
 	// --no-openretina-cache: openretina's file is neither read nor written.
-	o.Semantics = OpenRetina
+	o.Semantics = fixmovie.OpenRetina
 	o.UseOpenretinaCache = false
 	n, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -95,7 +102,7 @@ func TestOpenretinaMadeCacheUsed(t *testing.T) {
 func TestCacheWrittenAndReused(t *testing.T) {
 	ctx := context.Background()
 	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	first, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
@@ -120,13 +127,13 @@ func TestCacheWrittenAndReused(t *testing.T) {
 		t.Fatalf("cached movie differs by %g", d)
 	}
 	// The cache holds the raw (not normalised) movie, as openretina's does.
-	want := loadExpected(t, "20210203_252MEA_mouse_left_half_dorsal", OpenRetina)
+	want := loadExpected(t, "20210203_252MEA_mouse_left_half_dorsal", fixmovie.OpenRetina)
 	mov, err := readCache(cache, true, nil, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := maxDiff32(mov.train, want.trainRaw); d > tolRaw {
-		t.Fatalf("cache train_data differs from the raw reference by %g", d)
+	if err := bitsEqual32(mov.train, want.trainRaw); err != nil {
+		t.Fatalf("cache train_data differs from the raw reference: %v", err)
 	}
 }
 
@@ -139,7 +146,7 @@ func TestStaleCacheRejected(t *testing.T) {
 	ctx := context.Background()
 	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
 	mat := filepath.Join(path, "fixationmovie_data.mat")
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +170,14 @@ func TestStaleCacheRejected(t *testing.T) {
 		t.Fatalf("after rewrite: %v FromCache %v warnings %q", err, m != nil && m.FromCache, warns)
 	}
 
-	// A MATLAB-semantics result put under openretina's name is rejected.
-	o.Semantics = MATLAB
+	// A fixmovie.MATLAB-semantics result put under openretina's name is rejected.
+	o.Semantics = fixmovie.MATLAB
 	o.Warn = nil
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
 	}
 	testutil.CopyFile(t, filepath.Join(path, ourMatlabCache), filepath.Join(path, orCache))
-	o.Semantics = OpenRetina
+	o.Semantics = fixmovie.OpenRetina
 	o.Warn = func(m string) { warns = append(warns, m) }
 	m, err = LoadStimuliForSession(ctx, path, o)
 	if err != nil {
@@ -199,7 +206,7 @@ func TestZipSession(t *testing.T) {
 	name := "20210803_252MEA_mouse_left_half_dorsal"
 	root, zip := copySession(t, name, true)
 	before := testutil.FileSHA256(t, zip)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
 	m, err := LoadStimuliForSession(ctx, zip, o)
 	if err != nil {
 		t.Fatal(err)
@@ -228,27 +235,120 @@ func TestZipSession(t *testing.T) {
 }
 
 // TestReadOnlyFolderCache: when the session folder is not writable the
-// cache goes to the cache folder and is found there.
+// cache goes to the cache folder and is found there. The failure is
+// injected (writes into the session folder fail with a permission error),
+// so the test also runs as root, which file permissions do not stop.
 func TestReadOnlyFolderCache(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("running as root: permissions are not enforced")
-	}
 	ctx := context.Background()
 	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
-	if err := os.Chmod(path, 0o555); err != nil {
-		t.Fatal(err)
+	var refused []string
+	defer func(orig func(string, npy.NPZOptions) (*npy.NPZWriter, error)) { createNPZ = orig }(createNPZ)
+	createNPZ = func(p string, o npy.NPZOptions) (*npy.NPZWriter, error) {
+		if filepath.Dir(p) == path {
+			refused = append(refused, p)
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+		}
+		return npy.CreateNPZ(p, o)
 	}
-	defer os.Chmod(path, 0o755)
-	o := testOptions(t, OpenRetina, nil)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
+	var warns []string
+	o.Warn = func(m string) { warns = append(warns, m) }
 	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
 		t.Fatal(err)
+	}
+	if len(refused) != 1 || len(warns) != 0 {
+		t.Fatalf("writes refused %q, warnings %q; want one refused write into the session folder and no warning", refused, warns)
+	}
+	if _, err := os.Stat(filepath.Join(path, orCache)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a cache was written into the read-only session folder: %v", err)
 	}
 	m, err := LoadStimuliForSession(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.FromCache || !strings.HasPrefix(m.Source, o.CacheDir) {
+	if !m.FromCache || !strings.HasPrefix(m.Source, o.CacheDir) || filepath.Base(m.Source) != orCache {
 		t.Fatalf("FromCache %v Source %s", m.FromCache, m.Source)
+	}
+}
+
+// TestCacheFormatRejected: a cache recording another CacheFormat (here 0,
+// a cache from before the number existed) is not used, the warning says
+// why, and the cache is written again with the current format.
+func TestCacheFormatRejected(t *testing.T) {
+	ctx := context.Background()
+	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
+	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(path, orCache)
+	p := readProvenance(t, cache)
+	if p.Format != CacheFormat || p.Version == "" || p.Version == "0.1.0-dev" {
+		t.Fatalf("provenance %+v: want format %d and a build version", p, CacheFormat)
+	}
+	p.Format = 0
+	rewriteProvenance(t, cache, p)
+	var warns []string
+	o.Warn = func(m string) { warns = append(warns, m) }
+	m, err := LoadStimuliForSession(ctx, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.FromCache || len(warns) != 1 || !strings.Contains(warns[0], "cache format 0") || !strings.Contains(warns[0], fmt.Sprintf("format %d", CacheFormat)) {
+		t.Fatalf("FromCache %v, warnings %q", m.FromCache, warns)
+	}
+	if p := readProvenance(t, cache); p.Format != CacheFormat {
+		t.Fatalf("rewritten cache has format %d", p.Format)
+	}
+}
+
+func readProvenance(t *testing.T, path string) Provenance {
+	t.Helper()
+	z, err := npy.OpenNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	a, err := z.Read(ProvenanceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Provenance
+	if err := json.Unmarshal(a.Data.([]uint8), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// rewriteProvenance rewrites a cache file with another provenance record.
+func rewriteProvenance(t *testing.T, path string, p Provenance) {
+	t.Helper()
+	z, err := npy.OpenNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrays := map[string]*npy.Array{}
+	for _, k := range []string{cacheKeyTrain, cacheKeyTest} {
+		if arrays[k], err = z.Read(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	z.Close()
+	w, err := npy.CreateNPZ(path, npy.NPZOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{cacheKeyTrain, cacheKeyTest} {
+		if err := w.Add(k, arrays[k].Shape, arrays[k].Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pj, _ := json.Marshal(p)
+	if err := w.Add(ProvenanceKey, []int{len(pj)}, pj); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -264,7 +364,7 @@ func TestConcurrentSameSession(t *testing.T) {
 	done := make(chan int)
 	for i := 0; i < n; i++ {
 		go func() {
-			o := testOptions(t, OpenRetina, nil)
+			o := testOptions(t, fixmovie.OpenRetina, nil)
 			o.CacheDir = cache
 			res[i], errs[i] = LoadStimuliForSession(ctx, zip, o)
 			done <- i

@@ -19,6 +19,17 @@ var ErrNoResponses = errors.New("no responses")
 // ErrBadInput is wrapped by every *InputError.
 var ErrBadInput = errors.New("bad input")
 
+// ErrOffScreen is wrapped when, under the openretina semantics, a fixation
+// places its image entirely off the screen: openretina's port raises
+// IndexError on such a frame, while the MATLAB semantics
+// (fixmovie.MATLAB) leave it blank.
+var ErrOffScreen = errors.New("image entirely off screen under the openretina semantics")
+
+// ErrConstantMovie is wrapped when a training movie cannot be normalised:
+// its standard deviation is zero or not finite. Load it without
+// normalisation (StimulusOptions.Normalize false).
+var ErrConstantMovie = errors.New("the training movie cannot be normalised")
+
 // ErrMissingDataset is wrapped when a required dataset is absent.
 var ErrMissingDataset = errors.New("missing dataset")
 
@@ -82,5 +93,5 @@ func (e *InputError) Unwrap() error { return e.Err }
 func (e *InputError) Is(target error) bool { return target == ErrBadInput }
 
 func isSentinel(err error) bool {
-	return err == ErrMissingDataset || err == ErrNoStimulus || err == ErrNoResponses || err == ErrFrameMismatch
+	return err == ErrMissingDataset || err == ErrNoStimulus || err == ErrNoResponses || err == ErrFrameMismatch || err == ErrOffScreen
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -49,8 +50,8 @@ func Example() {
 func ExampleGetRanges() {
 	// A 56-column, 40-row image fixated at its pixel (28, 20) on the
 	// 800x600 screen.
-	o, _ := karamanlis.GetRanges(28, 20, 800, 600, 56, 40, karamanlis.OpenRetina)
-	m, _ := karamanlis.GetRanges(28, 20, 800, 600, 56, 40, karamanlis.MATLAB)
+	o, _ := karamanlis.GetRanges(28, 20, 800, 600, 56, 40, fixmovie.OpenRetina)
+	m, _ := karamanlis.GetRanges(28, 20, 800, 600, 56, 40, fixmovie.MATLAB)
 	fmt.Printf("openretina columns %d..%d, first image column %d\n", o.XMin, o.XMax, o.XOr)
 	fmt.Printf("matlab     columns %d..%d, first image column %d\n", m.XMin, m.XMax, m.XOr)
 	// Output:

@@ -61,7 +61,7 @@ func FuzzReadCache(f *testing.F) {
 			t.Fatal(err)
 		}
 		o := DefaultStimulusOptions()
-		o, _ = o.withDefaults()
+		o, _ = o.WithDefaults()
 		for _, need := range []bool{false, true} {
 			mov, err := readCache(path, need, &Source{Name: "x"}, &stimShapes{blocks: 2, perBlock: 6, testFrames: 5}, o)
 			if err == nil && (len(mov.train) != mov.t*60*80 || len(mov.test) != mov.tf*60*80) {

@@ -2,18 +2,18 @@ package karamanlis
 
 import (
 	"context"
-	"math"
 	"path/filepath"
 	"testing"
 
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/resample"
 )
 
-// Tolerances from testdata/golden/README.md.
-const (
-	tolRaw  = 5e-4
-	tolNorm = 1e-5
-)
+// swapMinDiff is how far apart the two semantics' movies must be on the
+// golden data for TestSemanticsSwapDetected (testdata/golden/README.md's
+// tolerance for an independent float32 implementation). The parity tests
+// themselves ask for bit-for-bit equality, as README.md promises.
+const swapMinDiff = 5e-4
 
 // TestGoldenParity loads every golden session (two folders and a zip) with
 // both semantics, raw and normalised, and compares with the independent
@@ -24,8 +24,8 @@ func TestGoldenParity(t *testing.T) {
 		if testing.Short() && !gs.zip {
 			continue // -short: only the small zipped session
 		}
-		for _, sem := range []Semantics{OpenRetina, MATLAB} {
-			t.Run(gs.name+"/"+string(sem), func(t *testing.T) {
+		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
+			t.Run(gs.name+"/"+sem.String(), func(t *testing.T) {
 				want := loadExpected(t, gs.name, sem)
 				_, path := copySession(t, gs.name, gs.zip)
 				o := testOptions(t, sem, nil)
@@ -38,11 +38,11 @@ func TestGoldenParity(t *testing.T) {
 				if !equalInts(raw.TrainShape, want.trainShape) || !equalInts(raw.TestShape, want.testShape) {
 					t.Fatalf("shapes train %v test %v, want %v %v", raw.TrainShape, raw.TestShape, want.trainShape, want.testShape)
 				}
-				if d, at := maxDiff32(raw.Train, want.trainRaw); d > tolRaw {
-					t.Errorf("raw train differs by %g at %d (got %v want %v)", d, at, raw.Train[at], want.trainRaw[at])
+				if err := bitsEqual32(raw.Train, want.trainRaw); err != nil {
+					t.Errorf("raw train: %v", err)
 				}
-				if d, at := maxDiff32(raw.Test, want.testRaw); d > tolRaw {
-					t.Errorf("raw test differs by %g at %d (got %v want %v)", d, at, raw.Test[at], want.testRaw[at])
+				if err := bitsEqual32(raw.Test, want.testRaw); err != nil {
+					t.Errorf("raw test: %v", err)
 				}
 				if raw.Normalized {
 					t.Error("Normalized set without normalisation")
@@ -53,18 +53,18 @@ func TestGoldenParity(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !norm.Normalized || math.Abs(float64(norm.NormMean-want.mean)) > 1e-5*float64(want.std) ||
-					math.Abs(float64(norm.NormStd/want.std)-1) > 1e-5 {
-					t.Errorf("norm mean/std %v/%v, want %v/%v", norm.NormMean, norm.NormStd, want.mean, want.std)
+				if !norm.Normalized || norm.NormMean != want.mean || norm.NormStd != want.std {
+					t.Errorf("norm mean/std %v/%v, want %v/%v exactly", norm.NormMean, norm.NormStd, want.mean, want.std)
 				}
+				// openretina normalises float32 arrays with float32
+				// scalars: (x - mean) / std in float32.
 				check := func(name string, got, raw []float32) {
-					worst := 0.0
-					for i := range raw {
-						w := (float64(raw[i]) - float64(want.mean)) / float64(want.std)
-						worst = max(worst, math.Abs(float64(got[i])-w))
+					w := make([]float32, len(raw))
+					for i, v := range raw {
+						w[i] = (v - want.mean) / want.std
 					}
-					if worst > tolNorm {
-						t.Errorf("normalised %s differs by %g", name, worst)
+					if err := bitsEqual32(got, w); err != nil {
+						t.Errorf("normalised %s: %v", name, err)
 					}
 				}
 				check("train", norm.Train, want.trainRaw)
@@ -109,10 +109,10 @@ func TestSemanticsSwapDetected(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, gs := range goldenSessions {
-		for _, sem := range []Semantics{OpenRetina, MATLAB} {
-			other := MATLAB
-			if sem == MATLAB {
-				other = OpenRetina
+		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
+			other := fixmovie.MATLAB
+			if sem == fixmovie.MATLAB {
+				other = fixmovie.OpenRetina
 			}
 			want := loadExpected(t, gs.name, other)
 			_, path := copySession(t, gs.name, gs.zip)
@@ -123,7 +123,7 @@ func TestSemanticsSwapDetected(t *testing.T) {
 				t.Fatal(err)
 			}
 			d, _ := maxDiff32(raw.Train, want.trainRaw)
-			if d <= tolRaw {
+			if d <= swapMinDiff {
 				t.Errorf("%s: %s movie matches the %s reference (max diff %g): the test cannot tell the semantics apart", gs.name, sem, other, d)
 			}
 		}
@@ -143,7 +143,7 @@ func TestReturnFixMovieReference(t *testing.T) {
 	if len(d.RunningFixations) != 2 || len(d.RunningFixations[0]) != 40 || len(d.FrozenFixations) != 30 {
 		t.Fatalf("fixations %d blocks, %d test", len(d.RunningFixations), len(d.FrozenFixations))
 	}
-	for _, sem := range []Semantics{OpenRetina, MATLAB} {
+	for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
 		want := loadExpected(t, gs.name, sem)
 		const n = 3
 		full, err := ReturnFixMovie(600, 800, d.FrozenImages, d.FrozenFixations[:n], sem)
@@ -155,8 +155,8 @@ func TestReturnFixMovieReference(t *testing.T) {
 			if err := resample.Resize(small, full[f*600*800:(f+1)*600*800], 600, 800, 60, 80); err != nil {
 				t.Fatal(err)
 			}
-			if dd, at := maxDiff32(small, want.testRaw[f*4800:(f+1)*4800]); dd > tolRaw {
-				t.Errorf("%s frame %d differs by %g at %d", sem, f, dd, at)
+			if err := bitsEqual32(small, want.testRaw[f*4800:(f+1)*4800]); err != nil {
+				t.Errorf("%s frame %d: %v", sem, f, err)
 			}
 		}
 	}

@@ -1,11 +1,14 @@
 package karamanlis
 
 import (
-	"github.com/retinaio/retinaio/internal/testutil"
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
 
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
+	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -31,9 +34,9 @@ type expected struct {
 	respTrainShape, respTestShape, byTrialShape []int
 }
 
-func loadExpected(t *testing.T, session string, sem Semantics) *expected {
+func loadExpected(t *testing.T, session string, sem fixmovie.Semantics) *expected {
 	t.Helper()
-	z, err := npy.OpenNPZ(filepath.Join(goldenDir, "expected", session+"__"+string(sem)+".npz"))
+	z, err := npy.OpenNPZ(filepath.Join(goldenDir, "expected", session+"__"+sem.String()+".npz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +52,7 @@ func loadExpected(t *testing.T, session string, sem Semantics) *expected {
 			t.Fatal(err)
 		}
 		if a.Fortran {
-			v = fortranToC(v, a.Shape)
+			v = mat.Transpose(v, fortranShape(a.Shape))
 		}
 		return v, a.Shape
 	}
@@ -63,7 +66,7 @@ func loadExpected(t *testing.T, session string, sem Semantics) *expected {
 			t.Fatalf("%s: %s is %s", session, name, a.Descr)
 		}
 		if a.Fortran {
-			v = fortranToC(v, a.Shape)
+			v = mat.Transpose(v, fortranShape(a.Shape))
 		}
 		return v, a.Shape
 	}
@@ -95,8 +98,26 @@ func copySession(t *testing.T, name string, zip bool) (root, path string) {
 	return root, path
 }
 
-// maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf).
+// bitsEqual32 checks that got and want have the same length and the same
+// float32 bits everywhere; the error names the first difference.
+func bitsEqual32(got, want []float32) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d values, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Errorf("value %d is %v (bits %#08x), want %v (bits %#08x) bit for bit", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+	return nil
+}
+
+// maxDiff32 is max |got - want| (NaN-aware: NaN vs number counts as Inf;
+// slices of different lengths differ by Inf).
 func maxDiff32(got, want []float32) (float64, int) {
+	if len(got) != len(want) {
+		return math.Inf(1), min(len(got), len(want))
+	}
 	worst, at := 0.0, -1
 	for i := range want {
 		d := math.Abs(float64(got[i]) - float64(want[i]))
@@ -124,7 +145,7 @@ func equalInts(a, b []int) bool {
 
 // testOptions are DefaultStimulusOptions with the cache folder in a
 // temporary directory and warnings collected.
-func testOptions(t *testing.T, sem Semantics, warnings *[]string) StimulusOptions {
+func testOptions(t *testing.T, sem fixmovie.Semantics, warnings *[]string) StimulusOptions {
 	o := DefaultStimulusOptions()
 	o.Semantics = sem
 	o.CacheDir = t.TempDir()

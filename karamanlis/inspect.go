@@ -6,19 +6,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/retinaio/retinaio/fixmovie"
 )
 
 // SessionInfo summarises a session for `retinaio inspect`.
 type SessionInfo struct {
-	Name    string `json:"name"`
-	Path    string `json:"path"`
-	Zip     bool   `json:"zip,omitempty"`
-	Folder  string `json:"folder"` // where the files are (the unpack folder for a zip)
-	Species string `json:"species"`
-	// FrameRateHz is a guess from the species: 75 (mouse), 85 (marmoset),
-	// 0 when unknown.
+	Name    string  `json:"name"`
+	Path    string  `json:"path"`
+	Zip     bool    `json:"zip,omitempty"`
+	Folder  string  `json:"folder"` // where the files are (the unpack folder for a zip)
+	Species Species `json:"species"`
+	// FrameRateHz is a guess from the species (see FrameRate): 75 (mouse),
+	// 85 (marmoset), 0 when the species is unknown.
 	FrameRateHz float64        `json:"frame_rate_hz_guess"`
 	Files       []FileInfo     `json:"files"`
 	Stimulus    *StimulusInfo  `json:"stimulus,omitempty"`
@@ -86,54 +87,67 @@ type InspectOptions struct {
 	ScreenHeight, ScreenWidth int      // default 600x800
 }
 
-// SpeciesOf returns "mouse" or "marmoset" when the name contains it, else "".
-func SpeciesOf(name string) string {
-	l := strings.ToLower(name)
-	switch {
-	case strings.Contains(l, Marmoset):
-		return Marmoset
-	case strings.Contains(l, Mouse):
-		return Mouse
-	}
-	return ""
-}
-
-// FrameRateGuess is the display frame rate of a species' recordings: 75 Hz
-// (mouse), 85 Hz (marmoset), 0 when unknown.
-func FrameRateGuess(species string) float64 {
-	switch species {
-	case Mouse:
-		return 75
-	case Marmoset:
-		return 85
-	}
-	return 0
-}
-
 // Inspect summarises one session (a folder or a zip, which is unpacked into
 // the cache folder): files, datasets and shapes, frames, blocks, trials,
 // cells, images, and how many frames the two semantics render differently.
 // Problems with the files are listed in Problems rather than returned.
 func Inspect(ctx context.Context, s Session, opt InspectOptions) (*SessionInfo, error) {
-	if opt.StimType == "" {
-		opt.StimType = FixationMovie
-	}
-	if opt.ScreenHeight == 0 {
-		opt.ScreenHeight = DefaultScreenHeight
-	}
-	if opt.ScreenWidth == 0 {
-		opt.ScreenWidth = DefaultScreenWidth
-	}
+	opt = opt.withDefaults()
 	folder, err := SessionFolder(ctx, s.Path, opt.CacheDir)
 	if err != nil {
 		return nil, err
 	}
 	info := &SessionInfo{Name: s.Name, Path: s.Path, Zip: s.Zip, Folder: folder, Species: SpeciesOf(s.Name)}
-	info.FrameRateHz = FrameRateGuess(info.Species)
+	if hz, known := FrameRate(info.Species); known {
+		info.FrameRateHz = hz
+	}
+	if info.Files, err = listFiles(folder); err != nil {
+		return nil, err
+	}
+	matPath, err := FindDataFile(folder, opt.StimType)
+	switch {
+	case err != nil:
+		info.problem(err.Error())
+		return info, nil
+	case matPath == "":
+		info.problem("no " + DataFileName(opt.StimType))
+		return info, nil
+	}
+	m, err := openMat(matPath)
+	if err != nil {
+		info.problem(err.Error())
+		return info, nil
+	}
+	defer m.Close()
+	info.Responses = inspectResponses(m, info)
+	info.Stimulus = inspectStimulus(ctx, m, opt, info)
+	return info, nil
+}
+
+func (o InspectOptions) withDefaults() InspectOptions {
+	if o.StimType == "" {
+		o.StimType = FixationMovie
+	}
+	if o.ScreenHeight == 0 {
+		o.ScreenHeight = DefaultScreenHeight
+	}
+	if o.ScreenWidth == 0 {
+		o.ScreenWidth = DefaultScreenWidth
+	}
+	return o
+}
+
+// problem records a problem with the session's files.
+func (s *SessionInfo) problem(msg string) { s.Problems = append(s.Problems, msg) }
+
+// listFiles lists the session folder's files, with the top-level datasets
+// of the .mat files.
+func listFiles(folder string) ([]FileInfo, error) {
 	entries, err := os.ReadDir(folder)
 	if err != nil {
 		return nil, err
 	}
+	var out []FileInfo
 	for _, e := range entries {
 		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -148,138 +162,121 @@ func Inspect(ctx context.Context, s Session, opt InspectOptions) (*SessionInfo, 
 				fi.Error = err.Error()
 			}
 		}
-		info.Files = append(info.Files, fi)
+		out = append(out, fi)
 	}
-	matPath, err := findDataFile(folder, opt.StimType)
+	return out, nil
+}
+
+// inspectResponses reads the bins' shapes (metadata only) and checks them
+// against the fixations; nil when the file has no usable bins.
+func inspectResponses(m *matFile, info *SessionInfo) *ResponsesInfo {
+	_, fsh, err := m.shape(DatasetFrozenBin, "trials", "frames", "cells")
 	if err != nil {
-		info.Problems = append(info.Problems, err.Error())
-		return info, nil
+		info.problem(err.Error())
+		return nil
 	}
-	if matPath == "" {
-		info.Problems = append(info.Problems, fmt.Sprintf("no %s_data.mat", opt.StimType))
-		return info, nil
+	if _, rsh, err := m.shape(DatasetRunningBin, "blocks", "frames", "cells"); err != nil {
+		info.problem(err.Error())
+	} else if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
+		info.problem(err.Error())
 	}
-	m, err := openMat(matPath)
-	if err != nil {
-		info.Problems = append(info.Problems, err.Error())
-		return info, nil
-	}
-	defer m.Close()
-	if _, fsh, err := m.shape("frozenbin", "trials", "frames", "cells"); err == nil {
-		info.Responses = &ResponsesInfo{Cells: fsh[2], Trials: fsh[0]}
-		if _, rsh, err := m.shape("runningbin", "blocks", "frames", "cells"); err == nil {
-			if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
-				info.Problems = append(info.Problems, err.Error())
-			}
-		} else {
-			info.Problems = append(info.Problems, err.Error())
-		}
-	} else {
-		info.Problems = append(info.Problems, err.Error())
-	}
+	return &ResponsesInfo{Cells: fsh[2], Trials: fsh[0]}
+}
+
+// inspectStimulus summarises the stimulus datasets and counts the frames
+// the semantics render differently; nil when the file has no stimulus.
+func inspectStimulus(ctx context.Context, m *matFile, opt InspectOptions, info *SessionInfo) *StimulusInfo {
 	if !hasAnyStimulus(m) {
-		info.Problems = append(info.Problems, fmt.Sprintf("%s has no stimulus datasets (responses only)", filepath.Base(matPath)))
-		return info, nil
+		info.problem(fmt.Sprintf("%s has no stimulus datasets (responses only)", filepath.Base(m.path)))
+		return nil
 	}
 	sh, err := readStimShapes(m)
 	if err != nil {
-		info.Problems = append(info.Problems, err.Error())
-		return info, nil
+		info.problem(err.Error())
+		return nil
 	}
-	st := &StimulusInfo{File: filepath.Base(matPath), Blocks: sh.blocks, FramesPerBlock: sh.perBlock,
+	st := &StimulusInfo{File: filepath.Base(m.path), Blocks: sh.blocks, FramesPerBlock: sh.perBlock,
 		TrainFrames: sh.blocks * sh.perBlock, TestFrames: sh.testFrames}
-	info.Stimulus = st
-	_, rsh, err1 := openImages(m, "runningImages")
-	_, fsh, err2 := openImages(m, "frozenImages")
+	_, rsh, err1 := openImages(m, DatasetRunningImages)
+	_, fsh, err2 := openImages(m, DatasetFrozenImages)
 	if err := errors.Join(err1, err2); err != nil {
-		info.Problems = append(info.Problems, err.Error())
-		return info, nil
+		info.problem(err.Error())
+		return st
 	}
 	st.RunningImages, st.FrozenImages = rsh[0], fsh[0]
 	st.ImageWidth, st.ImageHeight = rsh[1], rsh[2]
 	if fsh[1] != rsh[1] || fsh[2] != rsh[2] {
-		info.Problems = append(info.Problems, fmt.Sprintf("running images are %dx%d but frozen images %dx%d", rsh[2], rsh[1], fsh[2], fsh[1]))
+		info.problem(fmt.Sprintf("running images are %dx%d but frozen images %dx%d", rsh[2], rsh[1], fsh[2], fsh[1]))
 	}
 	cnt := &SemanticsCount{}
 	for _, part := range []struct {
 		name   string
-		blocks int
-		per    int
 		shape  []int
 		differ *int
-	}{{"runningfixations", sh.blocks, sh.perBlock, rsh, &cnt.TrainDiffer}, {"frozenfixations", 1, sh.testFrames, fsh, &cnt.TestDiffer}} {
-		ds, err := m.dataset(part.name)
+	}{{DatasetRunningFixations, rsh, &cnt.TrainDiffer}, {DatasetFrozenFixations, fsh, &cnt.TestDiffer}} {
+		vals, err := m.readFloat64(ctx, part.name)
 		if err != nil {
-			info.Problems = append(info.Problems, err.Error())
+			info.problem(err.Error())
 			continue
 		}
-		vals, err := m.readFloat64(ctx, part.name, ds)
-		if err != nil {
-			info.Problems = append(info.Problems, err.Error())
-			continue
-		}
-		nx, ny := part.shape[1], part.shape[2]
-		for i := 0; i+2 < len(vals); i += 3 {
-			k, x, y := vals[i], vals[i+1], vals[i+2]
-			if !isInt(k) || !isInt(x) || !isInt(y) || k < 1 || int(k) > part.shape[0] {
-				cnt.Invalid++
-				continue
-			}
-			o, oerr := GetRanges(int(x), int(y), opt.ScreenWidth, opt.ScreenHeight, nx, ny, OpenRetina)
-			mr, merr := GetRanges(int(x), int(y), opt.ScreenWidth, opt.ScreenHeight, nx, ny, MATLAB)
-			switch {
-			case oerr != nil || merr != nil:
-				cnt.OffScreen++
-			case o != mr:
-				*part.differ++
-			}
-		}
+		countSemantics(vals, part.shape, opt, cnt, part.differ)
 	}
 	if cnt.Invalid > 0 {
-		info.Problems = append(info.Problems, fmt.Sprintf("%d invalid fixations (NaN, non-integer or bad image index)", cnt.Invalid))
+		info.problem(fmt.Sprintf("%d invalid fixations (NaN, non-integer or bad image index)", cnt.Invalid))
 	}
 	if cnt.OffScreen > 0 {
-		info.Problems = append(info.Problems, fmt.Sprintf("%d frames place the image entirely off screen: the openretina semantics fail on them, matlab leaves them blank", cnt.OffScreen))
+		info.problem(fmt.Sprintf("%d frames place the image entirely off screen: the openretina semantics fail on them, matlab leaves them blank", cnt.OffScreen))
 	}
 	st.Semantics = cnt
-	return info, nil
+	return st
+}
+
+// countSemantics counts, over fixation triples (image, x, y) on images of
+// shape imgShape (N, Nx, Ny), the invalid ones, the frames openretina
+// cannot place (off screen) and, in differ, the frames the two semantics
+// paint differently (fixmovie.Differs).
+func countSemantics(vals []float64, imgShape []int, opt InspectOptions, cnt *SemanticsCount, differ *int) {
+	nx, ny := imgShape[1], imgShape[2]
+	for i := 0; i+2 < len(vals); i += 3 {
+		k, x, y := vals[i], vals[i+1], vals[i+2]
+		if !isInt(k) || !isInt(x) || !isInt(y) || k < 1 || int(k) > imgShape[0] {
+			cnt.Invalid++
+			continue
+		}
+		if _, err := GetRanges(int(x), int(y), opt.ScreenWidth, opt.ScreenHeight, nx, ny, fixmovie.OpenRetina); err != nil {
+			cnt.OffScreen++
+			continue
+		}
+		if fixmovie.Differs(int(x), int(y), opt.ScreenWidth, opt.ScreenHeight, nx, ny) {
+			*differ++
+		}
+	}
 }
 
 func isInt(v float64) bool { return v == v && v >= -1e7 && v <= 1e7 && v == float64(int64(v)) }
 
-// listDatasets lists a .mat file's top-level objects, sorted by name.
+// listDatasets lists a .mat file's top-level variables (mat.Variables),
+// sorted by name.
 func listDatasets(path string) ([]DatasetInfo, error) {
 	m, err := openMat(path)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Close()
-	links, err := m.f.Root().Links()
+	vars, err := m.f.Variables()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var out []DatasetInfo
-	for _, l := range links {
-		if strings.HasPrefix(l.Name, "#") {
-			continue // MATLAB's #refs# and #subsystem#
-		}
-		di := DatasetInfo{Name: l.Name}
-		if ds, err := m.f.OpenDataset("/" + l.Name); err == nil {
+	out := make([]DatasetInfo, 0, len(vars))
+	for _, v := range vars {
+		di := DatasetInfo{Name: v.Name, MATLABClass: v.Class}
+		if ds := v.Dataset(); ds != nil {
 			di.Shape = ds.Shape()
 			di.Type = ds.Datatype().String()
-			if a, err := ds.Attr("MATLAB_class"); err == nil && a != nil {
-				di.MATLABClass = a.String()
-			}
-		} else if g, err := m.f.OpenGroup("/" + l.Name); err == nil {
-			di.Group, di.Type = true, "group"
-			if a, err := g.Attr("MATLAB_class"); err == nil && a != nil {
-				di.MATLABClass = a.String()
-			}
 		} else {
-			di.Type = "?"
+			di.Group, di.Type = true, "group"
 		}
 		out = append(out, di)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }

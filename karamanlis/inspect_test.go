@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/retinaio/retinaio/fixmovie"
 )
 
 // TestInspectSemanticsCounts compares the frames the two semantics place
 // differently with testdata/inspect_expected.json, computed by
-// testdata/gen_expected.py with the seed's get_ranges and MATLAB's rule.
+// testdata/gen_expected.py with the seed's get_ranges and fixmovie.MATLAB's rule.
 func TestInspectSemanticsCounts(t *testing.T) {
 	b, err := os.ReadFile("testdata/inspect_expected.json")
 	if err != nil {
@@ -47,11 +49,11 @@ func TestInspectSemanticsCounts(t *testing.T) {
 		if c.TrainDiffer != w.Train || c.TestDiffer != w.Test || c.OffScreen != w.Off || st.TrainFrames != w.TrainAll || st.TestFrames != w.TestAll {
 			t.Errorf("%s: got %+v frames %d/%d, want %+v", s.Name, c, st.TrainFrames, st.TestFrames, w)
 		}
-		e := loadExpected(t, s.Name, OpenRetina)
+		e := loadExpected(t, s.Name, fixmovie.OpenRetina)
 		if info.Responses == nil || info.Responses.Cells != e.byTrialShape[1] || info.Responses.Trials != e.byTrialShape[0] {
 			t.Errorf("%s: responses %+v", s.Name, info.Responses)
 		}
-		if info.FrameRateHz != map[string]float64{Mouse: 75, Marmoset: 85}[info.Species] {
+		if info.FrameRateHz != map[Species]float64{Mouse: 75, Marmoset: 85}[info.Species] {
 			t.Errorf("%s: frame rate %v", s.Name, info.FrameRateHz)
 		}
 	}

@@ -1,7 +1,6 @@
 package karamanlis
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,34 +10,28 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/mat"
 )
 
-// matFile is an open MATLAB v7.3 session file.
+// matFile is an open MATLAB v7.3 session file, read through package mat.
 type matFile struct {
 	path string
-	f    *hdf5.File
+	f    *mat.File
 	size int64
 }
 
-// openMat opens a MATLAB v7.3 (HDF5) file, with a clear error for older
-// MATLAB formats and non-HDF5 files.
+// openMat opens a MATLAB v7.3 (HDF5) file with mat.Open, turning its errors
+// for older MATLAB formats, non-HDF5 and truncated files into *InputError.
 func openMat(path string) (*matFile, error) {
-	f, err := hdf5.Open(path)
+	f, err := mat.Open(path)
 	if err != nil {
-		if errors.Is(err, hdf5.ErrTruncatedFile) {
+		switch {
+		case errors.Is(err, hdf5.ErrTruncatedFile):
 			return nil, &InputError{File: path, Problem: "is truncated", Err: err}
-		}
-		if errors.Is(err, hdf5.ErrNotHDF5) {
-			head := make([]byte, 128)
-			if fh, oerr := os.Open(path); oerr == nil {
-				n, _ := fh.Read(head)
-				fh.Close()
-				head = head[:n]
-			}
-			if bytes.HasPrefix(head, []byte("MATLAB 5.0 MAT-file")) || bytes.HasPrefix(head, []byte("MATLAB 7")) {
-				return nil, &InputError{File: path, Problem: "is a MATLAB v5/v7 .mat file, not v7.3 (HDF5)",
-					Hint: "re-save it in MATLAB with save(name, '-v7.3'); the Karamanlis files are v7.3", Err: err}
-			}
+		case errors.Is(err, mat.ErrNotV73):
+			return nil, &InputError{File: path, Problem: "is a MATLAB v5/v7 .mat file, not v7.3 (HDF5)",
+				Hint: "re-save it in MATLAB with save(name, '-v7.3'); the Karamanlis files are v7.3", Err: err}
+		case errors.Is(err, hdf5.ErrNotHDF5), errors.Is(err, mat.ErrBadHeader):
 			return nil, &InputError{File: path, Problem: "is not a MATLAB v7.3 (HDF5) file", Err: err}
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -52,35 +45,40 @@ func openMat(path string) (*matFile, error) {
 
 func (m *matFile) Close() error { return m.f.Close() }
 
-// has reports whether the root holds a dataset called name.
+// has reports whether the root holds an array (not a struct) called name.
 func (m *matFile) has(name string) bool {
-	_, err := m.f.OpenDataset("/" + name)
-	return err == nil
+	v, err := m.f.Var(name)
+	return err == nil && v.Dataset() != nil
 }
 
-// dataset opens /name; a missing dataset is an *InputError wrapping
-// ErrMissingDataset.
-func (m *matFile) dataset(name string) (*hdf5.Dataset, error) {
-	ds, err := m.f.OpenDataset("/" + name)
+// variable returns the array /name; a missing one is an *InputError
+// wrapping ErrMissingDataset.
+func (m *matFile) variable(name string) (*mat.Variable, error) {
+	v, err := m.f.Var(name)
 	if err != nil {
-		if errors.Is(err, hdf5.ErrNotFound) {
+		if errors.Is(err, mat.ErrNotFound) {
 			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: "missing", Err: ErrMissingDataset,
 				Hint: "the file is not a complete Karamanlis session file"}
 		}
 		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, name, err)
 	}
-	return ds, nil
+	if v.Dataset() == nil {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Field: "MATLAB class", Value: v.Class,
+			Problem: "is a group (struct or sparse matrix), not an array"}
+	}
+	return v, nil
 }
 
 // shape opens /name and checks its rank; dims names the axes for messages
 // ("blocks", "frames", "3").
 func (m *matFile) shape(name string, dims ...string) (*hdf5.Dataset, []int, error) {
-	ds, err := m.dataset(name)
+	v, err := m.variable(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ds.IsNull() {
-		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Problem: "is empty (null dataspace)"}
+	ds := v.Dataset()
+	if ds.IsNull() || v.IsEmpty() {
+		return nil, nil, &InputError{File: m.path, Dataset: "/" + name, Problem: "is empty (null dataspace or MATLAB_empty)"}
 	}
 	sh := ds.Shape()
 	if len(sh) != len(dims) {
@@ -108,19 +106,25 @@ func (m *matFile) shape(name string, dims ...string) (*hdf5.Dataset, []int, erro
 	return ds, out, nil
 }
 
-// readFloat64 reads a numeric dataset as float64.
-func (m *matFile) readFloat64(ctx context.Context, name string, ds *hdf5.Dataset) ([]float64, error) {
+// readFloat64 reads a real numeric array as float64 in h5py order
+// (mat.RowMajorH5py).
+func (m *matFile) readFloat64(ctx context.Context, name string) ([]float64, error) {
+	v, err := m.variable(name)
+	if err != nil {
+		return nil, err
+	}
+	ds := v.Dataset()
 	if c := ds.Datatype().Class; c != hdf5.ClassFloat && c != hdf5.ClassFixed {
 		return nil, &InputError{File: m.path, Dataset: "/" + name, Field: "type", Value: ds.Datatype().String(), Problem: "is not numeric"}
 	}
-	var v []float64
-	if err := ds.Read(ctx, &v); err != nil {
+	a, err := mat.Read[float64](ctx, v, mat.RowMajorH5py)
+	if err != nil {
 		return nil, readErr(m.path, name, err)
 	}
-	if uint64(len(v)) != ds.Len() {
-		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d values, want %d", len(v), ds.Len())}
+	if uint64(len(a.Data)) != ds.Len() {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d values, want %d", len(a.Data), ds.Len())}
 	}
-	return v, nil
+	return a.Data, nil
 }
 
 func readErr(path, name string, err error) error {

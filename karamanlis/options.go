@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/cachedir"
+	"github.com/retinaio/retinaio/internal/version"
 )
 
 // StimType names a stimulus, and so the session file <stim>_data.mat.
@@ -28,44 +32,6 @@ func ParseStimType(s string) (StimType, error) {
 	return "", fmt.Errorf("unknown stimulus type %q: use fixationmovie, frozencheckerflicker, gratingflicker or imagesequence", s)
 }
 
-// Semantics selects how a fixation places the image on the screen.
-type Semantics string
-
-const (
-	// OpenRetina is openretina's Python port of returnFixMovie.m, bit for
-	// bit: when the image's top (left) edge lies inside the screen it paints
-	// one extra row (column) above (left of) the image holding the image's
-	// last row (column), and an image entirely off screen is an error.
-	OpenRetina Semantics = "openretina"
-	// MATLAB is the authors' returnFixMovie.m: image pixel (x, y) lands at
-	// screen (400, 300) (1-based), uncovered pixels are 0, and an image
-	// entirely off screen leaves the frame blank.
-	MATLAB Semantics = "matlab"
-)
-
-// ParseSemantics checks a semantics name ("openretina" or "matlab").
-func ParseSemantics(s string) (Semantics, error) {
-	switch t := Semantics(strings.ToLower(s)); t {
-	case OpenRetina, MATLAB:
-		return t, nil
-	}
-	return "", fmt.Errorf("unknown fixation semantics %q: use openretina or matlab", s)
-}
-
-// Species names used in session names.
-const (
-	Mouse    = "mouse"
-	Marmoset = "marmoset"
-)
-
-// Seed defaults.
-const (
-	DefaultHeight       = 60
-	DefaultWidth        = 80
-	DefaultScreenHeight = 600
-	DefaultScreenWidth  = 800
-)
-
 // StimulusOptions configures stimulus loading. Start from
 // DefaultStimulusOptions: zero numeric fields and an empty StimType,
 // Species or Semantics take the seed's defaults, but the zero Normalize is
@@ -77,12 +43,13 @@ type StimulusOptions struct {
 	// Normalize subtracts the training movie's mean and divides by its
 	// (N-1) standard deviation, train and test alike.
 	Normalize bool
-	// Species selects sessions in LoadAllStimuli ("mouse" default).
-	Species string
+	// Species selects sessions in LoadAllStimuli (Mouse default).
+	Species Species
 	// ScreenHeight and ScreenWidth are the monitor size (default 600x800).
 	ScreenHeight, ScreenWidth int
-	// Semantics is OpenRetina (default) or MATLAB.
-	Semantics Semantics
+	// Semantics is fixmovie.OpenRetina (the zero value, default) or
+	// fixmovie.MATLAB.
+	Semantics fixmovie.Semantics
 	// CacheDir holds unpacked zips and caches that cannot be written next
 	// to a read-only .mat. Default: DefaultCacheDir().
 	CacheDir string
@@ -97,7 +64,9 @@ type StimulusOptions struct {
 	CompressCache bool
 	// Workers bounds the rendering goroutines (0: all cores).
 	Workers int
-	// ToolVersion is recorded in the cache provenance.
+	// ToolVersion is recorded in the cache provenance (default: the
+	// module version from the build information, or "devel" and the VCS
+	// revision).
 	ToolVersion string
 	// Progress, when set, is called with the frames composed so far and
 	// the total (train + test) while a movie is rendered, possibly from
@@ -130,12 +99,14 @@ func DefaultStimulusOptions() StimulusOptions {
 		Species:            Mouse,
 		ScreenHeight:       DefaultScreenHeight,
 		ScreenWidth:        DefaultScreenWidth,
-		Semantics:          OpenRetina,
+		Semantics:          fixmovie.OpenRetina,
 		UseOpenretinaCache: true,
 	}
 }
 
-func (o StimulusOptions) withDefaults() (StimulusOptions, error) {
+// WithDefaults returns the options with the defaults filled in (see
+// StimulusOptions) and checks them.
+func (o StimulusOptions) WithDefaults() (StimulusOptions, error) {
 	if o.StimType == "" {
 		o.StimType = FixationMovie
 	}
@@ -163,14 +134,14 @@ func (o StimulusOptions) withDefaults() (StimulusOptions, error) {
 	if o.Species == "" {
 		o.Species = Mouse
 	}
-	if o.Semantics == "" {
-		o.Semantics = OpenRetina
-	}
-	if _, err := ParseSemantics(string(o.Semantics)); err != nil {
-		return o, err
+	if !o.Semantics.Valid() {
+		return o, fmt.Errorf("unknown fixation semantics %v", o.Semantics)
 	}
 	if o.CacheDir == "" {
 		o.CacheDir = DefaultCacheDir()
+	}
+	if o.ToolVersion == "" {
+		o.ToolVersion = version.String()
 	}
 	return o, nil
 }
@@ -181,8 +152,8 @@ type ResponseOptions struct {
 	StimType StimType // default fixationmovie
 	// FrNormalisation divides every spike count (default 1.0).
 	FrNormalisation float64
-	// Species selects sessions in LoadAllResponses ("mouse" default).
-	Species string
+	// Species selects sessions in LoadAllResponses (Mouse default).
+	Species Species
 	// CacheDir holds unpacked zips (default DefaultCacheDir()).
 	CacheDir string
 	// Warn receives warnings (no response file, NaN spike counts).
@@ -219,16 +190,14 @@ func (o ResponseOptions) withDefaults() (ResponseOptions, error) {
 	return o, nil
 }
 
-// DefaultCacheDir is $RETINAIO_CACHE, else <user cache dir>/retinaio, else
-// <temp dir>/retinaio-cache.
+// DefaultCacheDir is the cache root shared with package hub
+// ($RETINAIO_CACHE, else <user cache dir>/retinaio), else
+// <temp dir>/retinaio-cache when the system has no user cache folder.
 func DefaultCacheDir() string {
-	if d := os.Getenv("RETINAIO_CACHE"); d != "" {
+	if d, err := cachedir.Root(); err == nil {
 		return d
 	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "retinaio")
-	}
-	return filepath.Join(os.TempDir(), "retinaio-cache")
+	return filepath.Join(os.TempDir(), version.Name+"-cache")
 }
 
 // ParseSize parses "60x80" (height x width).

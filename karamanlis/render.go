@@ -9,21 +9,13 @@ import (
 	"github.com/retinaio/retinaio/fixmovie"
 )
 
-// fix converts the semantics to fixmovie's.
-func (s Semantics) fix() fixmovie.Semantics {
-	if s == MATLAB {
-		return fixmovie.MATLAB
-	}
-	return fixmovie.OpenRetina
-}
-
 // GetRanges is the seed's get_ranges (see fixmovie.GetRanges): the screen
 // part an nx x ny image covers when fixation (trX, trY) is shown on an
 // nxs x nys screen, in 0-based indices. Under OpenRetina an image entirely
 // off screen is an error (the port raises IndexError); under MATLAB the
 // result is Empty.
-func GetRanges(trX, trY, nxs, nys, nx, ny int, sem Semantics) (fixmovie.Ranges, error) {
-	return fixmovie.GetRanges(trX, trY, nxs, nys, nx, ny, sem.fix())
+func GetRanges(trX, trY, nxs, nys, nx, ny int, sem fixmovie.Semantics) (fixmovie.Ranges, error) {
+	return fixmovie.GetRanges(trX, trY, nxs, nys, nx, ny, sem)
 }
 
 // ReturnFixMovie is the seed's return_fix_movie: the full-resolution movie
@@ -32,13 +24,14 @@ func GetRanges(trX, trY, nxs, nys, nx, ny int, sem Semantics) (fixmovie.Ranges, 
 // ReadFixationMovie). It holds the whole movie in memory (1.9 MB per
 // 600x800 frame): use it for a few frames; the loaders use fixmovie's fused
 // renderer, which agrees with it followed by the antialiased resize.
-func ReturnFixMovie(screenH, screenW int, imgs *fixmovie.Images, fix []fixmovie.Fixation, sem Semantics) ([]float32, error) {
-	return fixmovie.ReturnFixMovie(screenH, screenW, imgs, fix, sem.fix())
+func ReturnFixMovie(screenH, screenW int, imgs *fixmovie.Images, fix []fixmovie.Fixation, sem fixmovie.Semantics) ([]float32, error) {
+	return fixmovie.ReturnFixMovie(screenH, screenW, imgs, fix, sem)
 }
 
 // checkPlacements checks that every frame can be composed: under the
-// openretina semantics an image entirely off screen is an error (the port
-// raises IndexError); under MATLAB's such a frame stays blank.
+// openretina semantics an image entirely off screen is an error wrapping
+// ErrOffScreen (the port raises IndexError); under MATLAB's such a frame
+// stays blank.
 func checkPlacements(file, dataset string, fix [][]fixmovie.Fixation, imgShape []int, opt StimulusOptions, blocks bool) error {
 	nx, ny := imgShape[1], imgShape[2]
 	for b, blk := range fix {
@@ -51,8 +44,8 @@ func checkPlacements(file, dataset string, fix [][]fixmovie.Fixation, imgShape [
 				Value: fmt.Sprintf("(%d, %d, %d)", f.Image, f.X, f.Y)}
 			var oe *fixmovie.OffScreenError
 			if errors.As(err, &oe) {
-				e.Problem = fmt.Sprintf("places the %dx%d image entirely off the %dx%d screen; openretina's port fails on such a frame (IndexError)", ny, nx, opt.ScreenHeight, opt.ScreenWidth)
-				e.Hint = "use --semantics matlab, which leaves the frame blank as returnFixMovie.m does"
+				e.Problem = fmt.Sprintf("places the %dx%d image entirely off the %dx%d screen; openretina's port fails on such a frame (IndexError), the MATLAB semantics leave it blank", ny, nx, opt.ScreenHeight, opt.ScreenWidth)
+				e.Err = ErrOffScreen
 			} else {
 				e.Problem, e.Err = "cannot be placed", err
 			}
@@ -77,7 +70,7 @@ func newRenderer(opt StimulusOptions, total int) (*renderer, error) {
 	rd := &renderer{total: total, prog: opt.Progress}
 	fo := fixmovie.Options{
 		ScreenH: opt.ScreenHeight, ScreenW: opt.ScreenWidth, OutH: opt.Height, OutW: opt.Width,
-		Semantics: opt.Semantics.fix(), Workers: opt.Workers,
+		Semantics: opt.Semantics, Workers: opt.Workers,
 	}
 	if rd.prog != nil {
 		fo.Progress = func(n int) { rd.prog(int(rd.done.Add(int64(n))), rd.total) }

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/internal/bigmem"
 )
 
@@ -26,12 +31,12 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 	if err != nil {
 		return nil, err
 	}
-	matPath, err := findDataFile(folder, opt.StimType)
+	matPath, err := FindDataFile(folder, opt.StimType)
 	if err != nil {
 		return nil, err
 	}
 	if matPath == "" {
-		err := fmt.Errorf("%w: no file with postfix %s_data.mat found in folder %s", ErrNoResponses, opt.StimType, folder)
+		err := fmt.Errorf("%w: no file with postfix %s found in folder %s", ErrNoResponses, DataFileName(opt.StimType), folder)
 		warnf(opt.Warn, "%v", err)
 		return nil, err
 	}
@@ -46,28 +51,24 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 	return readResponses(ctx, m, opt)
 }
 
+// binShapes are the checked shapes of frozenbin (trials, frames, cells) and
+// runningbin (blocks, frames, cells).
+type binShapes struct {
+	frozen, running []int
+	fds, rds        *hdf5.Dataset
+}
+
+// readResponses reads a data file's bins: their shapes are checked, then
+// frozenbin becomes TestByTrial and its mean over trials Test, and
+// runningbin becomes Train, all divided by the firing-rate normalisation.
 func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
-	fds, fsh, err := m.shape("frozenbin", "trials", "frames", "cells")
+	b, err := readBinShapes(m)
 	if err != nil {
 		return nil, err
 	}
-	rds, rsh, err := m.shape("runningbin", "blocks", "frames", "cells")
-	if err != nil {
-		return nil, err
-	}
-	if fsh[2] != rsh[2] {
-		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
-			Problem: fmt.Sprintf("has %d cells but /runningbin %s has %d", fsh[2], fmtShape(rsh), rsh[2])}
-	}
-	if fsh[0] == 0 {
-		return nil, &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh), Problem: "has no trials"}
-	}
-	if err := checkBinsAgainstFixations(m, rsh, fsh); err != nil {
-		return nil, err
-	}
-	fr := opt.FrNormalisation
-	K, Tf, N := fsh[0], fsh[1], fsh[2]
-	B, Tr := rsh[0], rsh[1]
+	K, Tf, N := b.frozen[0], b.frozen[1], b.frozen[2]
+	B, Tr := b.running[0], b.running[1]
+	T := B * Tr
 	r := &ResponsesTrainTestSplit{
 		StimID:           string(opt.StimType),
 		Source:           m.path,
@@ -75,85 +76,126 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 		TestByTrialShape: []int{K, N, Tf},
 		Test:             bigmem.Float64s(N * Tf),
 		TestShape:        []int{N, Tf},
-		Train:            bigmem.Float64s(N * B * Tr),
-		TrainShape:       []int{N, B * Tr},
+		Train:            bigmem.Float64s(N * T),
+		TrainShape:       []int{N, T},
 	}
-	var firstNaN string
-	nanAt := func(ds string, a int, pos [][2]int, count int) {
-		if count > 0 && firstNaN == "" {
-			firstNaN = fmt.Sprintf("%s: dataset /%s holds NaN spike counts (first at index [%d, %d, %d], 0-based); they stay NaN in the responses", m.path, ds, a, pos[0][0], pos[0][1])
-			warnf(opt.Warn, "%s", firstNaN)
-		}
-		r.NaNCount += count
-	}
-	// frozenbin (K, Tf, N) -> (K, N, Tf) / fr, one trial at a time in
-	// parallel (each trial is a (Tf, N) -> (N, Tf) transpose).
-	type nanRes struct {
-		pos   [][2]int
-		count int
-	}
-	res := make([]nanRes, K)
-	err = m.readRows(ctx, "frozenbin", fds, fsh, func(k0, rows int, data []float64) {
-		parallelFor(rows, func(i int) {
-			k := k0 + i
-			p, c := transposeScaled(r.TestByTrial[k*N*Tf:(k+1)*N*Tf], Tf, data[i*Tf*N:(i+1)*Tf*N], Tf, N, fr, 1)
-			res[k] = nanRes{p, c}
-		})
-	})
+	nan := nanReport{path: m.path, warn: opt.Warn}
+	// frozenbin (K, Tf, N) -> (K, N, Tf): trial k is a (Tf, N) -> (N, Tf)
+	// transpose into its own (N, Tf) block.
+	frozenNaN, err := m.transposeBins(ctx, DatasetFrozenBin, b.fds, b.frozen, opt.FrNormalisation, Tf,
+		func(k int) []float64 { return r.TestByTrial[k*N*Tf : (k+1)*N*Tf] })
 	if err != nil {
 		return nil, err
 	}
-	for k, x := range res {
-		nanAt("frozenbin", k, x.pos, x.count)
-	}
-	// Mean over trials: numpy sums along axis 0 in order, then divides.
-	for k := 0; k < K; k++ {
-		src := r.TestByTrial[k*N*Tf : (k+1)*N*Tf]
-		for i, v := range src {
-			r.Test[i] += v
-		}
-	}
-	for i := range r.Test {
-		r.Test[i] /= float64(K)
-	}
-	// runningbin (B, Tr, N) -> (N, B*Tr) / fr: block b is a (Tr, N) -> (N, Tr)
+	nan.add(DatasetFrozenBin, frozenNaN)
+	meanOverTrials(r.Test, r.TestByTrial, K)
+	// runningbin (B, Tr, N) -> (N, B*Tr): block b is a (Tr, N) -> (N, Tr)
 	// transpose into columns b*Tr.. of the (N, T) training responses.
-	T := B * Tr
-	res = make([]nanRes, B)
-	err = m.readRows(ctx, "runningbin", rds, rsh, func(b0, rows int, data []float64) {
-		parallelFor(rows, func(i int) {
-			b := b0 + i
-			p, c := transposeScaled(r.Train[b*Tr:], T, data[i*Tr*N:(i+1)*Tr*N], Tr, N, fr, 1)
-			res[b] = nanRes{p, c}
-		})
-	})
+	runningNaN, err := m.transposeBins(ctx, DatasetRunningBin, b.rds, b.running, opt.FrNormalisation, T,
+		func(b int) []float64 { return r.Train[b*Tr:] })
 	if err != nil {
 		return nil, err
 	}
-	for b, x := range res {
-		nanAt("runningbin", b, x.pos, x.count)
-	}
+	nan.add(DatasetRunningBin, runningNaN)
+	r.NaNCount = nan.count
 	if r.NaNCount > 1 {
 		warnf(opt.Warn, "%s: %d NaN spike counts in total", m.path, r.NaNCount)
 	}
 	return r, nil
 }
 
+// readBinShapes checks the bins' ranks and sizes against each other and
+// against the fixations (metadata only).
+func readBinShapes(m *matFile) (binShapes, error) {
+	var b binShapes
+	var err error
+	if b.fds, b.frozen, err = m.shape(DatasetFrozenBin, "trials", "frames", "cells"); err != nil {
+		return b, err
+	}
+	if b.rds, b.running, err = m.shape(DatasetRunningBin, "blocks", "frames", "cells"); err != nil {
+		return b, err
+	}
+	fsh, rsh := b.frozen, b.running
+	if fsh[2] != rsh[2] {
+		return b, &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh),
+			Problem: fmt.Sprintf("has %d cells but /%s %s has %d", fsh[2], DatasetRunningBin, fmtShape(rsh), rsh[2])}
+	}
+	if fsh[0] == 0 {
+		return b, &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh), Problem: "has no trials"}
+	}
+	return b, checkBinsAgainstFixations(m, rsh, fsh)
+}
+
+// nanCount is where a row of bins holds NaN values: the first position
+// (frame, cell) and how many.
+type nanCount struct {
+	pos   [][2]int
+	count int
+}
+
+// transposeBins reads the bins dataset name of shape sh (rows, frames,
+// cells), a slab of rows at a time, and writes row a divided by fr,
+// transposed to (cells, frames), into dst(a) with stride between cells. It
+// returns each row's NaN count.
+func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fr float64, stride int, dst func(a int) []float64) ([]nanCount, error) {
+	rows, frames, cells := sh[0], sh[1], sh[2]
+	res := make([]nanCount, rows)
+	err := m.readRows(ctx, name, ds, sh, func(a0, n int, data []float64) {
+		parallelFor(n, func(i int) {
+			p, c := transposeScaled(dst(a0+i), stride, data[i*frames*cells:(i+1)*frames*cells], frames, cells, fr, 1)
+			res[a0+i] = nanCount{p, c}
+		})
+	})
+	return res, err
+}
+
+// meanOverTrials sets mean to the mean over k trials of byTrial, as numpy
+// does: summed along axis 0 in order, then divided.
+func meanOverTrials(mean, byTrial []float64, k int) {
+	m := len(mean)
+	for t := 0; t < k; t++ {
+		for i, v := range byTrial[t*m : (t+1)*m] {
+			mean[i] += v
+		}
+	}
+	for i := range mean {
+		mean[i] /= float64(k)
+	}
+}
+
+// nanReport counts NaN spike counts and warns once, at the first.
+type nanReport struct {
+	path  string
+	warn  func(string)
+	count int
+	first bool
+}
+
+func (n *nanReport) add(dataset string, rows []nanCount) {
+	for a, x := range rows {
+		if x.count > 0 && !n.first {
+			n.first = true
+			warnf(n.warn, "%s: dataset /%s holds NaN spike counts (first at index [%d, %d, %d], 0-based); they stay NaN in the responses", n.path, dataset, a, x.pos[0][0], x.pos[0][1])
+		}
+		n.count += x.count
+	}
+}
+
 // checkBinsAgainstFixations compares the bins' blocks and frames with the
 // fixations' when the file has them (metadata only).
 func checkBinsAgainstFixations(m *matFile, rsh, fsh []int) error {
-	if ds, err := m.f.OpenDataset("/runningfixations"); err == nil {
-		sh := ds.Shape()
+	if v, err := m.f.Var(DatasetRunningFixations); err == nil && v.Dataset() != nil {
+		sh := v.Dataset().Shape()
 		if len(sh) == 3 && (int(sh[0]) != rsh[0] || int(sh[1]) != rsh[1]) {
-			return &InputError{File: m.path, Dataset: "/runningbin", Field: "shape", Value: fmtShape(rsh),
-				Problem: fmt.Sprintf("has %d blocks x %d frames but /runningfixations %s has %d blocks x %d frames", rsh[0], rsh[1], fmtShape64(sh), sh[0], sh[1])}
+			return &InputError{File: m.path, Dataset: "/" + DatasetRunningBin, Field: "shape", Value: fmtShape(rsh),
+				Problem: fmt.Sprintf("has %d blocks x %d frames but /%s %s has %d blocks x %d frames", rsh[0], rsh[1], DatasetRunningFixations, fmtShape64(sh), sh[0], sh[1])}
 		}
 	}
-	if ds, err := m.f.OpenDataset("/frozenfixations"); err == nil {
-		sh := ds.Shape()
+	if v, err := m.f.Var(DatasetFrozenFixations); err == nil && v.Dataset() != nil {
+		sh := v.Dataset().Shape()
 		if len(sh) == 2 && int(sh[0]) != fsh[1] {
-			return &InputError{File: m.path, Dataset: "/frozenbin", Field: "shape", Value: fmtShape(fsh),
-				Problem: fmt.Sprintf("has %d frames per trial but /frozenfixations %s has %d frames", fsh[1], fmtShape64(sh), sh[0])}
+			return &InputError{File: m.path, Dataset: "/" + DatasetFrozenBin, Field: "shape", Value: fmtShape(fsh),
+				Problem: fmt.Sprintf("has %d frames per trial but /%s %s has %d frames", fsh[1], DatasetFrozenFixations, fmtShape64(sh), sh[0])}
 		}
 	}
 	return nil
@@ -169,7 +211,7 @@ func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (ma
 	if err != nil {
 		return nil, err
 	}
-	return loadAll(ctx, root, opt.Species, opt.CacheDir, func(s Session) (*ResponsesTrainTestSplit, error) {
+	return loadAll(ctx, root, opt.Species, func(s Session) (*ResponsesTrainTestSplit, error) {
 		o := opt
 		o.Warn = nil // the skip warning below names the session
 		r, err := LoadResponsesForSession(ctx, s.Path, o)
@@ -182,4 +224,53 @@ func LoadAllResponses(ctx context.Context, root string, opt ResponseOptions) (ma
 		}
 		return r, err
 	})
+}
+
+// transposeScaled writes dst[c*dstStride + r] = src[r*cols + c] / div for a
+// rows x cols matrix src, in tiles so that both sides stay in cache (a plain
+// double loop strides a whole row of dst per element). It returns the
+// positions (r, c) of NaN values, at most maxNaN of them, and their count.
+func transposeScaled(dst []float64, dstStride int, src []float64, rows, cols int, div float64, maxNaN int) (nan [][2]int, count int) {
+	const tile = 32
+	for r0 := 0; r0 < rows; r0 += tile {
+		r1 := min(r0+tile, rows)
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := r0; r < r1; r++ {
+				row := src[r*cols : (r+1)*cols]
+				for c := c0; c < c1; c++ {
+					v := row[c]
+					if v != v {
+						if len(nan) < maxNaN {
+							nan = append(nan, [2]int{r, c})
+						}
+						count++
+					}
+					dst[c*dstStride+r] = v / div
+				}
+			}
+		}
+	}
+	return nan, count
+}
+
+// parallelFor runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallelFor(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/retinaio/retinaio/hub"
 	"github.com/retinaio/retinaio/safezip"
 )
 
@@ -31,8 +29,8 @@ type Session struct {
 // contains species: sub-folders and <session>.zip files, sorted by name.
 // When a folder and a zip of the same name both exist, the folder is used.
 // An empty species lists every session.
-func ListSessions(root, species string) ([]Session, error) {
-	if isRemote(root) {
+func ListSessions(root string, species Species) ([]Session, error) {
+	if looksLikeURL(root) {
 		return nil, errRemote(root)
 	}
 	entries, err := os.ReadDir(root)
@@ -42,7 +40,7 @@ func ListSessions(root, species string) ([]Session, error) {
 	byName := map[string]Session{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !strings.Contains(name, species) {
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !strings.Contains(name, string(species)) {
 			continue
 		}
 		p := filepath.Join(root, name)
@@ -77,8 +75,8 @@ func ListSessions(root, species string) ([]Session, error) {
 // FindSessions is ListSessions that also accepts a single session: a .zip
 // file, or a folder holding *_data.mat files (or openretina caches)
 // directly, which is returned whatever its name.
-func FindSessions(root, species string) ([]Session, error) {
-	if isRemote(root) {
+func FindSessions(root string, species Species) ([]Session, error) {
+	if looksLikeURL(root) {
 		return nil, errRemote(root)
 	}
 	st, err := os.Stat(root)
@@ -101,7 +99,7 @@ func FindSessions(root, species string) ([]Session, error) {
 }
 
 // IsSessionFolder reports whether dir directly holds session files
-// (*_data.mat or *_data_extracted_stimuli_*.npz).
+// (*_data.mat or stimulus caches, see IsStimulusCache).
 func IsSessionFolder(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -112,7 +110,7 @@ func IsSessionFolder(dir string) bool {
 		if e.IsDir() {
 			continue
 		}
-		if strings.HasSuffix(n, "_data.mat") || strings.Contains(n, "_data_extracted_stimuli_") {
+		if strings.HasSuffix(n, DataFileSuffix) || IsStimulusCache(n) {
 			return true
 		}
 	}
@@ -124,7 +122,7 @@ func IsSessionFolder(dir string) bool {
 // cacheDir/unpacked (unpacked once, reused afterwards; the zip is never
 // modified or deleted).
 func SessionFolder(ctx context.Context, sessionPath, cacheDir string) (string, error) {
-	if isRemote(sessionPath) {
+	if looksLikeURL(sessionPath) {
 		return "", errRemote(sessionPath)
 	}
 	if !strings.HasSuffix(strings.ToLower(sessionPath), ".zip") {
@@ -162,14 +160,14 @@ func pathKey(p string) string {
 	return base + "-" + hex.EncodeToString(h[:4])
 }
 
-// findDataFile returns the session folder's <stim>_data.mat ("" when
+// FindDataFile returns the session folder's <stim>_data.mat ("" when
 // absent); more than one is an error, as in openretina's responses loader.
-func findDataFile(folder string, stim StimType) (string, error) {
+func FindDataFile(folder string, stim StimType) (string, error) {
 	entries, err := os.ReadDir(folder)
 	if err != nil {
 		return "", fmt.Errorf("read session folder: %w", err)
 	}
-	suffix := string(stim) + "_data.mat"
+	suffix := DataFileName(stim)
 	var found []string
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), ".") {
@@ -185,29 +183,26 @@ func findDataFile(folder string, stim StimType) (string, error) {
 	return "", fmt.Errorf("multiple files with postfix %s found in folder %s: %s; keep one", suffix, folder, strings.Join(found, ", "))
 }
 
-func isRemote(root string) bool { return hub.IsRemote(root) }
+// looksLikeURL reports a root written as a URL (scheme://...), which
+// this package cannot read: the caller resolves it (package hub) first.
+func looksLikeURL(root string) bool {
+	scheme, _, ok := strings.Cut(root, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for _, c := range scheme {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
-// ErrRemote is wrapped when a URL is given where a local path is needed
-// (a single session, or ListSessions; LoadAll* and Prepare resolve URLs).
+// ErrRemote is wrapped when a URL is given where a local path is needed:
+// this package reads local folders and zips only. Resolve a mirror URL into
+// a local folder first (package hub, or 'retinaio fetch').
 var ErrRemote = errors.New("a URL where a local path is needed")
 
 func errRemote(root string) error {
-	return fmt.Errorf("%w: %s: pass the mirror's sessions folder URL to LoadAllStimuli/Prepare, or download the zips with 'retinaio fetch' and pass the local folder", ErrRemote, root)
-}
-
-// ResolveRoot turns a data root into a local folder: a local path is
-// returned as is; a Hugging Face mirror (or GIN) folder URL such as
-// https://huggingface.co/datasets/open-retina/open-retina/tree/main/gollisch_lab/karamanlis_2024/sessions
-// is resolved by package hub into the cache folder holding the species'
-// session zips, downloading what is missing (progress drawn on
-// progressTo when it is a terminal; nil for none).
-func ResolveRoot(ctx context.Context, root, species, cacheDir string, progressTo io.Writer) (string, error) {
-	if !hub.IsRemote(root) {
-		return root, nil
-	}
-	dir, err := hub.Resolve(ctx, root, hub.ResolveOptions{Species: species, CacheDir: cacheDir, Progress: progressTo})
-	if err != nil {
-		return "", fmt.Errorf("fetch %s: %w", root, err)
-	}
-	return dir, nil
+	return fmt.Errorf("%w: %s: download the sessions first (package hub resolves a mirror URL into a local folder)", ErrRemote, root)
 }

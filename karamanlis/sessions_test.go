@@ -2,12 +2,15 @@ package karamanlis
 
 import (
 	"context"
-	"github.com/retinaio/retinaio/internal/testutil"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 func TestListSessions(t *testing.T) {
@@ -53,8 +56,21 @@ func TestFindSessionsSingle(t *testing.T) {
 	if err != nil || len(s) != 2 {
 		t.Fatalf("root: %v %+v", err, s)
 	}
-	if _, err := FindSessions("https://huggingface.co/datasets/open-retina/open-retina", "mouse"); err == nil {
-		t.Fatal("URL accepted")
+	// URLs are the caller's to resolve (package hub): every entry point
+	// refuses them with ErrRemote, and a local path with a colon is not a
+	// URL.
+	const url = "https://huggingface.co/datasets/open-retina/open-retina"
+	if _, err := FindSessions(url, "mouse"); !errors.Is(err, ErrRemote) {
+		t.Fatalf("FindSessions(URL): %v", err)
+	}
+	if _, err := LoadAllStimuli(context.Background(), "hf://datasets/x", DefaultStimulusOptions()); !errors.Is(err, ErrRemote) {
+		t.Fatalf("LoadAllStimuli(URL): %v", err)
+	}
+	if _, err := SessionFolder(context.Background(), url+"/s.zip", t.TempDir()); !errors.Is(err, ErrRemote) {
+		t.Fatalf("SessionFolder(URL): %v", err)
+	}
+	if _, err := FindSessions(filepath.Join(t.TempDir(), "a:b"), "mouse"); errors.Is(err, ErrRemote) {
+		t.Fatalf("a local path taken for a URL: %v", err)
 	}
 }
 
@@ -76,9 +92,9 @@ func TestLoadAllSameKeys(t *testing.T) {
 	}
 	// A mouse session without a fixation movie is skipped with a warning.
 	os.MkdirAll(filepath.Join(root, "20210301_252MEA_mouse_left_half_ventral"), 0o755)
-	for _, sp := range []string{"mouse", "marmoset"} {
+	for _, sp := range []Species{Mouse, Marmoset} {
 		var warns []string
-		so := testOptions(t, OpenRetina, &warns)
+		so := testOptions(t, fixmovie.OpenRetina, &warns)
 		so.Species = sp
 		stim, err := LoadAllStimuli(ctx, root, so)
 		if err != nil {
@@ -110,7 +126,7 @@ func TestLoadAllSameKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		wantN := map[string]int{"mouse": 2, "marmoset": 1}[sp]
+		wantN := map[Species]int{Mouse: 2, Marmoset: 1}[sp]
 		if len(ks) != wantN {
 			t.Fatalf("%s: %d sessions", sp, len(ks))
 		}

@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/internal/bigmem"
 )
-
-// The stimulus datasets of a fixation-movie file.
-var stimulusDatasets = []string{"runningImages", "frozenImages", "runningfixations", "frozenfixations"}
 
 // rawMovie is a composed, resized, not normalised movie.
 type rawMovie struct {
@@ -34,7 +31,7 @@ type rawMovie struct {
 // Problems with the file's content are *InputError values naming the file,
 // dataset, block, frame and value.
 func LoadStimuliForSession(ctx context.Context, sessionPath string, opt StimulusOptions) (*MoviesTrainTestSplit, error) {
-	opt, err := opt.withDefaults()
+	opt, err := opt.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -42,75 +39,93 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 	if err != nil {
 		return nil, err
 	}
-	matPath, err := findDataFile(folder, opt.StimType)
+	matPath, err := FindDataFile(folder, opt.StimType)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		mov          *rawMovie
-		source       string
-		fromCache    bool
-		cacheWritten chan struct{}
-	)
-	if !opt.DisableCache {
-		mov, source = lookupCache(folder, matPath, opt)
-		fromCache = mov != nil
+	src, err := loadRawMovie(ctx, folder, matPath, opt)
+	if err != nil {
+		return nil, err
 	}
-	if mov == nil {
-		if matPath == "" {
-			err := fmt.Errorf("%w: no file with postfix %s_data.mat (or preprocessed version) found in folder %s", ErrNoStimulus, opt.StimType, folder)
-			warnf(opt.Warn, "%v", err)
-			return nil, err
-		}
-		if opt.Info != nil {
-			opt.Info("Loading stimuli from " + matPath)
-		}
-		mov, err = composeFromMat(ctx, matPath, opt)
-		if err != nil {
-			if errors.Is(err, ErrNoStimulus) {
-				warnf(opt.Warn, "%v", err)
-			}
-			return nil, err
-		}
-		source = matPath
-		if !opt.DisableCache {
-			// The cache holds the raw movie; write it while the
-			// normalisation statistics are computed (both only read it).
-			done := make(chan struct{})
-			go func(mov *rawMovie) {
-				defer close(done)
-				defer opt.timing("cache_write", time.Now())
-				writeCache(folder, matPath, mov, opt)
-			}(mov)
-			cacheWritten = done
-		}
-	}
-	waitCache := func() {
-		if cacheWritten != nil {
-			<-cacheWritten
-			cacheWritten = nil
-		}
-	}
-	defer waitCache()
-	out := &MoviesTrainTestSplit{
-		Train:      mov.train,
-		TrainShape: []int{1, mov.t, mov.h, mov.w},
-		Test:       mov.test,
-		TestShape:  []int{1, mov.tf, mov.h, mov.w},
-		StimID:     string(opt.StimType),
-		Source:     source,
-		FromCache:  fromCache,
-	}
+	defer src.waitCache()
+	out := src.split(opt.StimType)
 	if opt.Normalize {
 		mean, std, err := normStats(out.Train)
-		waitCache() // the scaling below changes the movie in place
+		src.waitCache() // the scaling below changes the movie in place
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", source, err)
+			return nil, fmt.Errorf("%s: %w", src.path, err)
 		}
 		applyNorm(out.Train, out.Test, mean, std)
 		out.Normalized, out.NormMean, out.NormStd = true, mean, std
 	}
 	return out, out.Validate()
+}
+
+// movieSource is a raw movie, where it came from, and the cache being
+// written from it.
+type movieSource struct {
+	mov       *rawMovie
+	path      string // the cache or the .mat
+	fromCache bool
+	cacheDone chan struct{} // closed when the cache is written; nil if none
+}
+
+// loadRawMovie returns the raw movie from a valid cache, or composes it from
+// the data file and starts writing its cache (unless caching is off).
+func loadRawMovie(ctx context.Context, folder, matPath string, opt StimulusOptions) (*movieSource, error) {
+	if !opt.DisableCache {
+		if mov, path := lookupCache(folder, matPath, opt); mov != nil {
+			return &movieSource{mov: mov, path: path, fromCache: true}, nil
+		}
+	}
+	if matPath == "" {
+		err := fmt.Errorf("%w: no file with postfix %s (or preprocessed version) found in folder %s", ErrNoStimulus, DataFileName(opt.StimType), folder)
+		warnf(opt.Warn, "%v", err)
+		return nil, err
+	}
+	if opt.Info != nil {
+		opt.Info("Loading stimuli from " + matPath)
+	}
+	mov, err := composeFromMat(ctx, matPath, opt)
+	if err != nil {
+		if errors.Is(err, ErrNoStimulus) {
+			warnf(opt.Warn, "%v", err)
+		}
+		return nil, err
+	}
+	src := &movieSource{mov: mov, path: matPath}
+	if !opt.DisableCache {
+		// The cache holds the raw movie; it is written while the
+		// normalisation statistics are computed (both only read it).
+		src.cacheDone = make(chan struct{})
+		go func() {
+			defer close(src.cacheDone)
+			defer opt.timing("cache_write", time.Now())
+			writeCache(folder, matPath, mov, opt)
+		}()
+	}
+	return src, nil
+}
+
+// waitCache waits for the cache write, if any.
+func (s *movieSource) waitCache() {
+	if s.cacheDone != nil {
+		<-s.cacheDone
+	}
+}
+
+// split wraps the raw movie as openretina's split (one channel).
+func (s *movieSource) split(stim StimType) *MoviesTrainTestSplit {
+	m := s.mov
+	return &MoviesTrainTestSplit{
+		Train:      m.train,
+		TrainShape: []int{1, m.t, m.h, m.w},
+		Test:       m.test,
+		TestShape:  []int{1, m.tf, m.h, m.w},
+		StimID:     string(stim),
+		Source:     s.path,
+		FromCache:  s.fromCache,
+	}
 }
 
 // timing reports a phase's time since t to o.Timing.
@@ -152,7 +167,7 @@ func normStats(train []float32) (mean, std float32, err error) {
 	}
 	sd := math.Sqrt(ss / float64(n-1))
 	if !(sd > 0) || math.IsInf(sd, 0) {
-		return 0, 0, fmt.Errorf("cannot normalise: the training movie's standard deviation is %v (constant or non-finite movie); use --no-normalize", sd)
+		return 0, 0, fmt.Errorf("%w: its standard deviation is %v (constant or non-finite movie)", ErrConstantMovie, sd)
 	}
 	return float32(m), float32(sd), nil
 }
@@ -175,20 +190,20 @@ type stimShapes struct {
 // readStimShapes checks the fixation datasets' ranks and returns their
 // sizes (metadata only).
 func readStimShapes(m *matFile) (stimShapes, error) {
-	_, rsh, err := m.shape("runningfixations", "blocks", "frames", "3")
+	_, rsh, err := m.shape(DatasetRunningFixations, "blocks", "frames", "3")
 	if err != nil {
 		return stimShapes{}, err
 	}
 	if rsh[2] != 3 {
-		return stimShapes{}, &InputError{File: m.path, Dataset: "/runningfixations", Field: "shape", Value: fmtShape(rsh),
+		return stimShapes{}, &InputError{File: m.path, Dataset: "/" + DatasetRunningFixations, Field: "shape", Value: fmtShape(rsh),
 			Problem: "last dimension must be 3 (image index, x, y)"}
 	}
-	_, fsh, err := m.shape("frozenfixations", "frames", "3")
+	_, fsh, err := m.shape(DatasetFrozenFixations, "frames", "3")
 	if err != nil {
 		return stimShapes{}, err
 	}
 	if fsh[1] != 3 {
-		return stimShapes{}, &InputError{File: m.path, Dataset: "/frozenfixations", Field: "shape", Value: fmtShape(fsh),
+		return stimShapes{}, &InputError{File: m.path, Dataset: "/" + DatasetFrozenFixations, Field: "shape", Value: fmtShape(fsh),
 			Problem: "last dimension must be 3 (image index, x, y)"}
 	}
 	return stimShapes{blocks: rsh[0], perBlock: rsh[1], testFrames: fsh[0]}, nil
@@ -196,7 +211,7 @@ func readStimShapes(m *matFile) (stimShapes, error) {
 
 // hasAnyStimulus reports whether the file holds any stimulus dataset.
 func hasAnyStimulus(m *matFile) bool {
-	for _, n := range stimulusDatasets {
+	for _, n := range StimulusDatasets {
 		if m.has(n) {
 			return true
 		}
@@ -278,11 +293,7 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 // and integer, image indices between 1 and nImages. The result has one
 // slice per block (one block for frozenfixations).
 func readFixations(ctx context.Context, m *matFile, name string, blocks, perBlock, nImages int, imgDataset string) ([][]fixmovie.Fixation, error) {
-	ds, err := m.dataset(name)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := m.readFloat64(ctx, name, ds)
+	vals, err := m.readFloat64(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +309,7 @@ func readFixations(ctx context.Context, m *matFile, name string, blocks, perBloc
 			for c := 0; c < 3; c++ {
 				v := vals[(b*perBlock+t)*3+c]
 				e := &InputError{File: m.path, Dataset: "/" + name, Frame: t + 1, Field: fields[c], Value: fmt.Sprint(v)}
-				if blocks > 1 || name == "runningfixations" {
+				if blocks > 1 || name == DatasetRunningFixations {
 					e.Block = b + 1
 				}
 				switch {
@@ -317,7 +328,7 @@ func readFixations(ctx context.Context, m *matFile, name string, blocks, perBloc
 			if iv[0] < 1 || iv[0] > nImages {
 				e := &InputError{File: m.path, Dataset: "/" + name, Frame: t + 1, Field: "image index", Value: fmt.Sprint(iv[0]),
 					Problem: fmt.Sprintf("must be between 1 and %d (the number of images in /%s)", nImages, imgDataset)}
-				if blocks > 1 || name == "runningfixations" {
+				if blocks > 1 || name == DatasetRunningFixations {
 					e.Block = b + 1
 				}
 				return nil, e
@@ -355,23 +366,23 @@ func openStimulus(ctx context.Context, matPath string) (*stimulusFile, error) {
 
 func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
 	if !hasAnyStimulus(m) {
-		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, m.path, joinNames(stimulusDatasets))
+		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, m.path, joinNames(StimulusDatasets))
 	}
 	sh, err := readStimShapes(m)
 	if err != nil {
 		return nil, err
 	}
 	s := &stimulusFile{m: m, sh: sh}
-	if s.rds, s.rsh, err = openImages(m, "runningImages"); err != nil {
+	if s.rds, s.rsh, err = openImages(m, DatasetRunningImages); err != nil {
 		return nil, err
 	}
-	if s.fds, s.fsh, err = openImages(m, "frozenImages"); err != nil {
+	if s.fds, s.fsh, err = openImages(m, DatasetFrozenImages); err != nil {
 		return nil, err
 	}
-	if s.runFix, err = readFixations(ctx, m, "runningfixations", sh.blocks, sh.perBlock, s.rsh[0], "runningImages"); err != nil {
+	if s.runFix, err = readFixations(ctx, m, DatasetRunningFixations, sh.blocks, sh.perBlock, s.rsh[0], DatasetRunningImages); err != nil {
 		return nil, err
 	}
-	if s.frzFix, err = readFixations(ctx, m, "frozenfixations", 1, sh.testFrames, s.fsh[0], "frozenImages"); err != nil {
+	if s.frzFix, err = readFixations(ctx, m, DatasetFrozenFixations, 1, sh.testFrames, s.fsh[0], DatasetFrozenImages); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -388,18 +399,18 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	rds, rsh, fds, fsh, runFix, frzFix := st.rds, st.rsh, st.fds, st.fsh, st.runFix, st.frzFix
 	sh := st.sh
 	// Check every frame's placement before the expensive work.
-	if err := checkPlacements(m.path, "runningfixations", runFix, rsh, opt, true); err != nil {
+	if err := checkPlacements(m.path, DatasetRunningFixations, runFix, rsh, opt, true); err != nil {
 		return nil, err
 	}
-	if err := checkPlacements(m.path, "frozenfixations", frzFix, fsh, opt, false); err != nil {
+	if err := checkPlacements(m.path, DatasetFrozenFixations, frzFix, fsh, opt, false); err != nil {
 		return nil, err
 	}
 	tRead := time.Now()
-	runImgs, err := readImages(ctx, m, "runningImages", rds, rsh, usedImages(runFix, rsh[0]))
+	runImgs, err := readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0]))
 	if err != nil {
 		return nil, err
 	}
-	frzImgs, err := readImages(ctx, m, "frozenImages", fds, fsh, usedImages(frzFix, fsh[0]))
+	frzImgs, err := readImages(ctx, m, DatasetFrozenImages, fds, fsh, usedImages(frzFix, fsh[0]))
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +428,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	// order into its place in the training movie.
 	defer opt.timing("render", time.Now())
 	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
-		return nil, fmt.Errorf("%s: dataset /frozenfixations: %w", m.path, err)
+		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetFrozenFixations, err)
 	}
 	// Blocks are independent (a frame depends only on its image and
 	// fixation), so rendering their concatenation in one call gives the same
@@ -428,7 +439,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 		all = append(all, blk...)
 	}
 	if err := rd.render(ctx, runImgs, all, mov.train); err != nil {
-		return nil, fmt.Errorf("%s: dataset /runningfixations: %w", m.path, err)
+		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetRunningFixations, err)
 	}
 	return mov, nil
 }
@@ -462,11 +473,11 @@ func joinNames(names []string) string {
 // openretina does. Failing sessions are left out and their errors joined
 // into the returned error, so the map holds every session that loaded.
 func LoadAllStimuli(ctx context.Context, root string, opt StimulusOptions) (map[string]*MoviesTrainTestSplit, error) {
-	opt, err := opt.withDefaults()
+	opt, err := opt.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return loadAll(ctx, root, opt.Species, opt.CacheDir, func(s Session) (*MoviesTrainTestSplit, error) {
+	return loadAll(ctx, root, opt.Species, func(s Session) (*MoviesTrainTestSplit, error) {
 		o := opt
 		warn := opt.Warn
 		o.Warn = func(msg string) { warnf(warn, "session %s: %s", s.Name, msg) }
@@ -481,16 +492,12 @@ func LoadAllStimuli(ctx context.Context, root string, opt StimulusOptions) (map[
 // errSkip tells loadAll to leave a session out without an error.
 var errSkip = errors.New("skip session")
 
-// loadAll runs load on every session of species below root (see
-// ListSessions) and keys the results by session name. A load returning
+// loadAll runs load on every session of species below the local folder
+// root (see ListSessions) and keys the results by session name. A load returning
 // errSkip is left out; failing sessions are left out and their errors
 // joined into the returned error, so the map holds every session that
 // loaded.
-func loadAll[T any](ctx context.Context, root, species, cacheDir string, load func(Session) (T, error)) (map[string]T, error) {
-	root, err := ResolveRoot(ctx, root, species, cacheDir, nil)
-	if err != nil {
-		return nil, err
-	}
+func loadAll[T any](ctx context.Context, root string, species Species, load func(Session) (T, error)) (map[string]T, error) {
 	sessions, err := ListSessions(root, species)
 	if err != nil {
 		return nil, err
@@ -541,10 +548,10 @@ func ReadFixationMovie(ctx context.Context, matPath string) (*FixationMovieData,
 		}
 		return u
 	}
-	if out.RunningImages, err = readImages(ctx, m, "runningImages", rds, rsh, all(rsh[0])); err != nil {
+	if out.RunningImages, err = readImages(ctx, m, DatasetRunningImages, rds, rsh, all(rsh[0])); err != nil {
 		return nil, err
 	}
-	if out.FrozenImages, err = readImages(ctx, m, "frozenImages", fds, fsh, all(fsh[0])); err != nil {
+	if out.FrozenImages, err = readImages(ctx, m, DatasetFrozenImages, fds, fsh, all(fsh[0])); err != nil {
 		return nil, err
 	}
 	return out, nil

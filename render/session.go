@@ -16,6 +16,9 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepared"
 )
 
 // Split selects the training or the test movie.
@@ -26,6 +29,22 @@ const (
 	Train Split = "train"
 	Test  Split = "test"
 )
+
+// stimKey and respKey are the split's movie and responses in a prepared
+// archive.
+func (sp Split) stimKey() string {
+	if sp == Train {
+		return prepared.KeyStimTrain
+	}
+	return prepared.KeyStimTest
+}
+
+func (sp Split) respKey() string {
+	if sp == Train {
+		return prepared.KeyRespTrain
+	}
+	return prepared.KeyRespTest
+}
 
 // ParseSplit accepts "train" or "test".
 func ParseSplit(s string) (Split, error) {
@@ -45,7 +64,8 @@ type Session struct {
 	Name string
 	// Species is "mouse", "marmoset" or "" (from the name).
 	Species string
-	// FrameRate is the display rate in Hz: 85 for marmoset, 75 otherwise.
+	// FrameRate is the display rate in Hz (karamanlis.FrameRate): 85 for
+	// marmoset, 75 otherwise.
 	FrameRate float64
 	// H, W are the prepared frame size.
 	H, W int
@@ -62,28 +82,6 @@ type Session struct {
 	z *npzFile
 }
 
-// SpeciesOf returns the species named in a session name: "marmoset",
-// "mouse" or "".
-func SpeciesOf(name string) string {
-	l := strings.ToLower(name)
-	switch {
-	case strings.Contains(l, "marmoset"):
-		return "marmoset"
-	case strings.Contains(l, "mouse"):
-		return "mouse"
-	}
-	return ""
-}
-
-// FrameRateOf returns the display frame rate of a species: 85 Hz for
-// marmoset, 75 Hz for mouse (and unknown species).
-func FrameRateOf(species string) float64 {
-	if species == "marmoset" {
-		return 85
-	}
-	return 75
-}
-
 // Open opens a prepared session file and checks the shapes of its arrays.
 func Open(path string) (*Session, error) {
 	z, err := openNPZ(path)
@@ -92,8 +90,9 @@ func Open(path string) (*Session, error) {
 	}
 	s := &Session{Path: path, z: z}
 	s.Name = strings.TrimSuffix(filepath.Base(path), ".npz")
-	s.Species = SpeciesOf(s.Name)
-	s.FrameRate = FrameRateOf(s.Species)
+	sp := karamanlis.SpeciesOf(s.Name)
+	s.Species = string(sp)
+	s.FrameRate, _ = karamanlis.FrameRate(sp)
 	if err := s.check(); err != nil {
 		z.close()
 		return nil, err
@@ -121,13 +120,13 @@ func movieShape(sh []int) (t, h, w int, ok bool) {
 func (s *Session) check() error {
 	for _, name := range s.z.names {
 		for _, d := range s.z.members[name].hdr.Shape {
-			if d == 0 && name != "norm_mean" && name != "norm_std" {
+			if d == 0 && name != prepared.KeyNormMean && name != prepared.KeyNormStd {
 				return s.errf("array %q has shape %v with an empty dimension", name, s.z.members[name].hdr.Shape)
 			}
 		}
 	}
 	var h0, w0 int
-	for _, key := range []string{"stim_train", "stim_test"} {
+	for _, key := range []string{prepared.KeyStimTrain, prepared.KeyStimTest} {
 		m := s.z.members[key]
 		if m == nil {
 			continue
@@ -140,17 +139,17 @@ func (s *Session) check() error {
 			return s.errf("stim_train is %dx%d but stim_test is %dx%d", h0, w0, h, w)
 		}
 		h0, w0 = h, w
-		if key == "stim_train" {
+		if key == prepared.KeyStimTrain {
 			s.TrainFrames = t
 		} else {
 			s.TestFrames = t
 		}
 	}
-	if s.z.members["stim_train"] == nil && s.z.members["stim_test"] == nil {
+	if s.z.members[prepared.KeyStimTrain] == nil && s.z.members[prepared.KeyStimTest] == nil {
 		return s.errf("no stim_train or stim_test array: not a 'retinaio prepare' session file (arrays: %s)", strings.Join(s.z.names, ", "))
 	}
 	s.H, s.W = h0, w0
-	if m := s.z.members["resp_test"]; m != nil {
+	if m := s.z.members[prepared.KeyRespTest]; m != nil {
 		if len(m.hdr.Shape) != 2 {
 			return s.errf("resp_test has shape %v; want (N, T)", m.hdr.Shape)
 		}
@@ -159,7 +158,7 @@ func (s *Session) check() error {
 			return s.errf("resp_test has %d frames but stim_test has %d", m.hdr.Shape[1], s.TestFrames)
 		}
 	}
-	if m := s.z.members["resp_train"]; m != nil {
+	if m := s.z.members[prepared.KeyRespTrain]; m != nil {
 		if len(m.hdr.Shape) != 2 {
 			return s.errf("resp_train has shape %v; want (N, T)", m.hdr.Shape)
 		}
@@ -171,25 +170,25 @@ func (s *Session) check() error {
 			return s.errf("resp_train has %d frames but stim_train has %d", m.hdr.Shape[1], s.TrainFrames)
 		}
 	}
-	if m := s.z.members["resp_test_by_trial"]; m != nil {
+	if m := s.z.members[prepared.KeyRespTestByTrial]; m != nil {
 		sh := m.hdr.Shape
 		if len(sh) != 3 || sh[1] != s.Cells || sh[2] != s.TestFrames {
 			return s.errf("resp_test_by_trial has shape %v; want (K, %d, %d)", sh, s.Cells, s.TestFrames)
 		}
 		s.Trials = sh[0]
 	}
-	for _, key := range []string{"norm_mean", "norm_std"} {
+	for _, key := range []string{prepared.KeyNormMean, prepared.KeyNormStd} {
 		if m := s.z.members[key]; m != nil && m.n != 1 {
 			return s.errf("%s has shape %v; want a scalar", key, m.hdr.Shape)
 		}
 	}
-	if s.z.members["norm_mean"] != nil && s.z.members["norm_std"] != nil {
+	if s.z.members[prepared.KeyNormMean] != nil && s.z.members[prepared.KeyNormStd] != nil {
 		var v [1]float64
-		if err := s.z.members["norm_mean"].readFloat64(0, 1, v[:]); err != nil {
+		if err := s.z.members[prepared.KeyNormMean].readFloat64(0, 1, v[:]); err != nil {
 			return err
 		}
 		s.NormMean = v[0]
-		if err := s.z.members["norm_std"].readFloat64(0, 1, v[:]); err != nil {
+		if err := s.z.members[prepared.KeyNormStd].readFloat64(0, 1, v[:]); err != nil {
 			return err
 		}
 		s.NormStd = v[0]
@@ -226,9 +225,9 @@ func (s *Session) Frames(sp Split) int {
 // Frame reads frame k of a split (channel 0) into dst (length H*W, row
 // major), allocating when dst is too short.
 func (s *Session) Frame(sp Split, k int, dst []float32) ([]float32, error) {
-	m := s.z.members["stim_"+string(sp)]
+	m := s.z.members[sp.stimKey()]
 	if m == nil {
-		return nil, s.errf("no stim_%s array", sp)
+		return nil, s.errf("no %s array", sp.stimKey())
 	}
 	n := s.Frames(sp)
 	if k < 0 || k >= n {
@@ -290,9 +289,9 @@ func (s *Session) CellResponse(sp Split, n int) ([]float64, error) {
 	if err := s.checkCell(n); err != nil {
 		return nil, err
 	}
-	m := s.z.members["resp_"+string(sp)]
+	m := s.z.members[sp.respKey()]
 	if m == nil {
-		return nil, s.errf("no resp_%s array", sp)
+		return nil, s.errf("no %s array", sp.respKey())
 	}
 	T := m.hdr.Shape[1]
 	out := make([]float64, T)
@@ -305,7 +304,7 @@ func (s *Session) CellTrials(n int) ([][]float64, error) {
 	if err := s.checkCell(n); err != nil {
 		return nil, err
 	}
-	m := s.z.members["resp_test_by_trial"]
+	m := s.z.members[prepared.KeyRespTestByTrial]
 	if m == nil {
 		return nil, s.errf("no resp_test_by_trial array")
 	}
@@ -323,7 +322,7 @@ func (s *Session) CellTrials(n int) ([][]float64, error) {
 // TrialBlock reads trial k of resp_test_by_trial (Cells x TestFrames values,
 // cell major) into dst.
 func (s *Session) TrialBlock(k int, dst []float64) ([]float64, error) {
-	m := s.z.members["resp_test_by_trial"]
+	m := s.z.members[prepared.KeyRespTestByTrial]
 	if m == nil {
 		return nil, s.errf("no resp_test_by_trial array")
 	}

@@ -4,26 +4,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/retinaio/retinaio/internal/atomicfile"
-	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepared"
 )
-
-// maxManifestBytes bounds a manifest file read by ReadPart.
-const maxManifestBytes = 256 << 20
 
 // Part is one shard's manifest.json.
 type Part struct {
 	// File is where the manifest was read from (for messages).
 	File string
 	// Manifest is the decoded manifest.
-	Manifest *karamanlis.Manifest
+	Manifest *prepared.Manifest
 	// Shard is the manifest's "shard" value ("I/N"), "" when the run was
 	// not sharded or the manifest does not record it.
 	Shard string
@@ -42,57 +37,31 @@ type Input struct {
 }
 
 // Merged is the joined manifest: the fields of a prepare manifest (so the
-// result can be merged again or read as a karamanlis.Manifest) plus the
+// result can be merged again or read as a prepared.Manifest) plus the
 // list of inputs.
 type Merged struct {
-	karamanlis.Manifest
+	prepared.Manifest
 	MergedFrom []Input `json:"merged_from"`
 }
 
 // ReadPart reads and decodes a manifest.json written by retinaio prepare
-// (or by an earlier merge).
+// (or by an earlier merge), with prepared.ReadManifest.
 func ReadPart(path string) (Part, error) {
-	f, err := os.Open(path)
+	m, err := prepared.ReadManifest(path)
 	if err != nil {
 		return Part{}, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Part{}, err
-	}
-	if st.IsDir() {
-		return Part{}, fmt.Errorf("%s is a folder; pass its %s", path, karamanlis.ManifestName)
-	}
-	if st.Size() > maxManifestBytes {
-		return Part{}, fmt.Errorf("%s: %d bytes is too large for a manifest (limit %d)", path, st.Size(), maxManifestBytes)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
-	if err != nil {
-		return Part{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	return DecodePart(path, data)
+	return Part{File: path, Manifest: m, Shard: m.Shard}, nil
 }
 
-// DecodePart decodes manifest JSON; file names it in errors.
+// DecodePart decodes manifest JSON (prepared.DecodeManifest); file names
+// it in errors.
 func DecodePart(file string, data []byte) (Part, error) {
-	var m karamanlis.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return Part{}, fmt.Errorf("%s is not a retinaio manifest: %w", file, err)
+	m, err := prepared.DecodeManifest(file, data)
+	if err != nil {
+		return Part{}, err
 	}
-	var extra struct {
-		Shard string `json:"shard"`
-	}
-	_ = json.Unmarshal(data, &extra) // same document; the first decode succeeded
-	if m.Tool != "retinaio" {
-		return Part{}, fmt.Errorf("%s is not a retinaio manifest (tool %q, want \"retinaio\")", file, m.Tool)
-	}
-	for i, s := range m.Sessions {
-		if s.Name == "" {
-			return Part{}, fmt.Errorf("%s: session %d has no name", file, i+1)
-		}
-	}
-	return Part{File: file, Manifest: &m, Shard: extra.Shard}, nil
+	return Part{File: file, Manifest: m, Shard: m.Shard}, nil
 }
 
 // ErrConflict is wrapped by Merge errors about inputs that cannot be joined.
@@ -116,10 +85,10 @@ func Merge(parts []Part) (*Merged, []string, error) {
 	}
 	var warns []string
 	first := parts[0]
-	out := &Merged{Manifest: karamanlis.Manifest{
-		Tool: "retinaio", Version: first.Manifest.Version, Created: time.Now().UTC().Format(time.RFC3339),
+	out := &Merged{Manifest: prepared.Manifest{
+		Tool: prepared.Tool, Version: first.Manifest.Version, Created: time.Now().UTC().Format(time.RFC3339),
 		Root: first.Manifest.Root, OutDir: first.Manifest.OutDir, Settings: first.Manifest.Settings,
-		Sessions: []karamanlis.SessionResult{},
+		Sessions: []prepared.SessionResult{},
 	}}
 	owner := map[string]int{}
 	versions := map[string][]string{}
@@ -166,16 +135,7 @@ func Merge(parts []Part) (*Merged, []string, error) {
 	}
 	warns = append(warns, shardWarnings(parts)...)
 	sort.SliceStable(out.Sessions, func(i, j int) bool { return out.Sessions[i].Name < out.Sessions[j].Name })
-	for _, s := range out.Sessions {
-		switch s.Status {
-		case karamanlis.StatusOK:
-			out.OK++
-		case karamanlis.StatusSkipped:
-			out.Skipped++
-		default:
-			out.Failed++
-		}
-	}
+	out.Count()
 	return out, warns, nil
 }
 

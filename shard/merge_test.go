@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepared"
 )
 
 func manifest(shardSpec string, sessions ...string) []byte {
@@ -144,7 +144,7 @@ func TestReadPartErrors(t *testing.T) {
 		t.Errorf("truncated: %v", err)
 	}
 	os.WriteFile(p, manifest("", "s1"), 0o644)
-	if pt, err := ReadPart(p); err != nil || pt.Manifest.Sessions[0].Status != karamanlis.StatusOK {
+	if pt, err := ReadPart(p); err != nil || pt.Manifest.Sessions[0].Status != prepared.StatusOK {
 		t.Errorf("good: %v", err)
 	}
 }

@@ -137,7 +137,7 @@ func Parse(s string) (Spec, error) {
 			return Spec{}, err
 		}
 		if !ok {
-			return Spec{}, fmt.Errorf("--shard auto: not inside a SLURM job array (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set); pass --shard I/N")
+			return Spec{}, fmt.Errorf("shard \"auto\": not inside a SLURM job array (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set); give I/N")
 		}
 		return sp, nil
 	}
@@ -162,7 +162,7 @@ func check(i, n int, s string) (Spec, error) {
 	case i < 0:
 		return Spec{}, fmt.Errorf("shard %q: I = %d is negative: %w", s, i, ErrSyntax)
 	case i >= n:
-		return Spec{}, fmt.Errorf("shard %q: I = %d must be below N = %d (shards are numbered from 0; for a SLURM array submitted as --array=1-%d use --shard auto or $((SLURM_ARRAY_TASK_ID-1))/%d): %w", s, i, n, n, n, ErrSyntax)
+		return Spec{}, fmt.Errorf("shard %q: I = %d must be below N = %d (shards are numbered from 0; for a SLURM array submitted as --array=1-%d use \"auto\" or $((SLURM_ARRAY_TASK_ID-1))/%d): %w", s, i, n, n, n, ErrSyntax)
 	}
 	return Spec{Index: i, Count: n}, nil
 }
@@ -203,12 +203,12 @@ func FromEnv(getenv func(string) string) (sp Spec, ok bool, err error) {
 		return Spec{}, false, fmt.Errorf("SLURM_ARRAY_TASK_STEP=%d must be at least 1", step)
 	}
 	if tid < lo || (tid-lo)%step != 0 {
-		return Spec{}, false, fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not on the array's grid (min %d, step %d); use --shard I/N", tid, lo, step)
+		return Spec{}, false, fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not on the array's grid (min %d, step %d); give I/N", tid, lo, step)
 	}
 	desc := fmt.Sprintf("SLURM task %d of array min %d step %d count %d", tid, lo, step, n)
 	sp, err = check((tid-lo)/step, n, desc)
 	if err != nil {
-		return Spec{}, false, fmt.Errorf("%w (the array is not contiguous: pass --shard I/N explicitly)", err)
+		return Spec{}, false, fmt.Errorf("%w (the array is not contiguous: give I/N explicitly)", err)
 	}
 	return sp, true, nil
 }

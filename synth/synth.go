@@ -45,6 +45,7 @@ import (
 
 	"github.com/retinaio/retinaio/hdf5write"
 	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/karamanlis"
 )
 
 // Profile is the size of a synthetic session.
@@ -65,11 +66,11 @@ type Profile struct {
 
 // Profiles lists the built-in profiles by name.
 var Profiles = map[string]Profile{
-	"tiny":     {Name: "tiny", Species: "mouse", Hz: 75, Rows: 640, Cols: 860, NRun: 3, NFroz: 2, Blocks: 2, Tr: 40, Tf: 30, Trials: 3, Cells: 5},
-	"small":    {Name: "small", Species: "mouse", Hz: 75, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 2, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
-	"medium":   {Name: "medium", Species: "mouse", Hz: 75, Rows: 1024, Cols: 1532, NRun: 10, NFroz: 4, Blocks: 4, Tr: 375, Tf: 375, Trials: 10, Cells: 50},
-	"mouse":    {Name: "mouse", Species: "mouse", Hz: 75, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 40, Tr: 375, Tf: 1875, Trials: 40, Cells: 250},
-	"marmoset": {Name: "marmoset", Species: "marmoset", Hz: 85, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 30, Tr: 3400, Tf: 1870, Trials: 30, Cells: 200},
+	"tiny":     {Name: "tiny", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 640, Cols: 860, NRun: 3, NFroz: 2, Blocks: 2, Tr: 40, Tf: 30, Trials: 3, Cells: 5},
+	"small":    {Name: "small", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 2, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
+	"medium":   {Name: "medium", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 10, NFroz: 4, Blocks: 4, Tr: 375, Tf: 375, Trials: 10, Cells: 50},
+	"mouse":    {Name: "mouse", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 40, Tr: 375, Tf: 1875, Trials: 40, Cells: 250},
+	"marmoset": {Name: "marmoset", Species: string(karamanlis.Marmoset), Hz: marmosetHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 30, Tr: 3400, Tf: 1870, Trials: 30, Cells: 200},
 }
 
 // ProfileNames returns the profile names, smallest first.
@@ -89,10 +90,16 @@ func (p Profile) bytes() int64 {
 	return int64(p.NRun+p.NFroz)*int64(p.Rows*p.Cols) + 8*int64(p.Cells)*int64(p.Blocks*p.Tr+p.Trials*p.Tf)
 }
 
+// The display frame rates of the species (karamanlis.FrameRate).
+var (
+	mouseHz, _    = karamanlis.FrameRate(karamanlis.Mouse)
+	marmosetHz, _ = karamanlis.FrameRate(karamanlis.Marmoset)
+)
+
 // Screen size (rows x columns) of the experiments.
 const (
-	ScreenRows = 600
-	ScreenCols = 800
+	ScreenRows = karamanlis.DefaultScreenHeight
+	ScreenCols = karamanlis.DefaultScreenWidth
 )
 
 // Options control Write.
@@ -111,7 +118,7 @@ type Options struct {
 // such as 20210115_252MEA_mouse_left_half_ventral or
 // 20220301_60MEA_marmoset_left_s1.
 func SessionName(species string, i int) string {
-	if species == "marmoset" {
+	if karamanlis.Species(species) == karamanlis.Marmoset {
 		d := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
 		eye := []string{"left", "right"}[i%2]
 		return fmt.Sprintf("%s_60MEA_marmoset_%s_s%d", d.Format("20060102"), eye, i+1)
@@ -176,7 +183,7 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 }
 
 func (p Profile) validate() error {
-	if p.Species != "mouse" && p.Species != "marmoset" {
+	if sp := karamanlis.Species(p.Species); sp != karamanlis.Mouse && sp != karamanlis.Marmoset {
 		return fmt.Errorf("synth: profile %q: species %q is not mouse or marmoset", p.Name, p.Species)
 	}
 	if p.Rows < 16 || p.Cols < 16 || p.NRun < 1 || p.NFroz < 1 || p.Blocks < 1 || p.Tr < 1 || p.Tf < 1 ||
@@ -287,7 +294,7 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 		workers = runtime.GOMAXPROCS(0)
 	}
 	created := time.Date(2021, 1, 15, 12, 0, 0, 0, time.UTC).Add(time.Duration(seed%100000) * time.Minute)
-	path := filepath.Join(dir, "fixationmovie_data.mat")
+	path := filepath.Join(dir, karamanlis.DataFileName(karamanlis.FixationMovie))
 	w, err := hdf5write.Create(path, hdf5write.Options{MATLABHeader: true, Created: created, Workers: workers})
 	if err != nil {
 		return err
@@ -305,7 +312,7 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 		n    int
 		c    []*coarse
 	}
-	sets := []*ens{{name: "frozenImages", n: p.NFroz}, {name: "runningImages", n: p.NRun}}
+	sets := []*ens{{name: karamanlis.DatasetFrozenImages, n: p.NFroz}, {name: karamanlis.DatasetRunningImages, n: p.NRun}}
 	for _, e := range sets {
 		ds, err := root.CreateDataset(e.name, hdf5write.Uint8, []uint64{uint64(e.n), uint64(nx), uint64(ny)},
 			hdf5write.DatasetOptions{Chunk: imgChunk, Deflate: 3, Attrs: cls("uint8")})
@@ -336,9 +343,9 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	// fixations
 	rfix := make([][]fixation, p.Blocks)
 	for b := range rfix {
-		rfix[b] = Fixations(p, p.NRun, p.Tr, rng(seed, "runningfixations", b))
+		rfix[b] = Fixations(p, p.NRun, p.Tr, rng(seed, karamanlis.DatasetRunningFixations, b))
 	}
-	ffix := Fixations(p, p.NFroz, p.Tf, rng(seed, "frozenfixations", 0))
+	ffix := Fixations(p, p.NFroz, p.Tf, rng(seed, karamanlis.DatasetFrozenFixations, 0))
 	rf := make([]float64, 0, p.Blocks*p.Tr*3)
 	for _, blk := range rfix {
 		for _, f := range blk {
@@ -349,25 +356,25 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	for _, f := range ffix {
 		ff = append(ff, float64(f.img), float64(f.x), float64(f.y))
 	}
-	if err := root.WriteDataset("runningfixations", hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(p.Tr), 3},
+	if err := root.WriteDataset(karamanlis.DatasetRunningFixations, hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(p.Tr), 3},
 		Data: rf, Chunk: []uint64{1, uint64(p.Tr), 3}, Deflate: 3, Attrs: cls("double")}); err != nil {
 		return err
 	}
-	if err := root.WriteDataset("frozenfixations", hdf5write.Dataset{Shape: []uint64{uint64(p.Tf), 3},
+	if err := root.WriteDataset(karamanlis.DatasetFrozenFixations, hdf5write.Dataset{Shape: []uint64{uint64(p.Tf), 3},
 		Data: ff, Chunk: []uint64{uint64(p.Tf), 3}, Deflate: 3, Attrs: cls("double")}); err != nil {
 		return err
 	}
 
 	// responses
 	cells := makeCells(p, rng(seed, "cells", 0))
-	rds, err := root.CreateDataset("runningbin", hdf5write.Float64, []uint64{uint64(p.Blocks), uint64(p.Tr), uint64(p.Cells)},
+	rds, err := root.CreateDataset(karamanlis.DatasetRunningBin, hdf5write.Float64, []uint64{uint64(p.Blocks), uint64(p.Tr), uint64(p.Cells)},
 		hdf5write.DatasetOptions{Chunk: []uint64{1, uint64(p.Tr), uint64(p.Cells)}, Deflate: 3, Attrs: cls("double")})
 	if err != nil {
 		return err
 	}
 	err = parallel(ctx, p.Blocks, workers, func(b int) error {
 		rates := cellRates(cells, rfix[b], running.c)
-		r := rng(seed, "runningbin", b)
+		r := rng(seed, karamanlis.DatasetRunningBin, b)
 		for i, lam := range rates {
 			rates[i] = float64(poisson(r, lam))
 		}
@@ -377,13 +384,13 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 		return err
 	}
 	frates := cellRates(cells, ffix, frozen.c)
-	fds, err := root.CreateDataset("frozenbin", hdf5write.Float64, []uint64{uint64(p.Trials), uint64(p.Tf), uint64(p.Cells)},
+	fds, err := root.CreateDataset(karamanlis.DatasetFrozenBin, hdf5write.Float64, []uint64{uint64(p.Trials), uint64(p.Tf), uint64(p.Cells)},
 		hdf5write.DatasetOptions{Chunk: []uint64{1, uint64(p.Tf), uint64(p.Cells)}, Deflate: 3, Attrs: cls("double")})
 	if err != nil {
 		return err
 	}
 	err = parallel(ctx, p.Trials, workers, func(k int) error {
-		r := rng(seed, "frozenbin", k)
+		r := rng(seed, karamanlis.DatasetFrozenBin, k)
 		g := math.Exp(0.15 * r.NormFloat64()) // trial-to-trial gain
 		out := make([]float64, len(frates))
 		for i, lam := range frates {
@@ -397,7 +404,7 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return writeChecker(filepath.Join(dir, "frozencheckerflicker_data.mat"), p, seed, created, cells)
+	return writeChecker(filepath.Join(dir, karamanlis.DataFileName(karamanlis.FrozenCheckerFlicker)), p, seed, created, cells)
 }
 
 // writeChecker writes frozencheckerflicker_data.mat: responses only (no
@@ -428,11 +435,11 @@ func writeChecker(path string, p Profile, seed uint64, created time.Time, cells 
 	}
 	cls := []hdf5write.Attr{{Name: "MATLAB_class", Value: "double"}}
 	root := w.Root()
-	if err := root.WriteDataset("frozenbin", hdf5write.Dataset{Shape: []uint64{uint64(p.Trials), uint64(tf), uint64(p.Cells)},
+	if err := root.WriteDataset(karamanlis.DatasetFrozenBin, hdf5write.Dataset{Shape: []uint64{uint64(p.Trials), uint64(tf), uint64(p.Cells)},
 		Data: fbin, Chunk: []uint64{1, uint64(tf), uint64(p.Cells)}, Deflate: 3, Attrs: cls}); err != nil {
 		return err
 	}
-	if err := root.WriteDataset("runningbin", hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(tr), uint64(p.Cells)},
+	if err := root.WriteDataset(karamanlis.DatasetRunningBin, hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(tr), uint64(p.Cells)},
 		Data: rbin, Chunk: []uint64{1, uint64(tr), uint64(p.Cells)}, Deflate: 3, Attrs: cls}); err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/render"
 )
 
@@ -190,7 +191,7 @@ func (srv *Server) attachPred(path string) error {
 		if err != nil {
 			return err
 		}
-		sh := a.Shape("pred_test")
+		sh := a.Shape(prepared.KeyPredTest)
 		if len(sh) != 2 {
 			a.Close()
 			return fmt.Errorf("%s: want a pred_test array of shape (N, T'); found arrays without it or of shape %v", p, sh)
@@ -635,7 +636,7 @@ func (srv *Server) handlePred(w http.ResponseWriter, r *http.Request, ss *sessio
 	if !ok {
 		return
 	}
-	p, err := ss.pred.ReadRow("pred_test", n)
+	p, err := ss.pred.ReadRow(prepared.KeyPredTest, n)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -665,7 +666,7 @@ func (srv *Server) handleCells(w http.ResponseWriter, r *http.Request, ss *sessi
 		var pred [][]float64
 		if ss.pred != nil {
 			for n := range ss.s.Cells {
-				p, err := ss.pred.ReadRow("pred_test", n)
+				p, err := ss.pred.ReadRow(prepared.KeyPredTest, n)
 				if err != nil {
 					ss.err = err
 					return

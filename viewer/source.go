@@ -5,13 +5,16 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/render"
 )
 
-// Screen is the stimulus monitor size (rows x columns) of the recordings.
+// Screen is the stimulus monitor size (rows x columns) of the recordings
+// (karamanlis' layout).
 const (
-	ScreenRows = 600
-	ScreenCols = 800
+	ScreenRows = karamanlis.DefaultScreenHeight
+	ScreenCols = karamanlis.DefaultScreenWidth
 )
 
 // Source gives the full-resolution stimulus of a session: the fixation of
@@ -35,17 +38,25 @@ type Source interface {
 // SemanticsDiff returns the screen row and column (0-based) that openretina's
 // port paints but the MATLAB original leaves blank for a fixation at image
 // pixel (x, y) of an image with imgRows x imgCols pixels, or -1 when the
-// two agree on that axis. openretina's get_ranges starts the painted range
-// one row (column) early when the image's top (left) edge lies inside the
-// screen, filling it with the image's last row (column) (index -1 wraps).
+// two agree on that axis (or openretina cannot place the image at all).
+// openretina's get_ranges starts the painted range one row (column) early
+// when the image's top (left) edge lies inside the screen, filling it with
+// the image's last row (column) (index -1 wraps): fixmovie.Differs tells
+// whether the semantics differ, fixmovie.GetRanges where.
 func SemanticsDiff(x, y, imgRows, imgCols int) (row, col int) {
 	row, col = -1, -1
-	// MATLAB: 0-based screen row r shows image row r + y - ScreenRows/2.
-	if r := ScreenRows/2 - y - 1; r >= 0 && r < ScreenRows && imgRows > 0 {
-		row = r
+	if imgRows < 1 || imgCols < 1 || !fixmovie.Differs(x, y, ScreenCols, ScreenRows, imgCols, imgRows) {
+		return row, col
 	}
-	if c := ScreenCols/2 - x - 1; c >= 0 && c < ScreenCols && imgCols > 0 {
-		col = c
+	r, err := fixmovie.GetRanges(x, y, ScreenCols, ScreenRows, imgCols, imgRows, fixmovie.OpenRetina)
+	if err != nil {
+		return row, col
+	}
+	if r.YOr == -1 {
+		row = r.YMin
+	}
+	if r.XOr == -1 {
+		col = r.XMin
 	}
 	return row, col
 }
@@ -55,12 +66,13 @@ func FindMatSource(root, session string) string {
 	if root == "" {
 		return ""
 	}
+	name := karamanlis.DataFileName(karamanlis.FixationMovie)
 	for _, p := range []string{
-		filepath.Join(root, session, "fixationmovie_data.mat"),
-		filepath.Join(root, "fixationmovie_data.mat"),
+		filepath.Join(root, session, name),
+		filepath.Join(root, name),
 	} {
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			if p == filepath.Join(root, "fixationmovie_data.mat") && filepath.Base(root) != session {
+			if p == filepath.Join(root, name) && filepath.Base(root) != session {
 				continue
 			}
 			return p

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/bench"
+	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -61,19 +62,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.Dir = pos[0]
 	}
 	if *cpuprofile != "" || *inProcess {
-		// in-process: parse prepare's flags the way prepare does
-		var f prepareFlags
-		pfs := newFlagSet(commands["prepare"], stderr)
-		registerPrepareFlags(pfs, &f)
-		if _, err := parseInterspersed(pfs, prepArgs); err != nil {
+		if opt.PrepareOptions, err = prepareOptionsOf(prepArgs, stderr); err != nil {
 			return err
 		}
-		po, err := f.options(stderr)
-		if err != nil {
-			return err
-		}
-		po.ToolVersion = version
-		opt.PrepareOptions = po
 		if *cpuprofile != "" {
 			pf, err := os.Create(*cpuprofile)
 			if err != nil {
@@ -106,4 +97,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed", rep.Failed, rep.Sessions)}
 	}
 	return nil
+}
+
+// prepareOptionsOf parses prepare's flags the way prepare does, for bench's
+// in-process runs.
+func prepareOptionsOf(args []string, stderr io.Writer) (prepare.Options, error) {
+	var f prepareFlags
+	fs := newFlagSet(commands["prepare"], stderr)
+	registerPrepareFlags(fs, &f)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return prepare.Options{}, err
+	}
+	return f.options()
 }

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -31,7 +33,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	c := commands["demo"]
 	fs := newFlagSet(c, stderr)
 	profile := fs.String("profile", "small", "synthetic session size: tiny or small")
-	semantics := fs.String("semantics", "openretina", "fixation semantics: openretina or matlab")
+	semantics := fs.String("semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina or matlab")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -49,21 +51,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	start := time.Now()
 	sessDir := filepath.Join(dir, "sessions")
-	name := synth.SessionName(p.Species, 0)
-	synthSecs := 0.0
-	if _, err := os.Stat(filepath.Join(sessDir, name, "fixationmovie_data.mat")); err != nil {
-		t := time.Now()
-		fmt.Fprintf(stdout, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
-			p.Name, p.Rows, p.Cols, p.Blocks, p.Tr, p.Tf, p.Trials, p.Cells)
-		if _, err := synth.Write(ctx, sessDir, synth.Options{Profile: p, Sessions: 1, Seed: 1}); err != nil {
-			return fmt.Errorf("synthesise: %w", err)
-		}
-		synthSecs = time.Since(t).Seconds()
-	} else {
-		fmt.Fprintf(stdout, "Reusing the demo session in %s\n", sessDir)
+	synthSecs, err := demoSession(ctx, sessDir, p, stdout)
+	if err != nil {
+		return err
 	}
 	outDir := filepath.Join(dir, "out")
-	f := prepareFlags{species: p.Species, stim: "fixationmovie", size: "60x80", screen: "600x800",
+	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: defaultSize, screen: defaultScreen,
 		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1}
 	fmt.Fprintf(stdout, "Preparing %s -> %s ...\n", sessDir, outDir)
 	man, err := doPrepare(ctx, sessDir, f, io.Discard, stderr)
@@ -71,25 +64,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	for _, s := range man.Sessions {
-		if s.Status != karamanlis.StatusOK {
-			fmt.Fprintf(stdout, "%s: %s: %s\n", s.Name, s.Status, s.Error)
-			continue
-		}
-		fmt.Fprintf(stdout, "\nsession %s\n", s.Name)
-		fmt.Fprintf(stdout, "  stim_train %s  stim_test %s  (float32, normalised)\n", shapeStr(s.Shapes["stim_train"]), shapeStr(s.Shapes["stim_test"]))
-		fmt.Fprintf(stdout, "  resp_train %s  resp_test %s  resp_test_by_trial %s  (float64)\n",
-			shapeStr(s.Shapes["resp_train"]), shapeStr(s.Shapes["resp_test"]), shapeStr(s.Shapes["resp_test_by_trial"]))
-		if s.NormMean != nil && s.NormStd != nil {
-			fmt.Fprintf(stdout, "  normalisation: mean %.4f, std %.4f (of the raw 0..255 training movie)\n", *s.NormMean, *s.NormStd)
-		}
-		how := "composed from " + s.StimulusSource
-		if s.FromCache {
-			how = "loaded from cache " + s.StimulusSource
-		}
-		fmt.Fprintf(stdout, "  movie %s in %.2fs\n", how, s.Timings["stimuli"])
-		fmt.Fprintf(stdout, "  output %s\n", s.Output)
+		printDemoSession(stdout, s)
 	}
-	fmt.Fprintf(stdout, "\nmanifest %s\n", filepath.Join(outDir, karamanlis.ManifestName))
+	fmt.Fprintf(stdout, "\nmanifest %s\n", filepath.Join(outDir, prepared.ManifestName))
 	if synthSecs > 0 {
 		fmt.Fprintf(stdout, "synthesis %.2fs, ", synthSecs)
 	}
@@ -98,7 +75,45 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return prepareExit(man)
 }
 
-func firstOutput(man *karamanlis.Manifest) string {
+// demoSession synthesises the demo session into sessDir unless it is there
+// already, and returns the seconds it took (0 when reused).
+func demoSession(ctx context.Context, sessDir string, p synth.Profile, stdout io.Writer) (float64, error) {
+	name := synth.SessionName(p.Species, 0)
+	if _, err := os.Stat(filepath.Join(sessDir, name, karamanlis.DataFileName(karamanlis.FixationMovie))); err == nil {
+		fmt.Fprintf(stdout, "Reusing the demo session in %s\n", sessDir)
+		return 0, nil
+	}
+	t := time.Now()
+	fmt.Fprintf(stdout, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
+		p.Name, p.Rows, p.Cols, p.Blocks, p.Tr, p.Tf, p.Trials, p.Cells)
+	if _, err := synth.Write(ctx, sessDir, synth.Options{Profile: p, Sessions: 1, Seed: 1}); err != nil {
+		return 0, fmt.Errorf("synthesise: %w", err)
+	}
+	return time.Since(t).Seconds(), nil
+}
+
+// printDemoSession prints one session of the demo's manifest.
+func printDemoSession(w io.Writer, s prepared.SessionResult) {
+	if s.Status != prepared.StatusOK {
+		fmt.Fprintf(w, "%s: %s: %s%s\n", s.Name, s.Status, s.Error, withAdvice(s.Err))
+		return
+	}
+	fmt.Fprintf(w, "\nsession %s\n", s.Name)
+	fmt.Fprintf(w, "  stim_train %s  stim_test %s  (float32, normalised)\n", shapeStr(s.Shapes[prepared.KeyStimTrain]), shapeStr(s.Shapes[prepared.KeyStimTest]))
+	fmt.Fprintf(w, "  resp_train %s  resp_test %s  resp_test_by_trial %s  (float64)\n",
+		shapeStr(s.Shapes[prepared.KeyRespTrain]), shapeStr(s.Shapes[prepared.KeyRespTest]), shapeStr(s.Shapes[prepared.KeyRespTestByTrial]))
+	if s.NormMean != nil && s.NormStd != nil {
+		fmt.Fprintf(w, "  normalisation: mean %.4f, std %.4f (of the raw 0..255 training movie)\n", *s.NormMean, *s.NormStd)
+	}
+	how := "composed from " + s.StimulusSource
+	if s.FromCache {
+		how = "loaded from cache " + s.StimulusSource
+	}
+	fmt.Fprintf(w, "  movie %s in %.2fs\n", how, s.Timings["stimuli"])
+	fmt.Fprintf(w, "  output %s\n", s.Output)
+}
+
+func firstOutput(man *prepared.Manifest) string {
 	for _, s := range man.Sessions {
 		if s.Output != "" {
 			return s.Output

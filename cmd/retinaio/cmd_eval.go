@@ -14,6 +14,7 @@ import (
 
 	"github.com/retinaio/retinaio/metrics"
 	"github.com/retinaio/retinaio/npy"
+	"github.com/retinaio/retinaio/prepared"
 )
 
 func init() {
@@ -170,10 +171,10 @@ func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string,
 	}
 	defer dz.Close()
 	var K, N, Tf int
-	trialsKey := "resp_test_by_trial"
+	trialsKey := prepared.KeyRespTestByTrial
 	switch {
-	case dz.Has("resp_test_by_trial"):
-		bh, err := dz.Header("resp_test_by_trial")
+	case dz.Has(prepared.KeyRespTestByTrial):
+		bh, err := dz.Header(prepared.KeyRespTestByTrial)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -181,8 +182,8 @@ func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string,
 			return nil, nil, fmt.Errorf("%s: resp_test_by_trial has shape %v: want (trials, neurons, frames)", dataPath, bh.Shape)
 		}
 		K, N, Tf = bh.Shape[0], bh.Shape[1], bh.Shape[2]
-	case dz.Has("resp_test"):
-		ah, err := dz.Header("resp_test")
+	case dz.Has(prepared.KeyRespTest):
+		ah, err := dz.Header(prepared.KeyRespTest)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -190,7 +191,7 @@ func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string,
 			return nil, nil, fmt.Errorf("%s: resp_test has shape %v: want (neurons, frames)", dataPath, ah.Shape)
 		}
 		K, N, Tf = 1, ah.Shape[0], ah.Shape[1]
-		trialsKey = "resp_test"
+		trialsKey = prepared.KeyRespTest
 		warn = append(warn, fmt.Sprintf("%s has no resp_test_by_trial: resp_test (the trial average) is scored as a single trial, as openretina does", dataPath))
 	default:
 		return nil, nil, fmt.Errorf("%s has neither resp_test_by_trial nor resp_test (it has %s); evaluate against a session written by 'retinaio prepare' or 'retinaio split'", dataPath, strings.Join(quoteNames(dz.Names()), ", "))
@@ -214,7 +215,7 @@ func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string,
 			hint = "; it looks transposed (frames, neurons): save pred.T"
 		}
 		shape := fmt.Sprintf("[%d %d %d]", K, N, Tf)
-		if trialsKey == "resp_test" {
+		if trialsKey == prepared.KeyRespTest {
 			shape = fmt.Sprintf("[%d %d]", N, Tf)
 		}
 		return nil, nil, fmt.Errorf("%s has %d neurons (shape %v) but %s has %d (%s %s)%s", pred.label, ph.Shape[0], ph.Shape, dataPath, N, trialsKey, shape, hint)
@@ -229,15 +230,15 @@ func loadEvalInput(predPath, dataPath string) (in *metrics.Input, warn []string,
 	if in.ByTrial, err = readC(dz, dataPath, trialsKey); err != nil {
 		return nil, nil, err
 	}
-	if trialsKey == "resp_test_by_trial" && dz.Has("resp_test") {
-		ah, err := dz.Header("resp_test")
+	if trialsKey == prepared.KeyRespTestByTrial && dz.Has(prepared.KeyRespTest) {
+		ah, err := dz.Header(prepared.KeyRespTest)
 		if err != nil {
 			return nil, nil, err
 		}
 		if len(ah.Shape) != 2 || ah.Shape[0] != N || ah.Shape[1] != Tf {
 			return nil, nil, fmt.Errorf("%s: resp_test has shape %v, want (%d, %d) like resp_test_by_trial (%d, %d, %d)", dataPath, ah.Shape, N, Tf, K, N, Tf)
 		}
-		if in.Avg, err = readC(dz, dataPath, "resp_test"); err != nil {
+		if in.Avg, err = readC(dz, dataPath, prepared.KeyRespTest); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -294,11 +295,11 @@ func openPred(path string) (*predSource, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !z.Has("pred_test") {
+		if !z.Has(prepared.KeyPredTest) {
 			z.Close()
 			return nil, fmt.Errorf("%s has no pred_test array (it has %s): save the prediction as np.savez(%q, pred_test=pred) or np.save(\"pred.npy\", pred)", path, strings.Join(quoteNames(z.Names()), ", "), "pred.npz")
 		}
-		h, err := z.Header("pred_test")
+		h, err := z.Header(prepared.KeyPredTest)
 		if err != nil {
 			z.Close()
 			return nil, err
@@ -326,7 +327,7 @@ func (p *predSource) read() ([]float64, error) {
 	}
 	data := make([]float64, count)
 	if p.npz != nil {
-		if _, err := p.npz.ReadInto("pred_test", data); err != nil {
+		if _, err := p.npz.ReadInto(prepared.KeyPredTest, data); err != nil {
 			return nil, err
 		}
 	} else if err := p.r.ReadValues(data); err != nil {

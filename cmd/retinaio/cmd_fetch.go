@@ -13,6 +13,7 @@ import (
 
 	"github.com/retinaio/retinaio/hub"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/karamanlis"
 )
 
 // fetchMultiFlag collects a repeatable string flag (also comma-separated).
@@ -84,7 +85,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	switch *species {
-	case "", "mouse", "marmoset":
+	case "", string(karamanlis.Mouse), string(karamanlis.Marmoset):
 	default:
 		return fmt.Errorf("--species %q: use mouse or marmoset", *species)
 	}
@@ -207,7 +208,7 @@ func fetchPrintListing(w io.Writer, sel []hub.RemoteFile, dir, cacheDir string, 
 	var rows []row
 	for _, f := range sel {
 		name := strings.TrimSuffix(f.Name(), ".zip")
-		r := row{Session: name, Species: hub.Species(name), Size: f.Size, SHA256: f.SHA256}
+		r := row{Session: name, Species: string(karamanlis.SpeciesOf(name)), Size: f.Size, SHA256: f.SHA256}
 		for _, d := range []string{dir, cacheDir} {
 			if len(hub.Missing([]hub.RemoteFile{f}, d)) == 0 {
 				r.Cached, r.Local = true, filepath.Join(d, f.Name())

@@ -30,7 +30,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c := commands["inspect"]
 	fs := newFlagSet(c, stderr)
 	species := fs.String("species", "", "only sessions whose name contains this word (default: all)")
-	stim := fs.String("stim", "fixationmovie", "stimulus type whose file is summarised")
+	stim := fs.String("stim", string(karamanlis.FixationMovie), "stimulus type whose file is summarised")
 	cacheDir := fs.String("cache-dir", "", "folder for unpacked zips (default $RETINAIO_CACHE or the user cache folder)")
 	jsonOut := fs.Bool("json", false, "print JSON")
 	pos, err := parseInterspersed(fs, args)
@@ -44,7 +44,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	sessions, err := karamanlis.FindSessions(pos[0], *species)
+	sessions, err := karamanlis.FindSessions(pos[0], karamanlis.Species(*species))
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func printSessionInfo(w io.Writer, s *karamanlis.SessionInfo) {
 	if s.Zip {
 		kind = "zip, unpacked in " + s.Folder
 	}
-	sp := s.Species
+	sp := string(s.Species)
 	if sp == "" {
 		sp = "unknown"
 	}

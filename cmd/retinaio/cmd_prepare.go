@@ -5,14 +5,21 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/retinaio/retinaio/clips"
 	"io"
 	"math"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 
+	"github.com/retinaio/retinaio/clips"
+	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/sysmem"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
+	"github.com/retinaio/retinaio/prepared"
+	"github.com/retinaio/retinaio/shard"
 )
 
 func init() {
@@ -52,22 +59,29 @@ type prepareFlags struct {
 	jsonOut, verbose, noChecksums                         bool
 	frNorm                                                float64
 	jobs                                                  int
-	shard, maxMemory                                      string // --shard I/N, --max-memory (prepare_budget.go)
+	shard, maxMemory                                      string // --shard I/N, --max-memory
 	split                                                 bool
 	clipLength, valClips                                  int
 	seed                                                  uint
 }
 
+// The default --size and --screen: openretina's frame size and the
+// recordings' monitor (karamanlis' layout).
+var (
+	defaultSize   = fmt.Sprintf("%dx%d", karamanlis.DefaultHeight, karamanlis.DefaultWidth)
+	defaultScreen = fmt.Sprintf("%dx%d", karamanlis.DefaultScreenHeight, karamanlis.DefaultScreenWidth)
+)
+
 // registerPrepareFlags defines prepare's flags on fs (also used by bench's
 // in-process runs).
 func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
-	fs.StringVar(&f.species, "species", "mouse", "species word the session names must contain (mouse or marmoset)")
-	fs.StringVar(&f.stim, "stim", "fixationmovie", "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
-	fs.StringVar(&f.size, "size", "60x80", "downsampled frame size HEIGHTxWIDTH")
+	fs.StringVar(&f.species, "species", string(karamanlis.Mouse), "species word the session names must contain (mouse or marmoset)")
+	fs.StringVar(&f.stim, "stim", string(karamanlis.FixationMovie), "stimulus type: fixationmovie, frozencheckerflicker, gratingflicker or imagesequence")
+	fs.StringVar(&f.size, "size", defaultSize, "downsampled frame size HEIGHTxWIDTH")
 	fs.BoolVar(&f.noNormalize, "no-normalize", false, "keep raw 0..255 movies (no mean/std normalisation)")
 	fs.Float64Var(&f.frNorm, "fr-norm", 1.0, "divide spike counts by this firing-rate normalisation")
-	fs.StringVar(&f.semantics, "semantics", "openretina", "fixation semantics: openretina (the Python port, default) or matlab (returnFixMovie.m)")
-	fs.StringVar(&f.screen, "screen", "600x800", "screen size HEIGHTxWIDTH of the recordings")
+	fs.StringVar(&f.semantics, "semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina (the Python port, default) or matlab (returnFixMovie.m)")
+	fs.StringVar(&f.screen, "screen", defaultScreen, "screen size HEIGHTxWIDTH of the recordings")
 	fs.StringVar(&f.out, "out", "retinaio-out", "output folder")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "folder for unpacked zips and for caches of read-only sessions (default $RETINAIO_CACHE or the user cache folder)")
 	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "neither read nor write openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz")
@@ -104,48 +118,54 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return prepareExit(man)
 }
 
-func prepareExit(man *karamanlis.Manifest) error {
+func prepareExit(man *prepared.Manifest) error {
 	if man.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), man.OutDir+"/"+karamanlis.ManifestName)}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), man.OutDir+"/"+prepared.ManifestName)}
 	}
 	return nil
 }
 
-// prepareOptions turns flags into library options.
-func (f prepareFlags) options(stderr io.Writer) (karamanlis.PrepareOptions, error) {
+// options turns the flags into the pipeline's options.
+func (f prepareFlags) options() (prepare.Options, error) {
 	so := karamanlis.DefaultStimulusOptions()
 	var err error
 	if so.StimType, err = karamanlis.ParseStimType(f.stim); err != nil {
-		return karamanlis.PrepareOptions{}, err
+		return prepare.Options{}, err
 	}
 	if so.Height, so.Width, err = karamanlis.ParseSize(f.size); err != nil {
-		return karamanlis.PrepareOptions{}, fmt.Errorf("--size: %w", err)
+		return prepare.Options{}, fmt.Errorf("--size: %w", err)
 	}
 	if so.ScreenHeight, so.ScreenWidth, err = karamanlis.ParseSize(f.screen); err != nil {
-		return karamanlis.PrepareOptions{}, fmt.Errorf("--screen: %w", err)
+		return prepare.Options{}, fmt.Errorf("--screen: %w", err)
 	}
-	if so.Semantics, err = karamanlis.ParseSemantics(f.semantics); err != nil {
-		return karamanlis.PrepareOptions{}, fmt.Errorf("--semantics: %w", err)
+	if so.Semantics, err = fixmovie.ParseSemantics(f.semantics); err != nil {
+		return prepare.Options{}, fmt.Errorf("--semantics: %w", err)
 	}
 	if !(f.frNorm > 0) {
-		return karamanlis.PrepareOptions{}, fmt.Errorf("--fr-norm %v must be positive", f.frNorm)
+		return prepare.Options{}, fmt.Errorf("--fr-norm %v must be positive", f.frNorm)
 	}
 	if f.jobs < 1 {
-		return karamanlis.PrepareOptions{}, fmt.Errorf("--jobs %d must be at least 1", f.jobs)
+		return prepare.Options{}, fmt.Errorf("--jobs %d must be at least 1", f.jobs)
 	}
-	so.Species = f.species
+	so.Species = karamanlis.Species(f.species)
 	so.Normalize = !f.noNormalize
 	so.UseOpenretinaCache = !f.noOpenretinaCache
 	so.DisableCache = f.noCache
 	so.CacheDir = f.cacheDir
 	so.CompressCache = f.compress
-	po := karamanlis.PrepareOptions{
+	po := prepare.Options{
 		Stimulus: so, FrNormalisation: f.frNorm, OutDir: f.out, Jobs: f.jobs,
-		Compress: f.compress, NoChecksums: f.noChecksums, ToolVersion: version,
+		Compress: f.compress, NoChecksums: f.noChecksums,
+	}
+	if po.Shard, err = shard.Parse(f.shard); err != nil {
+		return prepare.Options{}, fmt.Errorf("--shard: %w", err)
+	}
+	if po.MemoryBudget, err = parseBudget(f.maxMemory); err != nil {
+		return prepare.Options{}, err
 	}
 	if f.split {
 		if f.seed > math.MaxUint32 {
-			return karamanlis.PrepareOptions{}, fmt.Errorf("--seed %d: numpy's RandomState takes seeds below 2^32", f.seed)
+			return prepare.Options{}, fmt.Errorf("--seed %d: numpy's RandomState takes seeds below 2^32", f.seed)
 		}
 		co := clips.DefaultOptions()
 		co.ClipLength, co.ValClips, co.Seed = f.clipLength, f.valClips, uint32(f.seed)
@@ -154,85 +174,140 @@ func (f prepareFlags) options(stderr io.Writer) (karamanlis.PrepareOptions, erro
 	return po, nil
 }
 
-// doPrepare runs Prepare with progress bars and messages on stderr, and the
-// summary (or JSON) on stdout.
-func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr io.Writer) (*karamanlis.Manifest, error) {
-	opt, err := f.options(stderr)
+// parseBudget reads --max-memory (default: sysmem.DefaultBudget, a share
+// of RAM or of the cgroup limit).
+func parseBudget(s string) (uint64, error) {
+	if s == "" {
+		return sysmem.DefaultBudget(), nil
+	}
+	b, err := sysmem.ParseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--max-memory: %w", err)
+	}
+	if b < 64<<20 {
+		return 0, fmt.Errorf("--max-memory %s is below 64 MiB", s)
+	}
+	return b, nil
+}
+
+// doPrepare runs the pipeline with progress bars and messages on stderr,
+// and the summary (or JSON) on stdout: it resolves a mirror URL into the
+// cache, selects the shard's sessions, sets the memory limit, runs
+// prepare.Run and prints the manifest.
+func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr io.Writer) (*prepared.Manifest, error) {
+	opt, err := f.options()
 	if err != nil {
 		return nil, err
 	}
-	// One progress line per session (several at once with --jobs); warnings
-	// are printed above the bars.
-	var mu sync.Mutex
-	multi := progress.NewMulti(stderr)
-	bars := map[string]*progress.MultiBar{}
-	if multi != nil {
-		opt.Progress = func(session string, done, total int) {
-			mu.Lock()
-			b, ok := bars[session]
-			if !ok {
-				b = multi.Bar(session, int64(total))
-				bars[session] = b
-			}
-			mu.Unlock()
-			b.Set(int64(done), int64(total))
-		}
-	}
-	say := func(msg string) {
-		if multi != nil {
-			multi.Println(msg)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(stderr, msg)
-	}
-	opt.DownloadProgress = stderr
-	if err := applyShardAndBudget(ctx, root, f, &opt, stderr); err != nil {
+	newPrepareUI(stderr, f.verbose).attach(&opt)
+	local, err := resolveRoot(ctx, root, opt.Stimulus.Species, opt.Stimulus.CacheDir, stderr)
+	if err != nil {
 		return nil, err
 	}
-	opt.Warn = func(session, msg string) { say(fmt.Sprintf("warning: %s: %s", session, msg)) }
-	if f.verbose {
-		opt.Info = func(session, msg string) { say(fmt.Sprintf("%s: %s", session, msg)) }
+	if local != root {
+		opt.Source = root
 	}
-	man, err := karamanlis.Prepare(ctx, root, opt)
+	if !opt.Shard.IsAll() {
+		mine, total, err := prepare.SelectSessions(local, opt.Stimulus.Species, opt.Shard)
+		if err != nil {
+			return nil, err
+		}
+		opt.Sessions = mine
+		fmt.Fprintf(stderr, "shard %s: %d of %d sessions\n", opt.Shard, len(mine), total)
+	}
+	// The budget is also the Go runtime's soft memory limit (unless
+	// GOMEMLIMIT is set), so that the garbage collector works harder rather
+	// than exceed it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(min(opt.MemoryBudget, 1<<62)))
+	}
+	man, err := prepare.Run(ctx, local, opt)
 	if err != nil && man == nil {
 		return nil, err
 	}
-	if f.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(man); jerr != nil {
-			return man, jerr
-		}
-	} else {
-		printPrepareSummary(stdout, man)
+	if perr := printManifest(stdout, man, f.jsonOut); perr != nil {
+		return man, perr
 	}
-	if err != nil {
-		return man, err
-	}
-	return man, nil
+	return man, err
 }
 
-func printPrepareSummary(w io.Writer, man *karamanlis.Manifest) {
+// prepareUI draws one progress line per session (several at once with
+// --jobs) and prints warnings above the bars.
+type prepareUI struct {
+	mu      sync.Mutex
+	stderr  io.Writer
+	multi   *progress.Multi
+	bars    map[string]*progress.MultiBar
+	verbose bool
+}
+
+func newPrepareUI(stderr io.Writer, verbose bool) *prepareUI {
+	return &prepareUI{stderr: stderr, multi: progress.NewMulti(stderr), bars: map[string]*progress.MultiBar{}, verbose: verbose}
+}
+
+// attach sets opt's Progress, Warn and Info callbacks.
+func (u *prepareUI) attach(opt *prepare.Options) {
+	if u.multi != nil {
+		opt.Progress = u.progress
+	}
+	opt.Warn = func(session, msg string) { u.say(fmt.Sprintf("warning: %s: %s", session, msg)) }
+	if u.verbose {
+		opt.Info = func(session, msg string) { u.say(fmt.Sprintf("%s: %s", session, msg)) }
+	}
+}
+
+func (u *prepareUI) progress(session string, done, total int) {
+	u.mu.Lock()
+	b, ok := u.bars[session]
+	if !ok {
+		b = u.multi.Bar(session, int64(total))
+		u.bars[session] = b
+	}
+	u.mu.Unlock()
+	b.Set(int64(done), int64(total))
+}
+
+func (u *prepareUI) say(msg string) {
+	if u.multi != nil {
+		u.multi.Println(msg)
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	fmt.Fprintln(u.stderr, msg)
+}
+
+// printManifest prints the manifest as JSON, or a line per session and a
+// summary.
+func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(man)
+	}
+	printPrepareSummary(w, man)
+	return nil
+}
+
+func printPrepareSummary(w io.Writer, man *prepared.Manifest) {
 	for _, s := range man.Sessions {
 		switch s.Status {
-		case karamanlis.StatusOK:
+		case prepared.StatusOK:
 			src := "composed"
 			if s.FromCache {
 				src = "from cache"
 			}
 			fmt.Fprintf(w, "ok      %s  stim_train %s  stim_test %s  resp_train %s  trials %d  (%s, %.2fs)\n",
-				s.Name, shapeStr(s.Shapes["stim_train"]), shapeStr(s.Shapes["stim_test"]), shapeStr(s.Shapes["resp_train"]),
-				firstDim(s.Shapes["resp_test_by_trial"]), src, s.Timings["total"])
-		case karamanlis.StatusSkipped:
+				s.Name, shapeStr(s.Shapes[prepared.KeyStimTrain]), shapeStr(s.Shapes[prepared.KeyStimTest]), shapeStr(s.Shapes[prepared.KeyRespTrain]),
+				firstDim(s.Shapes[prepared.KeyRespTestByTrial]), src, s.Timings["total"])
+		case prepared.StatusSkipped:
 			fmt.Fprintf(w, "skipped %s  %s\n", s.Name, s.Error)
 		default:
-			fmt.Fprintf(w, "FAILED  %s  %s\n", s.Name, s.Error)
+			fmt.Fprintf(w, "FAILED  %s  %s%s\n", s.Name, s.Error, withAdvice(s.Err))
 		}
 	}
 	fmt.Fprintf(w, "%d ok, %d skipped, %d failed in %.2fs; outputs and %s in %s\n",
-		man.OK, man.Skipped, man.Failed, man.WallSeconds, karamanlis.ManifestName, man.OutDir)
+		man.OK, man.Skipped, man.Failed, man.WallSeconds, prepared.ManifestName, man.OutDir)
 }
 
 func shapeStr(s []int) string {

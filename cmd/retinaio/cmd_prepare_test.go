@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"io"
 	"math"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/internal/testutil"
+	"github.com/retinaio/retinaio/prepared"
 
 	"github.com/retinaio/retinaio/hub/hubtest"
 	"github.com/retinaio/retinaio/karamanlis"
@@ -110,7 +112,7 @@ func TestPrepareGolden(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr.String())
 				}
-				var man karamanlis.Manifest
+				var man prepared.Manifest
 				if err := json.Unmarshal(stdout.Bytes(), &man); err != nil {
 					t.Fatalf("--json output: %v\n%s", err, stdout.String())
 				}
@@ -121,13 +123,13 @@ func TestPrepareGolden(t *testing.T) {
 					}
 					n++
 					klCheckOutput(t, filepath.Join(out, g.name+".npz"), g.name, sem)
-					var res *karamanlis.SessionResult
+					var res *prepared.SessionResult
 					for i := range man.Sessions {
 						if man.Sessions[i].Name == g.name {
 							res = &man.Sessions[i]
 						}
 					}
-					if res == nil || res.Status != karamanlis.StatusOK {
+					if res == nil || res.Status != prepared.StatusOK {
 						t.Fatalf("manifest entry for %s: %+v", g.name, res)
 					}
 					src := filepath.Join(root, g.name, "fixationmovie_data.mat")
@@ -227,7 +229,7 @@ func TestPrepareFailureIsolated(t *testing.T) {
 			t.Errorf("%s: cache written for a failing session: %v", bad, m)
 		}
 	}
-	var man karamanlis.Manifest
+	var man prepared.Manifest
 	b, err := os.ReadFile(filepath.Join(out, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -71,47 +71,76 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *cell >= s.Cells {
 		return fmt.Errorf("--cell %d out of range: %s has %d cells (0..%d)", *cell, s.Path, s.Cells, s.Cells-1)
 	}
-	f, err := atomicfile.Create(*out)
+	o := renderOpts{split: sp, frames: *frames, cell: *cell, raster: *raster, scale: *scale, delay: *delay, width: *width, gif: isGIF}
+	what, err := writeRender(*out, s, o)
 	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	var what string
-	switch {
-	case *raster:
-		a, b := 0, s.TestFrames
-		if *frames != "" {
-			if a, b, err = render.ParseRange(*frames, s.TestFrames, s.TestFrames); err != nil {
-				return err
-			}
-		}
-		err = render.WriteRaster(f, s, render.RasterOptions{Cell: *cell, From: a, To: b, Width: *width})
-		what = fmt.Sprintf("raster of cell %d, %d repeats, test frames %d:%d", *cell, s.Trials, a, b)
-	case isGIF:
-		a, b, e := render.ParseRange(*frames, s.Frames(sp), 300)
-		if e != nil {
-			return e
-		}
-		o := render.GIFOptions{Split: sp, From: a, To: b, Scale: *scale, Delay: *delay, Cell: *cell}
-		err = render.WriteGIF(f, s, o)
-		w, h := render.GIFSize(s, o)
-		what = fmt.Sprintf("GIF of %s frames %d:%d (%d frames), %dx%d pixels", sp, a, b, b-a, w, h)
-	default:
-		a, b, e := render.ParseRange(*frames, s.Frames(sp), 100)
-		if e != nil {
-			return e
-		}
-		o := render.SheetOptions{Split: sp, From: a, To: b, Scale: *scale}
-		err = render.WriteSheet(f, s, o)
-		_, _, w, h := render.SheetLayout(s, o)
-		what = fmt.Sprintf("contact sheet of %s frames %d:%d, %dx%d pixels", sp, a, b, w, h)
-	}
-	if err != nil {
-		return err
-	}
-	if err := f.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s\n", *out, what)
 	return nil
+}
+
+// renderOpts are render's checked flags.
+type renderOpts struct {
+	split                     render.Split
+	frames                    string
+	cell, scale, delay, width int
+	raster, gif               bool
+}
+
+// writeRender draws the raster, GIF or contact sheet into out (atomically)
+// and describes what it drew.
+func writeRender(out string, s *render.Session, o renderOpts) (string, error) {
+	f, err := atomicfile.Create(out)
+	if err != nil {
+		return "", err
+	}
+	defer f.Abort()
+	var what string
+	switch {
+	case o.raster:
+		what, err = drawRaster(f, s, o)
+	case o.gif:
+		what, err = drawGIF(f, s, o)
+	default:
+		what, err = drawSheet(f, s, o)
+	}
+	if err != nil {
+		return "", err
+	}
+	return what, f.Commit()
+}
+
+func drawRaster(w io.Writer, s *render.Session, o renderOpts) (string, error) {
+	a, b := 0, s.TestFrames
+	if o.frames != "" {
+		var err error
+		if a, b, err = render.ParseRange(o.frames, s.TestFrames, s.TestFrames); err != nil {
+			return "", err
+		}
+	}
+	err := render.WriteRaster(w, s, render.RasterOptions{Cell: o.cell, From: a, To: b, Width: o.width})
+	return fmt.Sprintf("raster of cell %d, %d repeats, test frames %d:%d", o.cell, s.Trials, a, b), err
+}
+
+func drawGIF(w io.Writer, s *render.Session, o renderOpts) (string, error) {
+	a, b, err := render.ParseRange(o.frames, s.Frames(o.split), 300)
+	if err != nil {
+		return "", err
+	}
+	g := render.GIFOptions{Split: o.split, From: a, To: b, Scale: o.scale, Delay: o.delay, Cell: o.cell}
+	err = render.WriteGIF(w, s, g)
+	gw, gh := render.GIFSize(s, g)
+	return fmt.Sprintf("GIF of %s frames %d:%d (%d frames), %dx%d pixels", o.split, a, b, b-a, gw, gh), err
+}
+
+func drawSheet(w io.Writer, s *render.Session, o renderOpts) (string, error) {
+	a, b, err := render.ParseRange(o.frames, s.Frames(o.split), 100)
+	if err != nil {
+		return "", err
+	}
+	so := render.SheetOptions{Split: o.split, From: a, To: b, Scale: o.scale}
+	err = render.WriteSheet(w, s, so)
+	_, _, sw, sh := render.SheetLayout(s, so)
+	return fmt.Sprintf("contact sheet of %s frames %d:%d, %dx%d pixels", o.split, a, b, sw, sh), err
 }

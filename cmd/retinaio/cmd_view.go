@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/retinaio/retinaio/hub"
-	"github.com/retinaio/retinaio/karamanlis"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +16,11 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
+	"github.com/retinaio/retinaio/prepared"
 
 	"github.com/retinaio/retinaio/viewer"
 	"github.com/retinaio/retinaio/viewer/matsource"
@@ -72,39 +75,50 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	data = &dataRoot
-	manifest := manifestSources(root)
 	srv, err := viewer.New(viewer.Options{
-		Path: root,
-		Pred: *pred,
-		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
-		Sources: func(name string) (viewer.Source, error) {
-			p := viewer.FindMatSource(*data, name)
-			if p == "" {
-				p = manifest[name]
-			}
-			if p == "" {
-				return nil, nil
-			}
-			return matsource.Open(p)
-		},
+		Path:    root,
+		Pred:    *pred,
+		Logf:    func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
+		Sources: matSources(dataRoot, manifestSources(root)),
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", *addr)
+	return serve(ctx, srv, *addr, *open, stdout, stderr)
+}
+
+// matSources finds a session's fixationmovie_data.mat below the data root,
+// else where the manifest says it came from, and opens it as the viewer's
+// source; (nil, nil) when there is none.
+func matSources(dataRoot string, manifest map[string]string) func(string) (viewer.Source, error) {
+	return func(name string) (viewer.Source, error) {
+		p := viewer.FindMatSource(dataRoot, name)
+		if p == "" {
+			p = manifest[name]
+		}
+		if p == "" {
+			return nil, nil
+		}
+		return matsource.Open(p)
+	}
+}
+
+// serve serves the viewer on addr until ctx ends (loopback addresses only
+// answer requests for a loopback host name).
+func serve(ctx context.Context, srv *viewer.Server, addr string, open bool, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	var h http.Handler = srv
-	if viewer.IsLoopback(*addr) {
+	if viewer.IsLoopback(addr) {
 		h = viewer.LoopbackHostOnly(srv)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "retinaio view: %d session(s) at %s (Ctrl-C to stop)\n", len(srv.Sessions()), url)
-	if *open {
+	if open {
 		openBrowser(url, stderr)
 	}
 	errc := make(chan error, 1)
@@ -135,11 +149,12 @@ func manifestSources(root string) map[string]string {
 		// One prepared SESSION.npz: its folder's manifest.
 		dir, only = filepath.Dir(root), strings.TrimSuffix(filepath.Base(root), ".npz")
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	// Read leniently (any JSON with sessions and their stimulus sources).
+	b, err := os.ReadFile(filepath.Join(dir, prepared.ManifestName))
 	if err != nil {
 		return out
 	}
-	var man karamanlis.Manifest
+	var man prepared.Manifest
 	if json.Unmarshal(b, &man) != nil {
 		return out
 	}
@@ -156,8 +171,7 @@ func manifestSources(root string) map[string]string {
 
 // sourceMat turns a manifest's stimulus source into the .mat holding the
 // images: the .mat itself, or the one a stimulus cache (.npz) sits next to
-// (openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz or ours,
-// <stim>_data_retinaio_...npz). "" when it cannot be found.
+// (karamanlis.DataFileOfCache). "" when it cannot be found.
 func sourceMat(src, dir string) string {
 	if src == "" {
 		return ""
@@ -166,14 +180,11 @@ func sourceMat(src, dir string) string {
 		src = filepath.Join(dir, src)
 	}
 	if strings.HasSuffix(src, ".npz") {
-		base := filepath.Base(src)
-		i := strings.Index(base, "_data_")
-		if i < 0 {
+		if src = karamanlis.DataFileOfCache(src); src == "" {
 			return ""
 		}
-		src = filepath.Join(filepath.Dir(src), base[:i]+"_data.mat")
 	}
-	if !strings.HasSuffix(src, "fixationmovie_data.mat") {
+	if !strings.HasSuffix(src, karamanlis.DataFileName(karamanlis.FixationMovie)) {
 		return ""
 	}
 	if _, err := os.Stat(src); err != nil {
@@ -207,20 +218,7 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	if strings.HasSuffix(path, ".npz") || hasPrepared(path) {
 		return path, data, nil
 	}
-	var sessions []karamanlis.Session
-	seen := map[string]bool{}
-	for _, sp := range []string{"mouse", "marmoset"} {
-		ss, err := karamanlis.FindSessions(path, sp)
-		if err != nil {
-			continue
-		}
-		for _, s := range ss {
-			if !seen[s.Path] {
-				seen[s.Path] = true
-				sessions = append(sessions, s)
-			}
-		}
-	}
+	sessions := rawSessions(path)
 	if len(sessions) == 0 {
 		return path, data, nil // the viewer explains what it needs
 	}
@@ -231,21 +229,9 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	abs, _ := filepath.Abs(path)
 	sum := sha256.Sum256([]byte(abs))
 	out := filepath.Join(cache, "view", hex.EncodeToString(sum[:8]))
-	if !preparedAll(out, sessions) {
-		fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
-		// Nothing is written into the data root: no stimulus caches next to
-		// the .mat files, only the prepared files in the cache folder.
-		so := karamanlis.DefaultStimulusOptions()
-		so.DisableCache = true
-		opt := karamanlis.PrepareOptions{Stimulus: so, OutDir: out,
-			Sessions: sessions, NoChecksums: true, ToolVersion: version,
-			Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
-		man, err := karamanlis.Prepare(ctx, path, opt)
-		if err != nil && man == nil {
+	if !prepare.UpToDate(out, sessions) {
+		if err := prepareForView(ctx, path, out, sessions, stderr); err != nil {
 			return "", "", err
-		}
-		if man != nil && man.Failed > 0 {
-			fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, karamanlis.ManifestName))
 		}
 	}
 	if data == "" {
@@ -259,46 +245,55 @@ func viewRoot(ctx context.Context, path, data string, stderr io.Writer) (string,
 	return out, data, nil
 }
 
+// rawSessions lists the mouse and marmoset sessions below path (or path
+// itself when it is one session).
+func rawSessions(path string) []karamanlis.Session {
+	var sessions []karamanlis.Session
+	seen := map[string]bool{}
+	for _, sp := range []karamanlis.Species{karamanlis.Mouse, karamanlis.Marmoset} {
+		ss, err := karamanlis.FindSessions(path, sp)
+		if err != nil {
+			continue
+		}
+		for _, s := range ss {
+			if !seen[s.Path] {
+				seen[s.Path] = true
+				sessions = append(sessions, s)
+			}
+		}
+	}
+	return sessions
+}
+
+// prepareForView prepares sessions with the default settings into out.
+// Nothing is written into the data root: no stimulus caches next to the
+// .mat files, only the prepared files in out.
+func prepareForView(ctx context.Context, path, out string, sessions []karamanlis.Session, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
+	so := karamanlis.DefaultStimulusOptions()
+	so.DisableCache = true
+	opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
+		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+	man, err := prepare.Run(ctx, path, opt)
+	if err != nil && man == nil {
+		return err
+	}
+	if man != nil && man.Failed > 0 {
+		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, prepared.ManifestName))
+	}
+	return nil
+}
+
 // hasPrepared reports whether dir holds a prepare manifest or .npz files.
 func hasPrepared(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, karamanlis.ManifestName)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, prepared.ManifestName)); err == nil {
 		return true
 	}
 	m, _ := filepath.Glob(filepath.Join(dir, "*.npz"))
 	for _, p := range m {
-		if !strings.Contains(filepath.Base(p), "_data_") { // not a stimulus cache
+		if !karamanlis.IsStimulusCache(p) {
 			return true
 		}
 	}
 	return false
-}
-
-// preparedAll reports whether out holds a manifest in which every session
-// was prepared, newer than each session's source.
-func preparedAll(out string, sessions []karamanlis.Session) bool {
-	b, err := os.ReadFile(filepath.Join(out, karamanlis.ManifestName))
-	if err != nil {
-		return false
-	}
-	st, err := os.Stat(filepath.Join(out, karamanlis.ManifestName))
-	if err != nil {
-		return false
-	}
-	var man karamanlis.Manifest
-	if json.Unmarshal(b, &man) != nil {
-		return false
-	}
-	ok := map[string]bool{}
-	for _, s := range man.Sessions {
-		ok[s.Name] = s.Status == karamanlis.StatusOK
-	}
-	for _, s := range sessions {
-		if !ok[s.Name] {
-			return false
-		}
-		if fi, err := os.Stat(s.Path); err != nil || fi.ModTime().After(st.ModTime()) {
-			return false
-		}
-	}
-	return true
 }

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/retinaio/retinaio/internal/version"
 )
 
 // command is one subcommand.
@@ -44,9 +46,6 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// version is the tool version recorded in outputs; set with -ldflags.
-var version = "0.1.0-dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -69,7 +68,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "retinaio", version)
+		fmt.Fprintln(stdout, version.Name, version.String())
 		return 0
 	}
 	c, ok := commands[args[0]]
@@ -87,7 +86,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, strings.TrimSpace(c.usage))
 		return 2
 	}
-	fmt.Fprintf(stderr, "retinaio %s: %v\n", c.name, err)
+	fmt.Fprintf(stderr, "retinaio %s: %v%s\n", c.name, err, withAdvice(err))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -14,6 +14,7 @@ import (
 
 	"github.com/retinaio/retinaio/internal/sysmem"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/shard"
 )
 
@@ -120,10 +121,9 @@ func TestPreparePhaseTimings(t *testing.T) {
 func TestPrepareAdmitBudget(t *testing.T) {
 	dir, data, _ := synthTiny(t, 3)
 	ctx := context.Background()
-	var errb bytes.Buffer
 	f := prepareFlags{species: "mouse", stim: "fixationmovie", size: "60x80", semantics: "openretina", screen: "600x800",
 		out: filepath.Join(dir, "out"), cacheDir: filepath.Join(dir, "cache"), noCache: true, frNorm: 1, jobs: 3}
-	opt, err := f.options(&errb)
+	opt, err := f.options()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,12 +131,12 @@ func TestPrepareAdmitBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est := estimateSessionMemory(sessions[0], karamanlis.FixationMovie, 60, 80)
+	est := prepare.EstimateSessionMemory(sessions[0], karamanlis.FixationMovie, 60, 80)
 	b := sysmem.NewBudget(est + est/2)
 	var mu sync.Mutex
 	running, most := 0, 0
 	opt.Admit = func(ctx context.Context, s karamanlis.Session) (func(), error) {
-		rel, err := b.Acquire(ctx, estimateSessionMemory(s, karamanlis.FixationMovie, 60, 80))
+		rel, err := b.Acquire(ctx, prepare.EstimateSessionMemory(s, karamanlis.FixationMovie, 60, 80))
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func TestPrepareAdmitBudget(t *testing.T) {
 			rel()
 		}, nil
 	}
-	man, err := karamanlis.Prepare(ctx, data, opt)
+	man, err := prepare.Run(ctx, data, opt)
 	if err != nil || man.OK != 3 {
 		t.Fatalf("prepare: %v %+v", err, man)
 	}

@@ -1,7 +1,8 @@
 // Package matsource reads the full-resolution stimulus of a Karamanlis
 // session (fixationmovie_data.mat: source images and fixations) for the
-// viewer, with package hdf5. It is a separate package so that package viewer
-// works and tests without the MATLAB reader.
+// viewer, with package mat and the dataset names of package karamanlis. It
+// is a separate package so that package viewer works and tests without the
+// MATLAB reader.
 package matsource
 
 import (
@@ -11,15 +12,17 @@ import (
 	"sync"
 
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/render"
 	"github.com/retinaio/retinaio/viewer"
 )
 
-// source reads fixationmovie_data.mat with package hdf5.
+// source reads fixationmovie_data.mat with package mat.
 type source struct {
 	path string
 	mu   sync.Mutex
-	f    *hdf5.File
+	f    *mat.File
 	fix  map[render.Split][][3]int32
 	// last image read, per split
 	lastIdx map[render.Split]int
@@ -28,7 +31,7 @@ type source struct {
 
 // Open opens a session's fixationmovie_data.mat as a Source.
 func Open(path string) (viewer.Source, error) {
-	f, err := hdf5.Open(path)
+	f, err := mat.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -41,23 +44,35 @@ func (m *source) Close() error { return m.f.Close() }
 
 func imgDataset(sp render.Split) string {
 	if sp == render.Train {
-		return "runningImages"
+		return karamanlis.DatasetRunningImages
 	}
-	return "frozenImages"
+	return karamanlis.DatasetFrozenImages
 }
 
-// Fixations reads runningfixations (blocks concatenated) or frozenfixations once and keeps them.
+// dataset opens the array name.
+func (m *source) dataset(name string) (*hdf5.Dataset, error) {
+	v, err := m.f.Var(name)
+	if err != nil {
+		return nil, err
+	}
+	if v.Dataset() == nil {
+		return nil, fmt.Errorf("%s: /%s is not an array", m.path, name)
+	}
+	return v.Dataset(), nil
+}
+
+// Fixations reads the running fixations (blocks concatenated) or the frozen ones once and keeps them.
 func (m *source) Fixations(ctx context.Context, sp render.Split) ([][3]int32, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if f, ok := m.fix[sp]; ok {
 		return f, nil
 	}
-	name := "frozenfixations"
+	name := karamanlis.DatasetFrozenFixations
 	if sp == render.Train {
-		name = "runningfixations"
+		name = karamanlis.DatasetRunningFixations
 	}
-	ds, err := m.f.OpenDataset(name)
+	ds, err := m.dataset(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", m.path, err)
 	}
@@ -83,22 +98,22 @@ func (m *source) Fixations(ctx context.Context, sp render.Split) ([][3]int32, er
 	return out, nil
 }
 
-// Blocks returns the shape of runningfixations: blocks and frames per block.
+// Blocks returns the shape of the running fixations: blocks and frames per block.
 func (m *source) Blocks(ctx context.Context) (int, int, error) {
-	ds, err := m.f.OpenDataset("runningfixations")
+	ds, err := m.dataset(karamanlis.DatasetRunningFixations)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %v", m.path, err)
 	}
 	sh := ds.Shape()
 	if len(sh) != 3 {
-		return 0, 0, fmt.Errorf("%s: /runningfixations has shape %v; want (blocks, frames, 3)", m.path, sh)
+		return 0, 0, fmt.Errorf("%s: /%s has shape %v; want (blocks, frames, 3)", m.path, karamanlis.DatasetRunningFixations, sh)
 	}
 	return int(sh[0]), int(sh[1]), nil
 }
 
 // Images returns the number of images of a split and their rows and columns.
 func (m *source) Images(ctx context.Context, sp render.Split) (n, rows, cols int, err error) {
-	ds, err := m.f.OpenDataset(imgDataset(sp))
+	ds, err := m.dataset(imgDataset(sp))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("%s: %v", m.path, err)
 	}
@@ -123,7 +138,7 @@ func (m *source) Image(ctx context.Context, sp render.Split, idx int) (int, int,
 	if m.lastIdx[sp] == idx {
 		return rows, cols, m.lastImg[sp], nil
 	}
-	ds, err := m.f.OpenDataset(imgDataset(sp))
+	ds, err := m.dataset(imgDataset(sp))
 	if err != nil {
 		return 0, 0, nil, err
 	}

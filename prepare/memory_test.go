@@ -1,4 +1,4 @@
-package main
+package prepare
 
 import (
 	"context"
@@ -19,8 +19,8 @@ func TestEstimateSessionMemory(t *testing.T) {
 	s := karamanlis.Session{Name: filepath.Base(paths[0]), Path: paths[0]}
 	// tiny: 5 images of 640x860 bytes; 2x40+30 frames of 60x80 float32;
 	// spike counts 2x40x5 + 3x30x5 float64, counted twice
-	want := uint64(5*640*860 + 4*60*80*110 + 2*8*(2*40*5+3*30*5) + sessionOverhead)
-	if got := estimateSessionMemory(s, karamanlis.FixationMovie, 60, 80); got != want {
+	want := uint64(5*640*860 + 4*60*80*110 + 2*8*(2*40*5+3*30*5) + SessionOverhead)
+	if got := EstimateSessionMemory(s, karamanlis.FixationMovie, 60, 80); got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
 	// a zip is estimated from its size
@@ -28,7 +28,7 @@ func TestEstimateSessionMemory(t *testing.T) {
 	if err := os.WriteFile(zp, make([]byte, 1000), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := estimateSessionMemory(karamanlis.Session{Name: "x_mouse", Path: zp, Zip: true}, karamanlis.FixationMovie, 60, 80); got != 4000+sessionOverhead {
+	if got := EstimateSessionMemory(karamanlis.Session{Name: "x_mouse", Path: zp, Zip: true}, karamanlis.FixationMovie, 60, 80); got != 4000+SessionOverhead {
 		t.Errorf("zip estimate %d", got)
 	}
 }

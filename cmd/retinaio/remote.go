@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/karamanlis"
+)
+
+// resolveRoot turns a data root into a local folder: a local path is
+// returned as is; a Hugging Face mirror (or GIN) folder URL such as
+// https://huggingface.co/datasets/open-retina/open-retina/tree/main/gollisch_lab/karamanlis_2024/sessions
+// is resolved by package hub into the cache folder holding the species'
+// session zips, downloading what is missing (progress drawn on progressTo
+// when it is a terminal).
+func resolveRoot(ctx context.Context, root string, species karamanlis.Species, cacheDir string, progressTo io.Writer) (string, error) {
+	if !hub.IsRemote(root) {
+		return root, nil
+	}
+	if cacheDir == "" {
+		cacheDir = karamanlis.DefaultCacheDir()
+	}
+	dir, err := hub.Resolve(ctx, root, hub.ResolveOptions{Species: string(species), CacheDir: cacheDir, Progress: progressTo})
+	if err != nil {
+		return "", fmt.Errorf("fetch %s: %w", root, err)
+	}
+	return dir, nil
+}

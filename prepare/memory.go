@@ -1,0 +1,64 @@
+package prepare
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/retinaio/retinaio/internal/sysmem"
+	"github.com/retinaio/retinaio/karamanlis"
+)
+
+// SessionOverhead is the per-session memory beyond the arrays (runtime,
+// read buffers, output writer).
+const SessionOverhead = 64 << 20
+
+// EstimateSessionMemory estimates the peak memory Run needs for one session
+// from its data file's metadata (no data is read): the images (uint8), the
+// movie at h x w (float32, train + test) and the spike counts twice (as
+// read, and as output float64 arrays), plus SessionOverhead. A zip (not yet
+// unpacked) or an unreadable file is estimated as four times its size; the
+// estimate only orders the admission of sessions and never fails one.
+func EstimateSessionMemory(s karamanlis.Session, stim karamanlis.StimType, h, w int) uint64 {
+	if !s.Zip {
+		if m, _ := filepath.Glob(filepath.Join(s.Path, "*"+karamanlis.DataFileName(stim))); len(m) == 1 {
+			if fs, err := karamanlis.ReadFileSizes(m[0]); err == nil {
+				return fs.ImageBytes + 4*uint64(h*w)*fs.Frames + 2*fs.BinBytes + SessionOverhead
+			}
+		}
+	}
+	return 4*uint64(max(sourceBytes(s.Path), 0)) + SessionOverhead
+}
+
+// sourceBytes is the size of a zip, or of the .mat files of a folder.
+func sourceBytes(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if !st.IsDir() {
+		return st.Size()
+	}
+	var size int64
+	entries, _ := os.ReadDir(path)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".mat") {
+			if fi, err := e.Info(); err == nil {
+				size += fi.Size()
+			}
+		}
+	}
+	return size
+}
+
+// MemoryAdmission returns an Options.Admit that lets a session start only
+// while the estimated memory of the running sessions (EstimateSessionMemory
+// with so's stimulus type and size) fits in budget bytes; a session larger
+// than the whole budget runs alone.
+func MemoryAdmission(budget uint64, so karamanlis.StimulusOptions) func(context.Context, karamanlis.Session) (func(), error) {
+	b := sysmem.NewBudget(budget)
+	return func(ctx context.Context, s karamanlis.Session) (func(), error) {
+		return b.Acquire(ctx, EstimateSessionMemory(s, so.StimType, so.Height, so.Width))
+	}
+}
