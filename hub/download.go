@@ -467,4 +467,3 @@ func parseContentRange(s string) (start, end, size int64, ok bool) {
 	}
 	return start, end, size, true
 }
-
