@@ -33,6 +33,11 @@ func jitter(n int64) int64 {
 // the .part files of the files it fetches are resumed instead).
 var PartMaxAge = 7 * 24 * time.Hour
 
+// MaxStalls is the number of stalled attempts (see Client.StallTimeout)
+// after which a download gives up, keeping its .part file: with the
+// defaults a trickling server is abandoned after about 3 minutes.
+var MaxStalls = 3
+
 // afterStep is a test hook called after steps of a download.
 var afterStep = func(step string) {}
 
@@ -182,6 +187,7 @@ func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error 
 		}
 	}
 	total := file.Size
+	stalls := 0
 	for attempt := 0; ; attempt++ {
 		if file.Size >= 0 && have == file.Size {
 			break
@@ -207,7 +213,10 @@ func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error 
 			attempt = -1
 			continue
 		}
-		if attempt+1 >= c.retries() {
+		if errors.Is(err, ErrStalled) {
+			stalls++
+		}
+		if attempt+1 >= c.retries() || stalls >= MaxStalls {
 			if errors.Is(err, ErrStalled) {
 				return fmt.Errorf("%w; %d of %d bytes kept in %s: run again to resume", err, have, total, q(part))
 			}

@@ -158,8 +158,9 @@ type Client struct {
 	// headers included, is aborted with ErrStalled. Defaults 60 s and
 	// 16 KiB (a server sending 1 byte every 2 s is cut after 60 s). A
 	// stalled download counts as a failed attempt even if some bytes came,
-	// so a trickling server cannot keep a download alive forever; the
-	// .part file stays and a later run resumes it.
+	// and gives up after MaxStalls stalled attempts, so a trickling server
+	// cannot keep a download alive forever; the .part file stays and a
+	// later run resumes it.
 	StallTimeout time.Duration
 	StallBytes   int64
 
