@@ -41,7 +41,10 @@ func TestDrillHostileZips(t *testing.T) {
 		os.RemoveAll(filepath.Join(dir, "out"))
 	}
 	unpack := func(zp string) func() error {
-		return func() error { _, err := Unpack(context.Background(), zp, filepath.Join(dir, "out"), Limits{}); return err }
+		return func() error {
+			_, err := Unpack(context.Background(), zp, filepath.Join(dir, "out"), Limits{})
+			return err
+		}
 	}
 	// 1. 1 GiB from ~1.1 MB, ratio 979 (under the per-entry limit).
 	var buf bytes.Buffer
