@@ -353,3 +353,24 @@ func TestKilledUnpack(t *testing.T) {
 		})
 	}
 }
+
+// TestTooManyFilesToUnpack: more selected files than MaxFiles are refused
+// before anything is written (each file costs a create and an fsync).
+func TestTooManyFilesToUnpack(t *testing.T) {
+	dir := t.TempDir()
+	var ents []zent
+	for i := 0; i < 11; i++ {
+		ents = append(ents, zent{name: "s/f" + strconv.Itoa(i) + ".mat"})
+	}
+	zp := writeZip(t, dir, "s.zip", ents)
+	out := filepath.Join(dir, "out")
+	if _, err := UnpackWith(context.Background(), zp, out, UnpackOptions{MaxFiles: 10}); ruleOf(err) != RuleCount {
+		t.Fatalf("err %v, want %q", err, RuleCount)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Fatalf("wrote %v", ents)
+	}
+	if _, err := UnpackWith(context.Background(), zp, out, UnpackOptions{MaxFiles: 11}); err != nil {
+		t.Fatal(err)
+	}
+}
