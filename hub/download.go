@@ -141,7 +141,8 @@ func (c *Client) Has(dest string, file RemoteFile) bool {
 		return false
 	}
 	want := strings.ToLower(file.SHA256)
-	if r, err := ReadRecord(dest); err == nil && r.Endpoint == c.endpoint() &&
+	r, rerr := ReadRecord(dest)
+	if rerr == nil && r.Endpoint == c.endpoint() &&
 		r.Size == st.Size() && r.MtimeNs == st.ModTime().UnixNano() && (want == "" || r.SHA256 == want) {
 		return true
 	}
@@ -155,7 +156,13 @@ func (c *Client) Has(dest string, file RemoteFile) bool {
 		}
 		return false
 	}
-	if err := writeRecord(dest, FileRecord{Path: file.Path, Endpoint: c.endpoint(), SHA256: sum}); err != nil {
+	// The bytes are the listed ones; keep the URL they came from if the
+	// old record still describes these bytes.
+	url := ""
+	if rerr == nil && r.SHA256 == sum {
+		url = r.URL
+	}
+	if err := writeRecord(dest, FileRecord{Path: file.Path, URL: url, Endpoint: c.endpoint(), SHA256: sum}); err != nil {
 		c.logf("%s: cannot write its record: %v", q(dest), err)
 	}
 	return true

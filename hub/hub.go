@@ -144,10 +144,6 @@ type Client struct {
 	// Backoff is the first retry delay (doubled each time, with jitter,
 	// capped by MaxBackoff). Defaults 1 s and 60 s.
 	Backoff, MaxBackoff time.Duration
-	// LockPoll is how often a waiting process checks a held lock (default
-	// 500 ms); StaleLock is the age of a lock file not refreshed by its
-	// holder after which it is taken over (default 2 min).
-	LockPoll, StaleLock time.Duration
 	// Progress, if set, receives the number of bytes received as they
 	// arrive (for a progress bar). It may be called from several goroutines.
 	Progress func(n int64)
