@@ -355,7 +355,7 @@ func (c *Client) statusError(resp *http.Response, what string) error {
 		}
 		return fmt.Errorf("%s: HTTP %d (%w)%s; %s", what, resp.StatusCode, ErrAuth, msg, hint)
 	case http.StatusNotFound:
-		return fmt.Errorf("%s: HTTP 404 (%w)%s; check the name, the repository %s and the revision %q", what, ErrNotFound, msg, c.repo(), c.revision())
+		return fmt.Errorf("%s: HTTP 404 (%w)%s; check the name, the repository %s and the revision %s", what, ErrNotFound, msg, q(c.repo()), q(c.revision()))
 	}
 	return fmt.Errorf("%s: HTTP %d%s", what, resp.StatusCode, msg)
 }
@@ -486,21 +486,21 @@ func (c *Client) netError(ctx context.Context, what string, err error) (retry bo
 // an error asking for explicit session names.
 func (c *Client) List(ctx context.Context) ([]RemoteFile, error) {
 	if c.Offline {
-		return nil, fmt.Errorf("list %s/%s: %w: the listing needs the network", c.repo(), c.path(), ErrOffline)
+		return nil, fmt.Errorf("list %s/%s: %w: the listing needs the network", q(c.repo()), q(c.path()), ErrOffline)
 	}
 	if c.source() == SourceGIN {
-		return nil, fmt.Errorf("list %s: listing the GIN repository is not supported; name the sessions (--session NAME)", c.repo())
+		return nil, fmt.Errorf("list %s: listing the GIN repository is not supported; name the sessions (--session NAME)", q(c.repo()))
 	}
 	hc := c.httpClient()
 	next := c.treeURL()
 	var out []RemoteFile
 	for page := 0; next != ""; page++ {
 		if page > 10000 {
-			return nil, fmt.Errorf("list %s: more than 10000 pages", c.repo())
+			return nil, fmt.Errorf("list %s: more than 10000 pages", q(c.repo()))
 		}
 		var items []treeItem
 		var link string
-		err := c.withRetries(ctx, "list "+next, func() (bool, time.Duration, bool, error) {
+		err := c.withRetries(ctx, "list "+q(next), func() (bool, time.Duration, bool, error) {
 			rctx, add, stop := c.stallWatch(ctx)
 			defer stop()
 			req, err := c.newRequest(rctx, next)

@@ -46,7 +46,7 @@ func ParseURL(root string) (Location, error) {
 		rest = strings.TrimPrefix(rest, "datasets/")
 		parts := strings.SplitN(strings.Trim(rest, "/"), "/", 3)
 		if len(parts) < 2 {
-			return Location{}, fmt.Errorf("%s: expected hf://datasets/OWNER/NAME/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected hf://datasets/OWNER/NAME/PATH", q(root))
 		}
 		name, rev, _ := strings.Cut(parts[1], "@")
 		if rev == "" {
@@ -60,7 +60,7 @@ func ParseURL(root string) (Location, error) {
 	}
 	u, err := url.Parse(root)
 	if err != nil || u.Host == "" {
-		return Location{}, fmt.Errorf("%s: not a URL", root)
+		return Location{}, fmt.Errorf("%s: not a URL", q(root))
 	}
 	ep := u.Scheme + "://" + u.Host
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
@@ -75,13 +75,13 @@ func ParseURL(root string) (Location, error) {
 			loc.Revision = segs[4]
 			loc.Path = strings.Join(segs[5:], "/")
 		} else if len(segs) > 3 {
-			return Location{}, fmt.Errorf("%s: expected .../datasets/OWNER/NAME/tree/REVISION/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected .../datasets/OWNER/NAME/tree/REVISION/PATH", q(root))
 		}
 		return loc, nil
 	}
 	if strings.Contains(u.Host, "gin.g-node.org") || (len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw")) {
 		if len(segs) < 2 {
-			return Location{}, fmt.Errorf("%s: expected https://gin.g-node.org/OWNER/NAME/src/BRANCH/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected https://gin.g-node.org/OWNER/NAME/src/BRANCH/PATH", q(root))
 		}
 		loc := Location{Source: SourceGIN, Endpoint: ep, Repo: segs[0] + "/" + segs[1], Revision: GINBranch}
 		if len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw") {
@@ -94,7 +94,7 @@ func ParseURL(root string) (Location, error) {
 		}
 		return loc, nil
 	}
-	return Location{}, fmt.Errorf("%s: not a Hugging Face dataset URL (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH) or a GIN URL", root)
+	return Location{}, fmt.Errorf("%s: not a Hugging Face dataset URL (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH) or a GIN URL", q(root))
 }
 
 // CacheDir returns the cache root: $RETINAIO_CACHE, else the OS user cache
@@ -396,13 +396,13 @@ func (c *Client) Needed(ctx context.Context, dir, species string, sessions []str
 		}
 		if c.Offline {
 			if serr != nil {
-				return nil, fmt.Errorf("%w: %v (listing saved in %s)", ErrOffline, serr, dir)
+				return nil, fmt.Errorf("%w: %v (listing saved in %s)", ErrOffline, serr, q(dir))
 			}
 			return sel, nil // FetchAll reports what is missing
 		}
 	}
 	if c.Offline {
-		return nil, fmt.Errorf("%w: no saved listing of %s/%s in %s and the network is off; run 'retinaio fetch' once with network access", ErrOffline, c.repo(), c.path(), dir)
+		return nil, fmt.Errorf("%w: no saved listing of %s/%s in %s and the network is off; run 'retinaio fetch' once with network access", ErrOffline, q(c.repo()), q(c.path()), q(dir))
 	}
 	files, err := c.List(ctx)
 	if err != nil {

@@ -274,6 +274,12 @@ func TestNamesEscapedInErrors(t *testing.T) {
 	if strings.ContainsAny(err.Error(), "\x1b\a") || !strings.Contains(err.Error(), `\x1b[2J`) {
 		t.Fatalf("message not escaped: %q", err.Error())
 	}
+	// A name carried in the cause (two top folders) is escaped too.
+	zp = writeZip(t, dir, "t.zip", []zent{{name: "a/x.mat", data: []byte("1")}, {name: "\x1b]0;owned\a/y.mat", data: []byte("2")}})
+	_, err = Unpack(context.Background(), zp, filepath.Join(dir, "out"), Limits{})
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\a") {
+		t.Fatalf("cause not escaped: %q", err)
+	}
 }
 
 // testHook, when set, is called by the child of TestKilledUnpack.

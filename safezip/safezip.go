@@ -160,7 +160,7 @@ type Error struct {
 }
 
 // Error formats the message "ZIP: entry NAME: RULE (detail): cause". The
-// zip path, entry name and detail are escaped with safetext.Escape.
+// zip path, entry name, detail and cause are escaped with safetext.Escape.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(safetext.Escape(e.Zip))
@@ -173,7 +173,7 @@ func (e *Error) Error() string {
 		b.WriteString(" (" + safetext.Escape(e.Extra) + ")")
 	}
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + safetext.Escape(e.Err.Error()))
 	}
 	return b.String()
 }
