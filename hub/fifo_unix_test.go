@@ -39,4 +39,3 @@ func TestFIFOPartDoesNotHang(t *testing.T) {
 		t.Fatal("content differs")
 	}
 }
-
