@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			_ = c.LocalDir("/cache")
 			_ = c.FileURL("a/b.zip")
 		}
-		IsRemote(s)
+		_ = IsRemote(s)
 		nextLink(s, "https://h/x")
 		if st, e, n, ok := parseContentRange(s); ok && (st < 0 || e < st || (n >= 0 && n <= e)) {
 			t.Fatalf("%q: inconsistent range %d-%d/%d", s, st, e, n)
