@@ -134,12 +134,13 @@ type Client struct {
 	Repo     string       // default DefaultRepo (GINRepo for gin)
 	Revision string       // default DefaultRevision (GINBranch for gin)
 	Path     string       // folder listed by List; default SessionsPath ("" for gin)
-	Token    string       // sent as Bearer token to the endpoint's host only
+	Token    string       // sent as Bearer token only to the endpoint (same scheme and host)
 	HTTP     *http.Client // default: a client with a 30 s header timeout
 	Offline  bool         // no network: every request fails with ErrOffline
 
 	// Retries is the number of consecutive failed attempts tolerated per
-	// request (attempts that made progress reset the count). Default 8.
+	// request (attempts that made progress reset the count, except stalled
+	// ones). Default 8.
 	Retries int
 	// Backoff is the first retry delay (doubled each time, with jitter,
 	// capped by MaxBackoff). Defaults 1 s and 60 s.

@@ -43,11 +43,17 @@ Without --dest the zips go to the cache (RETINAIO_CACHE, else the user cache
 folder + /retinaio), where 'retinaio prepare <mirror URL>' finds them.
 
 Interrupted downloads resume; two processes never fetch the same file twice.
+A transfer that receives less than 16 KiB in 60 s is cut, and given up after
+3 such stalls (the partial file is kept: run again to resume). Zips already
+present count only when their sha256 matches the listing (a record
+.<name>.source.json beside each zip keeps its source and hash). A DNS or
+network-unreachable error fails at once: use HF_HUB_OFFLINE=1 to work from
+the cache.
 --list shows the sessions, their species and sizes and whether they are
 cached, without downloading.
 
 Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (access
-token, sent to the Hub only), HF_HUB_OFFLINE=1 (no network: use the cache),
+token, sent only to HF_ENDPOINT or the default Hub, never to another host), HF_HUB_OFFLINE=1 (no network: use the cache),
 RETINAIO_CACHE, OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
 
 --source gin downloads <session>.zip files from the original G-Node GIN
