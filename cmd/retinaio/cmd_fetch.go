@@ -49,12 +49,13 @@ present count only when their sha256 matches the listing (a record
 .<name>.source.json beside each zip keeps its source and hash). A DNS or
 network-unreachable error fails at once: use HF_HUB_OFFLINE=1 to work from
 the cache.
+
 --list shows the sessions, their species and sizes and whether they are
 cached, without downloading.
 
 Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (access
-token, sent only to HF_ENDPOINT or the default Hub, never to another host), HF_HUB_OFFLINE=1 (no network: use the cache),
-RETINAIO_CACHE, OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
+token, sent only to HF_ENDPOINT or the default Hub, never to another host),
+HF_HUB_OFFLINE=1 (no network: use the cache), RETINAIO_CACHE, OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
 
 --source gin downloads <session>.zip files from the original G-Node GIN
 repository (doi 10.12751/g-node.ejk8kx, default --repo
