@@ -55,7 +55,8 @@ cached, without downloading.
 
 Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (access
 token, sent only to HF_ENDPOINT or the default Hub, never to another host),
-HF_HUB_OFFLINE=1 (no network: use the cache), RETINAIO_CACHE, OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
+HF_HUB_OFFLINE=1 (no network: use the cache), RETINAIO_CACHE,
+OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
 
 --source gin downloads <session>.zip files from the original G-Node GIN
 repository (doi 10.12751/g-node.ejk8kx, default --repo
