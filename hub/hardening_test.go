@@ -444,3 +444,28 @@ func TestKilledDownload(t *testing.T) {
 }
 
 var _ = hubtest.SHA256
+
+// TestSymlinkInCacheRefused: a symbolic link planted inside a shared cache
+// (between the cache root and the download folder) is refused and nothing
+// is written where it points.
+func TestSymlinkInCacheRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks")
+	}
+	fh := newFakeHost(t, map[string][]byte{"s/20210115_mouse_a.zip": []byte("zip")})
+	cache, victim := t.TempDir(), t.TempDir()
+	c := fastClient()
+	loc, _ := ParseURL(fh.root())
+	dir := ClientFor(c, loc).LocalDir(cache)
+	// CACHE/hf@HOST/datasets/o/r/main -> victim
+	os.MkdirAll(filepath.Dir(filepath.Dir(dir)), 0o755)
+	if err := os.Symlink(victim, filepath.Dir(dir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve(context.Background(), fh.root(), ResolveOptions{CacheDir: cache, Client: c}); err == nil {
+		t.Fatal("download through a planted link accepted")
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Fatalf("wrote into the link's target: %v", ents)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/retinaio/retinaio/internal/atomicfile"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safedir"
 	"github.com/retinaio/retinaio/internal/safetext"
 )
 
@@ -342,7 +343,9 @@ func ClientFor(base *Client, loc Location) *Client {
 // Resolve turns a data root URL (see ParseURL) into a local folder holding
 // the needed session zips, "<session>.zip", fetching what is missing.
 //
-// The folder is the cache folder LocalDir(CacheDir). The listing of the
+// The folder is the cache folder LocalDir(CacheDir), created without
+// following symbolic links below the cache root (a link there is refused,
+// wrapping safedir.ErrLink). The listing of the
 // remote folder is saved there; when it is present and every selected zip is
 // in the cache, Resolve makes no request at all, so it works offline and
 // with the server down. Otherwise it lists the folder again (saving the new
@@ -363,6 +366,11 @@ func Resolve(ctx context.Context, root string, opts ResolveOptions) (string, err
 		}
 	}
 	dir := c.LocalDir(cache)
+	// No symbolic link between the cache root and the folder: in a shared
+	// cache it could send downloads elsewhere.
+	if err := safedir.MkdirAll(cache, dir); err != nil {
+		return "", diskFull(err, dir)
+	}
 	sel, err := c.Needed(ctx, dir, opts.Species, opts.Sessions)
 	if err != nil {
 		return "", err

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/internal/filelock"
+	"github.com/retinaio/retinaio/internal/safedir"
 	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/internal/staletemp"
 )
@@ -294,44 +295,8 @@ func mkdirUnique(root *os.Root, pattern string) (string, error) {
 // absDest itself.
 func makeDest(absDest, rootDir string) error {
 	if rootDir != "" {
-		absRoot, err := filepath.Abs(rootDir)
-		if err != nil {
+		if err := safedir.MkdirAll(rootDir, absDest); err != nil {
 			return err
-		}
-		rel, err := filepath.Rel(absRoot, absDest)
-		if err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return fmt.Errorf("%s is not inside %s", safetext.Escape(absDest), safetext.Escape(absRoot))
-		}
-		if err := os.MkdirAll(absRoot, 0o755); err != nil {
-			return err
-		}
-		r, err := os.OpenRoot(absRoot)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		cur := ""
-		for _, c := range strings.Split(rel, string(filepath.Separator)) {
-			if c == "." {
-				continue
-			}
-			cur = filepath.Join(cur, c)
-			fi, err := r.Lstat(cur)
-			if errors.Is(err, os.ErrNotExist) {
-				if err := r.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if fi.Mode()&os.ModeSymlink != 0 {
-				return fmt.Errorf("%s is a symbolic link; refusing to unpack through it", safetext.Escape(filepath.Join(absRoot, cur)))
-			}
-			if !fi.IsDir() {
-				return fmt.Errorf("%s is not a folder", safetext.Escape(filepath.Join(absRoot, cur)))
-			}
 		}
 	} else if err := os.MkdirAll(absDest, 0o755); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/retinaio/retinaio/hub"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safedir"
 	"github.com/retinaio/retinaio/internal/safetext"
 )
 
@@ -119,6 +120,9 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cacheDir := cl.LocalDir(cache)
+	if err := safedir.MkdirAll(cache, cacheDir); err != nil {
+		return err
+	}
 	dir := cacheDir
 	if *dest != "" {
 		if dir, err = filepath.Abs(*dest); err != nil {
