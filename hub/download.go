@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -15,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/internal/filelock"
 )
 
 func jitter(n int64) int64 {
@@ -24,41 +28,144 @@ func jitter(n int64) int64 {
 	return rand.Int64N(n)
 }
 
-// Download fetches file into dest (a file path), unless dest already exists
-// with the listed size. Data goes to dest+".part" and is renamed to dest only
-// after its size and sha256 (when the listing has one) match; a wrong
-// checksum removes the partial file and returns an error wrapping
-// ErrChecksum. An existing .part file is resumed with a Range request. The
-// lock file dest+".lock" makes a second process (or goroutine) wait and then
+// PartMaxAge is the age after which a FetchAll removes a ".part" file of a
+// download that is not among the files it fetches (an abandoned download;
+// the .part files of the files it fetches are resumed instead).
+var PartMaxAge = 7 * 24 * time.Hour
+
+// MaxStalls is the number of stalled attempts (see Client.StallTimeout)
+// after which a download gives up, keeping its .part file: with the
+// defaults a trickling server is abandoned after about 3 minutes.
+var MaxStalls = 3
+
+// afterStep is a test hook called after steps of a download.
+var afterStep = func(step string) {}
+
+// Download fetches file into dest (a file path), unless dest already holds
+// it (see Has). Data goes to dest+".part" and is renamed to dest only after
+// its size and sha256 (when the listing has one) match; then the record
+// beside it (RecordPath) notes the source, the endpoint and the sha256. A
+// wrong checksum removes the partial file and returns an error wrapping
+// ErrChecksum. An existing .part file is resumed with a Range request. An
+// flock on dest+".lock" makes a second process (or goroutine) wait and then
 // find the finished file instead of downloading it again.
 func (c *Client) Download(ctx context.Context, file RemoteFile, dest string) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return diskFull(err, dest)
 	}
-	if complete(dest, file.Size) {
+	if c.Has(dest, file) {
+		removeDeadLock(dest + ".lock")
 		return nil
 	}
 	if c.Offline {
-		return fmt.Errorf("%s: %w: not in the cache (%s)", file.Path, ErrOffline, dest)
+		return fmt.Errorf("%s: %w: not in the cache (%s)", q(file.Path), ErrOffline, q(dest))
 	}
-	unlock, err := c.lock(ctx, dest)
+	unlock, err := filelock.Lock(ctx, dest+".lock", func() {
+		c.logf("%s: another retinaio process is downloading it; waiting", q(filepath.Base(dest)))
+	})
 	if err != nil {
-		return err
+		return diskFull(err, dest)
 	}
 	defer unlock()
 	// Someone else may have finished while we waited for the lock.
-	if complete(dest, file.Size) {
+	if c.Has(dest, file) {
 		return nil
 	}
 	return c.fetch(ctx, file, dest)
 }
 
-// complete reports whether p exists with the expected size (size < 0: any).
-// Files are only ever renamed into place after verification, so size is
-// enough to recognise a finished download.
-func complete(p string, size int64) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular() && (size < 0 || st.Size() == size)
+// removeDeadLock removes a lock file left by a killed holder (the lock
+// itself died with it), unless someone holds it now.
+func removeDeadLock(p string) {
+	if _, err := os.Lstat(p); err != nil {
+		return
+	}
+	if unlock, ok, err := filelock.TryLock(p); err == nil && ok {
+		unlock()
+	}
+}
+
+// FileRecord is what retinaio knows about a downloaded file, stored as
+// JSON beside it (RecordPath).
+type FileRecord struct {
+	Path     string `json:"path"`     // repository path
+	URL      string `json:"url"`      // address it was downloaded from ("" when found in place and verified by hash)
+	Endpoint string `json:"endpoint"` // the endpoint whose listing it matches
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`   // computed from the bytes
+	MtimeNs  int64  `json:"mtime_ns"` // the file's modification time when verified
+	Verified string `json:"verified"` // RFC 3339 time of the verification
+}
+
+// RecordPath returns where the record of the file at dest is kept:
+// ".<name>.source.json" in the same folder.
+func RecordPath(dest string) string {
+	return filepath.Join(filepath.Dir(dest), "."+filepath.Base(dest)+".source.json")
+}
+
+// ReadRecord returns the record of the file at dest (for a manifest: the
+// real source of a cached zip).
+func ReadRecord(dest string) (FileRecord, error) {
+	var r FileRecord
+	b, err := os.ReadFile(RecordPath(dest))
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", q(RecordPath(dest)), err)
+	}
+	return r, nil
+}
+
+func writeRecord(dest string, r FileRecord) error {
+	st, err := os.Stat(dest)
+	if err != nil {
+		return err
+	}
+	r.Size, r.MtimeNs = st.Size(), st.ModTime().UnixNano()
+	r.Verified = time.Now().UTC().Format(time.RFC3339)
+	b, _ := json.MarshalIndent(r, "", "  ")
+	return atomicfile.WriteFile(RecordPath(dest), append(b, '\n'))
+}
+
+// Has reports whether dest holds file as served by this client's
+// endpoint. It is a regular file of the listed size and either its record
+// says it came from this endpoint with the listed sha256 and the file has
+// the recorded size and modification time, or, failing that, hashing it
+// gives the listed sha256 (then the record is written). A file of the
+// right size but other bytes (zero-filled, from another host) is not
+// accepted; a file without a listed sha256 (GIN) needs a matching record.
+func (c *Client) Has(dest string, file RemoteFile) bool {
+	st, err := os.Stat(dest)
+	if err != nil || !st.Mode().IsRegular() || (file.Size >= 0 && st.Size() != file.Size) {
+		return false
+	}
+	want := strings.ToLower(file.SHA256)
+	r, rerr := ReadRecord(dest)
+	if rerr == nil && r.Endpoint == c.endpoint() &&
+		r.Size == st.Size() && r.MtimeNs == st.ModTime().UnixNano() && (want == "" || r.SHA256 == want) {
+		return true
+	}
+	if want == "" {
+		return false
+	}
+	sum, err := fileSHA256(dest)
+	if err != nil || sum != want {
+		if err == nil {
+			c.logf("%s: present but its sha256 differs from the listing; downloading it again", q(dest))
+		}
+		return false
+	}
+	// The bytes are the listed ones; keep the URL they came from if the
+	// old record still describes these bytes.
+	url := ""
+	if rerr == nil && r.SHA256 == sum {
+		url = r.URL
+	}
+	if err := writeRecord(dest, FileRecord{Path: file.Path, URL: url, Endpoint: c.endpoint(), SHA256: sum}); err != nil {
+		c.logf("%s: cannot write its record: %v", q(dest), err)
+	}
+	return true
 }
 
 func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error {
@@ -68,8 +175,15 @@ func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error 
 	h := sha256.New()
 	var have int64
 
+	// Only a regular file is resumed (a planted link or FIFO is removed).
+	if st, err := os.Lstat(part); err == nil && !st.Mode().IsRegular() {
+		c.logf("%s is not a regular file; removing it", q(part))
+		if err := os.Remove(part); err != nil {
+			return fmt.Errorf("download %s: %s is not a regular file: %w", q(file.Path), q(part), err)
+		}
+	}
 	// Resume: hash what is already there.
-	if f, err := os.Open(part); err == nil {
+	if f, err := openRegular(part); err == nil {
 		n, err := io.Copy(h, f)
 		f.Close()
 		if err != nil || (file.Size >= 0 && n > file.Size) {
@@ -80,6 +194,7 @@ func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error 
 		}
 	}
 	total := file.Size
+	stalls := 0
 	for attempt := 0; ; attempt++ {
 		if file.Size >= 0 && have == file.Size {
 			break
@@ -93,53 +208,117 @@ func (c *Client) fetch(ctx context.Context, file RemoteFile, dest string) error 
 			continue
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("download %s: %w", file.Path, ctx.Err())
+			return fmt.Errorf("download %s: %w", q(file.Path), ctx.Err())
 		}
 		if !retry {
 			return err
 		}
-		if have > before {
+		if have > before && !errors.Is(err, ErrStalled) {
 			// Progress was made: a dropped connection, not a dead server.
 			// Resume at once and start counting failures again.
 			c.logf("%v; resuming", err)
 			attempt = -1
 			continue
 		}
-		if attempt+1 >= c.retries() {
+		if errors.Is(err, ErrStalled) {
+			stalls++
+		}
+		if attempt+1 >= c.retries() || stalls >= MaxStalls {
+			if errors.Is(err, ErrStalled) {
+				return fmt.Errorf("%w; %d of %d bytes kept in %s: run again to resume", err, have, total, q(part))
+			}
 			return err
 		}
 		c.logf("%v; retrying (have %d bytes)", err, have)
 		if err := c.sleep(ctx, attempt, ra, haveRA); err != nil {
-			return fmt.Errorf("download %s: %w", file.Path, err)
+			return fmt.Errorf("download %s: %w", q(file.Path), err)
 		}
 	}
 	if total >= 0 && have != total {
 		os.Remove(part)
 		os.Remove(part + ".etag")
-		return fmt.Errorf("download %s: got %d bytes, expected %d (%w)", file.Path, have, total, ErrChecksum)
+		return fmt.Errorf("download %s: got %d bytes, expected %d (%w)", q(file.Path), have, total, ErrChecksum)
 	}
+	sum := hex.EncodeToString(h.Sum(nil))
 	if file.SHA256 != "" {
-		if got := hex.EncodeToString(h.Sum(nil)); got != strings.ToLower(file.SHA256) {
+		if sum != strings.ToLower(file.SHA256) {
 			os.Remove(part)
 			os.Remove(part + ".etag")
-			return fmt.Errorf("download %s: sha256 %s, the listing says %s (%w); the partial file was removed, try again", file.Path, got, file.SHA256, ErrChecksum)
+			return fmt.Errorf("download %s: sha256 %s, the listing says %s (%w); the partial file was removed, try again", q(file.Path), sum, q(file.SHA256), ErrChecksum)
 		}
 	}
 	if err := os.Rename(part, dest); err != nil {
-		return diskFull(fmt.Errorf("download %s: %w", file.Path, err), dest)
+		return diskFull(fmt.Errorf("download %s: %w", q(file.Path), err), dest)
 	}
 	os.Remove(part + ".etag")
 	if d, err := os.Open(filepath.Dir(dest)); err == nil {
 		d.Sync()
 		d.Close()
 	}
+	afterStep("renamed")
+	if err := writeRecord(dest, FileRecord{Path: file.Path, URL: u, Endpoint: c.endpoint(), SHA256: sum}); err != nil {
+		return diskFull(fmt.Errorf("download %s: record: %w", q(file.Path), err), dest)
+	}
 	return nil
+}
+
+// openRegular opens p for reading only if it is a regular file (a FIFO
+// would block the open forever).
+func openRegular(p string) (*os.File, error) {
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", q(p))
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|oNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st2, err := f.Stat(); err != nil || !os.SameFile(st, st2) {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while opening", q(p))
+	}
+	return f, nil
+}
+
+// cleanParts removes the .part files (and their .etag) in dir older than
+// PartMaxAge that are not in keep and whose lock is free.
+func (c *Client) cleanParts(dir string, keep map[string]bool) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".part") || keep[strings.TrimSuffix(name, ".part")] {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		st, err := os.Lstat(p)
+		if err != nil || time.Since(st.ModTime()) < PartMaxAge {
+			continue
+		}
+		dest := strings.TrimSuffix(p, ".part")
+		unlock, ok, err := filelock.TryLock(dest + ".lock")
+		if err != nil || !ok {
+			continue
+		}
+		if os.Remove(p) == nil {
+			c.logf("removed the abandoned partial download %s", q(p))
+		}
+		os.Remove(p + ".etag")
+		unlock()
+	}
 }
 
 // fetchOnce makes one GET (ranged when have > 0) and appends to part.
 // It returns done when the body ended normally.
 func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file RemoteFile, part string, h hash.Hash, have, total *int64) (done, retry bool, ra time.Duration, haveRA bool, err error) {
-	req, err := c.newRequest(ctx, u)
+	rctx, add, stop := c.stallWatch(ctx)
+	defer stop()
+	req, err := c.newRequest(rctx, u)
 	if err != nil {
 		return false, false, 0, false, err
 	}
@@ -152,7 +331,8 @@ func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file 
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return false, true, 0, false, fmt.Errorf("download %s: %w", file.Path, err)
+		retry, err := c.netError(rctx, "download "+q(file.Path), err)
+		return false, retry, 0, false, err
 	}
 	defer resp.Body.Close()
 	flags := os.O_WRONLY | os.O_CREATE
@@ -160,14 +340,14 @@ func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file 
 	case http.StatusOK:
 		// Full body: the server ignored Range (or we asked for none).
 		if *have > 0 {
-			c.logf("%s: server ignored the Range request; starting over", file.Path)
+			c.logf("%s: server ignored the Range request; starting over", q(file.Path))
 		}
 		*have = 0
 		h.Reset()
 		flags |= os.O_TRUNC
 		if resp.ContentLength >= 0 {
 			if file.Size >= 0 && resp.ContentLength != file.Size {
-				return false, false, 0, false, fmt.Errorf("download %s: server sends %d bytes, the listing says %d (%w)", file.Path, resp.ContentLength, file.Size, ErrChecksum)
+				return false, false, 0, false, fmt.Errorf("download %s: server sends %d bytes, the listing says %d (%w)", q(file.Path), resp.ContentLength, file.Size, ErrChecksum)
 			}
 			*total = resp.ContentLength
 		}
@@ -183,12 +363,12 @@ func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file 
 			os.Remove(part)
 			*have = 0
 			h.Reset()
-			return false, true, 0, false, fmt.Errorf("download %s: unexpected Content-Range %q", file.Path, resp.Header.Get("Content-Range"))
+			return false, true, 0, false, fmt.Errorf("download %s: unexpected Content-Range %q", q(file.Path), resp.Header.Get("Content-Range"))
 		}
 		_ = end
 		if size >= 0 {
 			if file.Size >= 0 && size != file.Size {
-				return false, false, 0, false, fmt.Errorf("download %s: server has %d bytes, the listing says %d (%w)", file.Path, size, file.Size, ErrChecksum)
+				return false, false, 0, false, fmt.Errorf("download %s: server has %d bytes, the listing says %d (%w)", q(file.Path), size, file.Size, ErrChecksum)
 			}
 			*total = size
 		}
@@ -198,20 +378,20 @@ func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file 
 		os.Remove(part)
 		*have = 0
 		h.Reset()
-		return false, true, 0, false, fmt.Errorf("download %s: range not satisfiable; restarting", file.Path)
+		return false, true, 0, false, fmt.Errorf("download %s: range not satisfiable; restarting", q(file.Path))
 	default:
 		ra, haveRA = retryAfter(resp.Header.Get("Retry-After"))
-		return false, retryable(resp.StatusCode), ra, haveRA, c.statusError(resp, "download "+file.Path)
+		return false, retryable(resp.StatusCode), ra, haveRA, c.statusError(resp, "download "+q(file.Path))
 	}
-	f, err := os.OpenFile(part, flags, 0o644)
+	f, err := os.OpenFile(part, flags|oNoFollow, 0o644)
 	if err != nil {
-		return false, false, 0, false, diskFull(fmt.Errorf("download %s: %w", file.Path, err), part)
+		return false, false, 0, false, diskFull(fmt.Errorf("download %s: %w", q(file.Path), err), part)
 	}
 	limit := int64(-1)
 	if *total >= 0 {
 		limit = *total - *have
 	}
-	n, werr, rerr := copyBody(f, h, resp.Body, limit, c.Progress)
+	n, werr, rerr := copyBody(f, h, countingReader{resp.Body, add}, limit, c.Progress)
 	*have += n
 	if werr == nil {
 		werr = f.Sync()
@@ -220,13 +400,16 @@ func (c *Client) fetchOnce(ctx context.Context, hc *http.Client, u string, file 
 		werr = cerr
 	}
 	if werr != nil {
-		return false, false, 0, false, diskFull(fmt.Errorf("download %s: write: %w", file.Path, werr), part)
+		return false, false, 0, false, diskFull(fmt.Errorf("download %s: write: %w", q(file.Path), werr), part)
 	}
 	if rerr != nil {
-		return false, true, 0, false, fmt.Errorf("download %s: connection lost after %d bytes: %w", file.Path, *have, rerr)
+		if cause := context.Cause(rctx); cause != nil && errors.Is(cause, ErrStalled) {
+			return false, true, 0, false, fmt.Errorf("download %s: %w after %d bytes", q(file.Path), cause, *have)
+		}
+		return false, true, 0, false, fmt.Errorf("download %s: connection lost after %d bytes: %w", q(file.Path), *have, rerr)
 	}
 	if *total >= 0 && *have < *total {
-		return false, true, 0, false, fmt.Errorf("download %s: body ended at %d of %d bytes", file.Path, *have, *total)
+		return false, true, 0, false, fmt.Errorf("download %s: body ended at %d of %d bytes", q(file.Path), *have, *total)
 	}
 	return true, false, 0, false, nil
 }
@@ -299,83 +482,4 @@ func parseContentRange(s string) (start, end, size int64, ok bool) {
 		}
 	}
 	return start, end, size, true
-}
-
-// lock takes dest+".lock", waiting while another live holder has it. The
-// lock file holds "pid host unix-time"; its holder refreshes its time every
-// StaleLock/4, and a lock not refreshed for StaleLock (or whose pid is dead
-// on this host) is taken over.
-func (c *Client) lock(ctx context.Context, dest string) (func(), error) {
-	lp := dest + ".lock"
-	stale := c.StaleLock
-	if stale <= 0 {
-		stale = 2 * time.Minute
-	}
-	poll := c.LockPoll
-	if poll <= 0 {
-		poll = 500 * time.Millisecond
-	}
-	host, _ := os.Hostname()
-	waited := false
-	for {
-		f, err := os.OpenFile(lp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil {
-			fmt.Fprintf(f, "%d %s %d\n", os.Getpid(), host, time.Now().Unix())
-			f.Close()
-			stop := make(chan struct{})
-			go func() {
-				t := time.NewTicker(stale / 4)
-				defer t.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case now := <-t.C:
-						os.Chtimes(lp, now, now)
-					}
-				}
-			}()
-			return func() { close(stop); os.Remove(lp) }, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return nil, diskFull(fmt.Errorf("lock %s: %w", lp, err), lp)
-		}
-		if lockStale(lp, host, stale) {
-			c.logf("%s: removing a stale lock", lp)
-			os.Remove(lp)
-			continue
-		}
-		if !waited {
-			c.logf("%s: another retinaio process is downloading it; waiting", filepath.Base(dest))
-			waited = true
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for %s: %w", lp, ctx.Err())
-		case <-time.After(poll):
-		}
-	}
-}
-
-func lockStale(lp, host string, stale time.Duration) bool {
-	st, err := os.Stat(lp)
-	if err != nil {
-		return false // gone: retry
-	}
-	if time.Since(st.ModTime()) > stale {
-		return true
-	}
-	b, err := os.ReadFile(lp)
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(b))
-	if len(fields) < 2 || fields[1] != host {
-		return false
-	}
-	pid, err := strconv.Atoi(fields[0])
-	if err != nil || pid <= 0 {
-		return false
-	}
-	return !processAlive(pid)
 }

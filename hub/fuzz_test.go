@@ -2,6 +2,8 @@ package hub
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			_ = c.LocalDir("/cache")
 			_ = c.FileURL("a/b.zip")
 		}
-		IsRemote(s)
+		_ = IsRemote(s)
 		nextLink(s, "https://h/x")
 		if st, e, n, ok := parseContentRange(s); ok && (st < 0 || e < st || (n >= 0 && n <= e)) {
 			t.Fatalf("%q: inconsistent range %d-%d/%d", s, st, e, n)
@@ -39,6 +41,36 @@ func FuzzParse(f *testing.F) {
 			for _, it := range items {
 				_ = SessionName(RemoteFile{Path: it.Path, Size: it.Size}, SessionsPath)
 			}
+		}
+	})
+}
+
+// FuzzListing feeds saved listings (current and older format) and source
+// records: no panic, and every accepted session name is a plain file name
+// that stays in its folder.
+func FuzzListing(f *testing.F) {
+	f.Add(`{"endpoint":"https://huggingface.co","files":[{"path":"s/a_mouse.zip","size":3,"sha256":"ab"}]}`)
+	f.Add(`[{"path":"s/..\\x.zip","size":1},{"path":"s/.zip"},{"path":"s/\u001b[2J.zip"}]`)
+	f.Add(`{"path":"s/a.zip","url":"https://h/x","endpoint":"https://h","size":1,"sha256":"x","mtime_ns":1}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		files, _, err := parseListing([]byte(s))
+		if err == nil {
+			for _, fl := range files {
+				n := SessionName(fl, "s")
+				if n == "" {
+					continue
+				}
+				name := n + ".zip"
+				if filepath.Base(name) != name || strings.ContainsAny(name, `/\:`) || strings.HasPrefix(name, ".") {
+					t.Fatalf("unsafe session file name %q", name)
+				}
+			}
+		}
+		var r FileRecord
+		_ = json.Unmarshal([]byte(s), &r)
+		c := &Client{Endpoint: s}
+		if rel, err := filepath.Rel("/cache", c.LocalDir("/cache")); err != nil || !filepath.IsLocal(rel) {
+			t.Fatalf("endpoint %q: LocalDir %s leaves the cache", s, c.LocalDir("/cache"))
 		}
 	})
 }

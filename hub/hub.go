@@ -9,15 +9,27 @@
 // GET {endpoint}/datasets/{repo}/resolve/{revision}/{path}, which usually
 // redirects to a CDN on another host. The usual environment variables apply:
 // HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (sent as
-// "Authorization: Bearer", only to the endpoint's host, never to the CDN) and
-// HF_HUB_OFFLINE=1 (no network at all).
+// "Authorization: Bearer" only to the configured endpoint, that is to the
+// scheme and host of HF_ENDPOINT or of the default: never to the host of a
+// data-root URL that is not the endpoint, never to a CDN after a redirect)
+// and HF_HUB_OFFLINE=1 (no network at all).
 //
 // Downloads are written to "<dest>.part" and renamed into place only after
-// their size and sha256 (the listing's lfs.oid) match; a dropped connection
-// or a killed process resumes with a Range request; 429 and 5xx answers are
-// retried with exponential backoff, jitter and Retry-After; a lock file
-// "<dest>.lock" makes concurrent processes wait for each other instead of
-// downloading a file twice.
+// their size and sha256 (the listing's lfs.oid) match; a record beside the
+// file (".<name>.source.json", see FileRecord) keeps the source URL, the
+// endpoint and the verified sha256, so that a file is only reused for the
+// endpoint that served it and a file changed in place (same size, other
+// bytes) is hashed again instead of trusted. A dropped connection or a
+// killed process resumes with a Range request; a download that receives
+// fewer than StallBytes in StallTimeout (an idle or trickling server) is
+// aborted and can be resumed later; 429 and 5xx answers are retried with
+// exponential backoff, jitter and Retry-After, while DNS failures and other
+// errors that a retry cannot fix fail at once; an flock on "<dest>.lock"
+// makes concurrent processes wait for each other instead of downloading a
+// file twice, and is released by the kernel if its holder dies.
+//
+// Every name that comes from a server is escaped (package safetext) in
+// messages.
 //
 // Resolve turns a mirror URL, as openretina accepts it, into a local folder
 // of session zips; when every needed zip is already cached it makes no
@@ -26,10 +38,13 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -37,9 +52,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/retinaio/retinaio/internal/safetext"
 )
+
+// q escapes an untrusted name for a message.
+func q(s string) string { return safetext.Escape(s) }
 
 // Defaults for the Karamanlis et al. 2024 mirror.
 const (
@@ -79,6 +100,21 @@ var ErrNotFound = errors.New("not found")
 // sha256 differs from the listing.
 var ErrChecksum = errors.New("checksum mismatch")
 
+// ErrStalled is wrapped by errors for a transfer that received fewer than
+// StallBytes in StallTimeout; the partial file is kept for a later resume.
+var ErrStalled = errors.New("transfer stalled")
+
+// ErrUnreachable is wrapped by errors for network failures that a retry
+// cannot fix (DNS lookup failed, network unreachable, certificate refused):
+// they fail at once instead of being retried.
+var ErrUnreachable = errors.New("server unreachable")
+
+// Stall defaults (see Client.StallTimeout).
+const (
+	DefaultStallTimeout       = 60 * time.Second
+	DefaultStallBytes   int64 = 16 << 10
+)
+
 // RemoteFile is one file of the remote listing.
 type RemoteFile struct {
 	Path   string `json:"path"`   // path inside the repository
@@ -98,25 +134,32 @@ type Client struct {
 	Repo     string       // default DefaultRepo (GINRepo for gin)
 	Revision string       // default DefaultRevision (GINBranch for gin)
 	Path     string       // folder listed by List; default SessionsPath ("" for gin)
-	Token    string       // sent as Bearer token to the endpoint's host only
+	Token    string       // sent as Bearer token only to the endpoint (same scheme and host)
 	HTTP     *http.Client // default: a client with a 30 s header timeout
 	Offline  bool         // no network: every request fails with ErrOffline
 
 	// Retries is the number of consecutive failed attempts tolerated per
-	// request (attempts that made progress reset the count). Default 8.
+	// request (attempts that made progress reset the count, except stalled
+	// ones). Default 8.
 	Retries int
 	// Backoff is the first retry delay (doubled each time, with jitter,
 	// capped by MaxBackoff). Defaults 1 s and 60 s.
 	Backoff, MaxBackoff time.Duration
-	// LockPoll is how often a waiting process checks a held lock (default
-	// 500 ms); StaleLock is the age of a lock file not refreshed by its
-	// holder after which it is taken over (default 2 min).
-	LockPoll, StaleLock time.Duration
 	// Progress, if set, receives the number of bytes received as they
 	// arrive (for a progress bar). It may be called from several goroutines.
 	Progress func(n int64)
 	// Logf, if set, receives one line per retry or notable event.
 	Logf func(format string, args ...any)
+	// StallTimeout and StallBytes: a request (listing or download) that
+	// receives fewer than StallBytes bytes in any StallTimeout window,
+	// headers included, is aborted with ErrStalled. Defaults 60 s and
+	// 16 KiB (a server sending 1 byte every 2 s is cut after 60 s). A
+	// stalled download counts as a failed attempt even if some bytes came,
+	// and gives up after MaxStalls stalled attempts, so a trickling server
+	// cannot keep a download alive forever; the .part file stays and a
+	// later run resumes it.
+	StallTimeout time.Duration
+	StallBytes   int64
 
 	sleepHook func(time.Duration) // tests: record backoff delays instead of sleeping
 }
@@ -210,7 +253,7 @@ func (c *Client) httpClient() *http.Client {
 		}}
 	}
 	hc := *base
-	host := hostOf(c.endpoint())
+	ep := c.endpoint()
 	prev := base.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
@@ -218,7 +261,7 @@ func (c *Client) httpClient() *http.Client {
 		}
 		// Never send the token anywhere but the hub itself (the CDN gets a
 		// signed URL instead).
-		if req.URL.Host != host {
+		if !sameOrigin(req.URL.String(), ep) {
 			req.Header.Del("Authorization")
 		}
 		if prev != nil {
@@ -235,6 +278,25 @@ func hostOf(u string) string {
 		return ""
 	}
 	return p.Host
+}
+
+// origin returns "scheme://host" (lower case, default ports removed).
+func origin(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return ""
+	}
+	scheme, host := strings.ToLower(p.Scheme), strings.ToLower(p.Host)
+	if h, port, err := net.SplitHostPort(host); err == nil && ((scheme == "https" && port == "443") || (scheme == "http" && port == "80")) {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
+// sameOrigin reports whether a and b have the same scheme and host.
+func sameOrigin(a, b string) bool {
+	oa := origin(a)
+	return oa != "" && oa == origin(b)
 }
 
 func escapePath(p string) string {
@@ -267,7 +329,7 @@ func (c *Client) newRequest(ctx context.Context, u string) (*http.Request, error
 		return nil, err
 	}
 	req.Header.Set("User-Agent", "retinaio (+https://github.com/retinaio/retinaio)")
-	if c.Token != "" && req.URL.Host == hostOf(c.endpoint()) {
+	if c.Token != "" && sameOrigin(u, c.endpoint()) {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	return req, nil
@@ -281,7 +343,7 @@ func (c *Client) statusError(resp *http.Response, what string) error {
 		msg = msg[:200] + "..."
 	}
 	if msg != "" {
-		msg = ": " + msg
+		msg = ": " + q(msg)
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
@@ -294,7 +356,7 @@ func (c *Client) statusError(resp *http.Response, what string) error {
 		}
 		return fmt.Errorf("%s: HTTP %d (%w)%s; %s", what, resp.StatusCode, ErrAuth, msg, hint)
 	case http.StatusNotFound:
-		return fmt.Errorf("%s: HTTP 404 (%w)%s; check the name, the repository %s and the revision %q", what, ErrNotFound, msg, c.repo(), c.revision())
+		return fmt.Errorf("%s: HTTP 404 (%w)%s; check the name, the repository %s and the revision %s", what, ErrNotFound, msg, q(c.repo()), q(c.revision()))
 	}
 	return fmt.Errorf("%s: HTTP %d%s", what, resp.StatusCode, msg)
 }
@@ -362,43 +424,105 @@ func (c *Client) sleep(ctx context.Context, attempt int, hint time.Duration, hav
 	}
 }
 
+// stallWatch runs a request under a context that is cancelled with
+// ErrStalled when fewer than StallBytes arrive in a StallTimeout window.
+// Count received bytes with add; call stop when done.
+func (c *Client) stallWatch(parent context.Context) (ctx context.Context, add func(int), stop func()) {
+	window, minBytes := c.StallTimeout, c.StallBytes
+	if window <= 0 {
+		window = DefaultStallTimeout
+	}
+	if minBytes <= 0 {
+		minBytes = DefaultStallBytes
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	var n atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(window)
+		defer t.Stop()
+		last := int64(0)
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				cur := n.Load()
+				if cur-last < minBytes {
+					cancel(fmt.Errorf("%w: fewer than %d bytes in %v", ErrStalled, minBytes, window))
+					return
+				}
+				last = cur
+			}
+		}
+	}()
+	return ctx, func(k int) { n.Add(int64(k)) }, func() { close(done); cancel(nil) }
+}
+
+// netError classifies a failed request: a stall (the cause of ctx), a
+// failure a retry cannot fix (DNS, unreachable network, TLS certificate:
+// retry false, wrapping ErrUnreachable with advice), or anything else
+// (retry true).
+func (c *Client) netError(ctx context.Context, what string, err error) (retry bool, out error) {
+	if cause := context.Cause(ctx); cause != nil && errors.Is(cause, ErrStalled) {
+		return true, fmt.Errorf("%s: %w", what, cause)
+	}
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	switch {
+	case errors.As(err, &dns):
+		return false, fmt.Errorf("%s: %w: cannot resolve %s (%v); check the network connection, or set HF_HUB_OFFLINE=1 to use only what is cached", what, ErrUnreachable, q(dns.Name), err)
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return false, fmt.Errorf("%s: %w: %v; check the network connection, or set HF_HUB_OFFLINE=1 to use only what is cached", what, ErrUnreachable, err)
+	case errors.As(err, &cert), errors.As(err, &unknownCA), errors.As(err, &hostname):
+		return false, fmt.Errorf("%s: %w: TLS certificate refused: %v", what, ErrUnreachable, err)
+	}
+	return true, fmt.Errorf("%s: %w", what, err)
+}
+
 // List returns the files below the client's folder (Path) at its revision,
 // following pagination. For GIN, whose listing API is not used, it returns
 // an error asking for explicit session names.
 func (c *Client) List(ctx context.Context) ([]RemoteFile, error) {
 	if c.Offline {
-		return nil, fmt.Errorf("list %s/%s: %w: the listing needs the network", c.repo(), c.path(), ErrOffline)
+		return nil, fmt.Errorf("list %s/%s: %w: the listing needs the network", q(c.repo()), q(c.path()), ErrOffline)
 	}
 	if c.source() == SourceGIN {
-		return nil, fmt.Errorf("list %s: listing the GIN repository is not supported; name the sessions (--session NAME)", c.repo())
+		return nil, fmt.Errorf("list %s: listing the GIN repository is not supported; name the sessions (--session NAME)", q(c.repo()))
 	}
 	hc := c.httpClient()
 	next := c.treeURL()
 	var out []RemoteFile
 	for page := 0; next != ""; page++ {
 		if page > 10000 {
-			return nil, fmt.Errorf("list %s: more than 10000 pages", c.repo())
+			return nil, fmt.Errorf("list %s: more than 10000 pages", q(c.repo()))
 		}
 		var items []treeItem
 		var link string
-		err := c.withRetries(ctx, "list "+next, func() (bool, time.Duration, bool, error) {
-			req, err := c.newRequest(ctx, next)
+		err := c.withRetries(ctx, "list "+q(next), func() (bool, time.Duration, bool, error) {
+			rctx, add, stop := c.stallWatch(ctx)
+			defer stop()
+			req, err := c.newRequest(rctx, next)
 			if err != nil {
 				return false, 0, false, err
 			}
 			resp, err := hc.Do(req)
 			if err != nil {
-				return true, 0, false, err
+				retry, err := c.netError(rctx, "list "+q(c.repo()+"/"+c.path()), err)
+				return retry, 0, false, err
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				ra, ok := retryAfter(resp.Header.Get("Retry-After"))
-				return retryable(resp.StatusCode), ra, ok, c.statusError(resp, "list "+c.repo()+"/"+c.path())
+				return retryable(resp.StatusCode), ra, ok, c.statusError(resp, "list "+q(c.repo()+"/"+c.path()))
 			}
 			items = nil
-			dec := json.NewDecoder(io.LimitReader(resp.Body, 256<<20))
+			dec := json.NewDecoder(countingReader{io.LimitReader(resp.Body, 256<<20), add})
 			if err := dec.Decode(&items); err != nil {
-				return true, 0, false, fmt.Errorf("list %s: bad JSON from %s: %w", c.repo(), next, err)
+				retry, err := c.netError(rctx, "list "+q(c.repo()), fmt.Errorf("bad JSON from %s: %w", q(next), err))
+				return retry, 0, false, err
 			}
 			link = resp.Header.Get("Link")
 			return false, 0, false, nil
@@ -423,6 +547,18 @@ func (c *Client) List(ctx context.Context) ([]RemoteFile, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// countingReader reports the bytes read to add.
+type countingReader struct {
+	r   io.Reader
+	add func(int)
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.add(n)
+	return n, err
 }
 
 type treeItem struct {
@@ -492,7 +628,7 @@ func (c *Client) withRetries(ctx context.Context, what string, op func() (bool, 
 // diskFull rewrites ENOSPC into an actionable message.
 func diskFull(err error, p string) error {
 	if errors.Is(err, syscall.ENOSPC) {
-		return fmt.Errorf("disk full while writing %s: free some space or choose another folder (--dest, RETINAIO_CACHE): %w", p, err)
+		return fmt.Errorf("disk full while writing %s: free some space or choose another folder (--dest, RETINAIO_CACHE): %w", q(p), err)
 	}
 	return err
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/retinaio/retinaio/internal/atomicfile"
 	"github.com/retinaio/retinaio/internal/cachedir"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safedir"
+	"github.com/retinaio/retinaio/internal/safetext"
 )
 
 // IsRemote reports whether root is a URL (http://, https:// or hf://)
@@ -46,7 +48,7 @@ func ParseURL(root string) (Location, error) {
 		rest = strings.TrimPrefix(rest, "datasets/")
 		parts := strings.SplitN(strings.Trim(rest, "/"), "/", 3)
 		if len(parts) < 2 {
-			return Location{}, fmt.Errorf("%s: expected hf://datasets/OWNER/NAME/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected hf://datasets/OWNER/NAME/PATH", q(root))
 		}
 		name, rev, _ := strings.Cut(parts[1], "@")
 		if rev == "" {
@@ -60,7 +62,7 @@ func ParseURL(root string) (Location, error) {
 	}
 	u, err := url.Parse(root)
 	if err != nil || u.Host == "" {
-		return Location{}, fmt.Errorf("%s: not a URL", root)
+		return Location{}, fmt.Errorf("%s: not a URL", q(root))
 	}
 	ep := u.Scheme + "://" + u.Host
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
@@ -75,13 +77,13 @@ func ParseURL(root string) (Location, error) {
 			loc.Revision = segs[4]
 			loc.Path = strings.Join(segs[5:], "/")
 		} else if len(segs) > 3 {
-			return Location{}, fmt.Errorf("%s: expected .../datasets/OWNER/NAME/tree/REVISION/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected .../datasets/OWNER/NAME/tree/REVISION/PATH", q(root))
 		}
 		return loc, nil
 	}
 	if strings.Contains(u.Host, "gin.g-node.org") || (len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw")) {
 		if len(segs) < 2 {
-			return Location{}, fmt.Errorf("%s: expected https://gin.g-node.org/OWNER/NAME/src/BRANCH/PATH", root)
+			return Location{}, fmt.Errorf("%s: expected https://gin.g-node.org/OWNER/NAME/src/BRANCH/PATH", q(root))
 		}
 		loc := Location{Source: SourceGIN, Endpoint: ep, Repo: segs[0] + "/" + segs[1], Revision: GINBranch}
 		if len(segs) >= 4 && (segs[2] == "src" || segs[2] == "raw") {
@@ -94,7 +96,7 @@ func ParseURL(root string) (Location, error) {
 		}
 		return loc, nil
 	}
-	return Location{}, fmt.Errorf("%s: not a Hugging Face dataset URL (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH) or a GIN URL", root)
+	return Location{}, fmt.Errorf("%s: not a Hugging Face dataset URL (https://huggingface.co/datasets/OWNER/NAME/tree/REVISION/PATH) or a GIN URL", q(root))
 }
 
 // CacheDir returns the cache root: $RETINAIO_CACHE, else the OS user cache
@@ -103,13 +105,27 @@ func ParseURL(root string) (Location, error) {
 func CacheDir() (string, error) { return cachedir.Root() }
 
 // LocalDir returns the cache folder for the client's repository, revision
-// and folder: CACHE/hf/datasets/OWNER/NAME/REVISION/PATH (or CACHE/gin/...).
+// and folder: CACHE/hf/datasets/OWNER/NAME/REVISION/PATH (or CACHE/gin/...)
+// for the default endpoint, CACHE/hf@HOST/datasets/... (CACHE/gin@HOST/...)
+// for any other, so that files served by one host are never taken for
+// another's.
 func (c *Client) LocalDir(cache string) string {
 	parts := []string{cache}
+	def := DefaultEndpoint
+	kind := "hf"
 	if c.source() == SourceGIN {
-		parts = append(parts, "gin")
-	} else {
-		parts = append(parts, "hf", "datasets")
+		def, kind = GINEndpoint, "gin"
+	}
+	if !sameOrigin(c.endpoint(), def) {
+		o := strings.TrimPrefix(strings.TrimPrefix(origin(c.endpoint()), "https://"), "http://")
+		if strings.HasPrefix(origin(c.endpoint()), "http://") {
+			o = "http-" + o
+		}
+		kind += "@" + safeSeg(o)
+	}
+	parts = append(parts, kind)
+	if c.source() != SourceGIN {
+		parts = append(parts, "datasets")
 	}
 	parts = append(parts, strings.Split(c.repo(), "/")...)
 	parts = append(parts, safeSeg(c.revision()))
@@ -123,6 +139,14 @@ func (c *Client) LocalDir(cache string) string {
 
 func safeSeg(s string) string {
 	s = strings.NewReplacer("/", "_", `\`, "_", ":", "_").Replace(s)
+	if !safetext.Clean(s) {
+		s = strings.Map(func(r rune) rune {
+			if safetext.Clean(string(r)) {
+				return r
+			}
+			return '_'
+		}, s)
+	}
 	if s == "" || s == "." || s == ".." {
 		return "_"
 	}
@@ -132,30 +156,68 @@ func safeSeg(s string) string {
 // ListingFile is the name of the saved listing inside a local folder.
 const ListingFile = ".retinaio-listing.json"
 
+type savedListing struct {
+	Endpoint string       `json:"endpoint"`
+	Files    []RemoteFile `json:"files"`
+}
+
 // SaveListing stores a listing next to the downloads, so later runs know
-// what is needed without asking the server.
+// what is needed without asking the server. It records no endpoint; see
+// Client.SaveListing.
 func SaveListing(dir string, files []RemoteFile) error {
+	return saveListing(dir, "", files)
+}
+
+// SaveListing stores a listing made by this client, recording its
+// endpoint.
+func (c *Client) SaveListing(dir string, files []RemoteFile) error {
+	return saveListing(dir, c.endpoint(), files)
+}
+
+func saveListing(dir, endpoint string, files []RemoteFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return diskFull(err, dir)
 	}
-	b, _ := json.MarshalIndent(files, "", "  ")
+	b, _ := json.MarshalIndent(savedListing{Endpoint: endpoint, Files: files}, "", "  ")
 	return diskFull(atomicfile.WriteFile(filepath.Join(dir, ListingFile), append(b, '\n')), dir)
 }
 
 // LoadListing reads a listing saved by SaveListing; ok is false when there
 // is none.
 func LoadListing(dir string) (files []RemoteFile, ok bool, err error) {
-	b, err := os.ReadFile(filepath.Join(dir, ListingFile))
+	files, _, ok, err = LoadListingFrom(dir)
+	return files, ok, err
+}
+
+// LoadListingFrom is LoadListing that also returns the endpoint the
+// listing came from ("" for a listing saved by an older retinaio).
+func LoadListingFrom(dir string) (files []RemoteFile, endpoint string, ok bool, err error) {
+	p := filepath.Join(dir, ListingFile)
+	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, "", false, err
 	}
+	files, endpoint, err = parseListing(b)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("%s: %w (delete it to list again)", q(p), err)
+	}
+	return files, endpoint, true, nil
+}
+
+// parseListing accepts the current format and the older bare array.
+func parseListing(b []byte) ([]RemoteFile, string, error) {
+	var sl savedListing
+	if err := json.Unmarshal(b, &sl); err == nil {
+		return sl.Files, sl.Endpoint, nil
+	}
+	var files []RemoteFile
 	if err := json.Unmarshal(b, &files); err != nil {
-		return nil, false, fmt.Errorf("%s: %w (delete it to list again)", filepath.Join(dir, ListingFile), err)
+		return nil, "", err
 	}
-	return files, true, nil
+	return files, "", nil
 }
 
 // SessionName returns the session name of a listed zip ("" if the file is
@@ -168,7 +230,13 @@ func SessionName(f RemoteFile, folder string) string {
 	if dir != strings.Trim(folder, "/") || !strings.HasSuffix(f.Path, ".zip") {
 		return ""
 	}
-	return strings.TrimSuffix(path.Base(f.Path), ".zip")
+	// The name becomes a local file name: no separators, no hidden or
+	// special names.
+	base := path.Base(f.Path)
+	if strings.ContainsAny(base, `\:`) || strings.HasPrefix(base, ".") || base == ".zip" {
+		return ""
+	}
+	return strings.TrimSuffix(base, ".zip")
 }
 
 // Select returns the session zips of a listing inside folder that match
@@ -206,7 +274,7 @@ func Select(files []RemoteFile, folder, species string, sessions []string) ([]Re
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fmt.Errorf("session(s) %s not in the listing (%w); available: %s", strings.Join(missing, ", "), ErrNotFound, strings.Join(all, ", "))
+		return nil, fmt.Errorf("session(s) %s not in the listing (%w); available: %s", strings.Join(safetext.Escapes(missing), ", "), ErrNotFound, strings.Join(safetext.Escapes(all), ", "))
 	}
 	return out, nil
 }
@@ -225,11 +293,20 @@ type ResolveOptions struct {
 // repository, revision and folder of loc. The endpoint comes from the URL,
 // except that a huggingface.co URL keeps base's endpoint when one is set
 // (HF_ENDPOINT), so that mirrors and test servers work with the usual URL.
+// The token is kept only when the resulting endpoint is base's configured
+// endpoint (HF_ENDPOINT or the default): a URL naming another host gets no
+// token.
 func ClientFor(base *Client, loc Location) *Client {
 	if base == nil {
 		base = FromEnv()
 	}
+	configured := base.endpoint()
 	c := *base
+	defer func() {
+		if !sameOrigin(c.endpoint(), configured) {
+			c.Token = ""
+		}
+	}()
 	c.Source = loc.Source
 	c.Repo = loc.Repo
 	c.Revision = loc.Revision
@@ -248,7 +325,9 @@ func ClientFor(base *Client, loc Location) *Client {
 // Resolve turns a data root URL (see ParseURL) into a local folder holding
 // the needed session zips, "<session>.zip", fetching what is missing.
 //
-// The folder is the cache folder LocalDir(CacheDir). The listing of the
+// The folder is the cache folder LocalDir(CacheDir), created without
+// following symbolic links below the cache root (a link there is refused,
+// wrapping safedir.ErrLink). The listing of the
 // remote folder is saved there; when it is present and every selected zip is
 // in the cache, Resolve makes no request at all, so it works offline and
 // with the server down. Otherwise it lists the folder again (saving the new
@@ -269,6 +348,11 @@ func Resolve(ctx context.Context, root string, opts ResolveOptions) (string, err
 		}
 	}
 	dir := c.LocalDir(cache)
+	// No symbolic link between the cache root and the folder: in a shared
+	// cache it could send downloads elsewhere.
+	if err := safedir.MkdirAll(cache, dir); err != nil {
+		return "", diskFull(err, dir)
+	}
 	sel, err := c.Needed(ctx, dir, opts.Species, opts.Sessions)
 	if err != nil {
 		return "", err
@@ -286,30 +370,35 @@ func (c *Client) Needed(ctx context.Context, dir, species string, sessions []str
 	if c.source() == SourceGIN {
 		return c.ginFiles(sessions)
 	}
-	saved, ok, err := LoadListing(dir)
+	saved, from, ok, err := LoadListingFrom(dir)
 	if err != nil {
 		return nil, err
 	}
+	// A listing from another endpoint (or of unknown origin) is not used
+	// without asking the server, except offline.
+	if ok && from != c.endpoint() && !c.Offline {
+		ok = false
+	}
 	if ok {
 		sel, serr := Select(saved, c.path(), species, sessions)
-		if serr == nil && len(sel) > 0 && len(Missing(sel, dir)) == 0 {
+		if serr == nil && len(sel) > 0 && len(c.Missing(sel, dir)) == 0 {
 			return sel, nil
 		}
 		if c.Offline {
 			if serr != nil {
-				return nil, fmt.Errorf("%w: %v (listing saved in %s)", ErrOffline, serr, dir)
+				return nil, fmt.Errorf("%w: %v (listing saved in %s)", ErrOffline, serr, q(dir))
 			}
 			return sel, nil // FetchAll reports what is missing
 		}
 	}
 	if c.Offline {
-		return nil, fmt.Errorf("%w: no saved listing of %s/%s in %s and the network is off; run 'retinaio fetch' once with network access", ErrOffline, c.repo(), c.path(), dir)
+		return nil, fmt.Errorf("%w: no saved listing of %s/%s in %s and the network is off; run 'retinaio fetch' once with network access", ErrOffline, q(c.repo()), q(c.path()), q(dir))
 	}
 	files, err := c.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := SaveListing(dir, files); err != nil {
+	if err := c.SaveListing(dir, files); err != nil {
 		return nil, err
 	}
 	sel, err := Select(files, c.path(), species, sessions)
@@ -317,14 +406,46 @@ func (c *Client) Needed(ctx context.Context, dir, species string, sessions []str
 		return nil, err
 	}
 	if len(sel) == 0 {
-		return nil, fmt.Errorf("no session zips for species %q in %s/%s at %s", species, c.repo(), c.path(), c.revision())
+		return nil, fmt.Errorf("no session zips for species %q in %s/%s at %s", species, q(c.repo()), q(c.path()), q(c.revision()))
 	}
 	return sel, nil
 }
 
+// Listing returns the remote folder's listing: fresh from the server
+// (then saved in dir), or, offline, the one saved in dir (an error
+// wrapping ErrOffline when there is none). For GIN, which cannot be
+// listed, it returns an error.
+func (c *Client) Listing(ctx context.Context, dir string) ([]RemoteFile, error) {
+	if c.Offline {
+		files, _, ok, err := LoadListingFrom(dir)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: no saved listing in %s; run 'retinaio fetch --list' once with network access", ErrOffline, q(dir))
+		}
+		return files, err
+	}
+	files, err := c.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return files, c.SaveListing(dir, files)
+}
+
+// Sessions returns the session zips to fetch: for GIN the named sessions
+// (which must be given), else the selection (see Select) from Listing.
+func (c *Client) Sessions(ctx context.Context, dir, species string, sessions []string) ([]RemoteFile, error) {
+	if c.source() == SourceGIN {
+		return c.ginFiles(sessions)
+	}
+	files, err := c.Listing(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return Select(files, c.path(), species, sessions)
+}
+
 func (c *Client) ginFiles(sessions []string) ([]RemoteFile, error) {
 	if len(sessions) == 0 {
-		return nil, fmt.Errorf("GIN (%s): name the sessions to fetch (--session NAME); the GIN listing is not supported", c.repo())
+		return nil, fmt.Errorf("GIN (%s): name the sessions to fetch (--session NAME); the GIN listing is not supported", q(c.repo()))
 	}
 	var out []RemoteFile
 	for _, s := range sessions {
@@ -337,11 +458,12 @@ func (c *Client) ginFiles(sessions []string) ([]RemoteFile, error) {
 	return out, nil
 }
 
-// Missing returns the files of sel not yet complete in dir.
-func Missing(sel []RemoteFile, dir string) []RemoteFile {
+// Missing returns the files of sel that dir does not hold as served by
+// this client's endpoint (see Has).
+func (c *Client) Missing(sel []RemoteFile, dir string) []RemoteFile {
 	var out []RemoteFile
 	for _, f := range sel {
-		if !complete(filepath.Join(dir, f.Name()), f.Size) {
+		if !c.Has(filepath.Join(dir, f.Name()), f) {
 			out = append(out, f)
 		}
 	}
@@ -353,7 +475,12 @@ func Missing(sel []RemoteFile, dir string) []RemoteFile {
 // progressTo when it is a terminal. In offline mode a missing file is an
 // error listing every missing file.
 func (c *Client) FetchAll(ctx context.Context, sel []RemoteFile, dir string, jobs int, progressTo io.Writer) error {
-	miss := Missing(sel, dir)
+	miss := c.Missing(sel, dir)
+	keep := map[string]bool{}
+	for _, f := range sel {
+		keep[f.Name()] = true
+	}
+	c.cleanParts(dir, keep)
 	if len(miss) == 0 {
 		return nil
 	}
@@ -363,7 +490,7 @@ func (c *Client) FetchAll(ctx context.Context, sel []RemoteFile, dir string, job
 	// Reuse openretina's downloads first (local, allowed offline).
 	var still []RemoteFile
 	for _, f := range miss {
-		if ok, err := reuseOpenretina(f, filepath.Join(dir, f.Name())); err != nil {
+		if ok, err := c.reuseOpenretina(f, filepath.Join(dir, f.Name())); err != nil {
 			c.logf("%v", err)
 			still = append(still, f)
 		} else if !ok {
@@ -377,9 +504,9 @@ func (c *Client) FetchAll(ctx context.Context, sel []RemoteFile, dir string, job
 	if c.Offline {
 		names := make([]string, len(miss))
 		for i, f := range miss {
-			names[i] = f.Name()
+			names[i] = q(f.Name())
 		}
-		return fmt.Errorf("%w: %d file(s) missing from %s: %s", ErrOffline, len(miss), dir, strings.Join(names, ", "))
+		return fmt.Errorf("%w: %d file(s) missing from %s: %s", ErrOffline, len(miss), q(dir), strings.Join(names, ", "))
 	}
 	var total int64
 	for _, f := range miss {
@@ -456,26 +583,29 @@ func OpenretinaCandidates(f RemoteFile) []string {
 	}
 }
 
-// reuseOpenretina links or copies a verified openretina download to dest.
-func reuseOpenretina(f RemoteFile, dest string) (bool, error) {
-	if f.Size < 0 {
+// reuseOpenretina copies a verified openretina download to dest (only
+// when the listing has a sha256 to verify it against) and records it.
+func (c *Client) reuseOpenretina(f RemoteFile, dest string) (bool, error) {
+	if f.Size < 0 || f.SHA256 == "" {
 		return false, nil
 	}
 	for _, cand := range OpenretinaCandidates(f) {
-		if !complete(cand, f.Size) {
+		st, err := os.Stat(cand)
+		if err != nil || !st.Mode().IsRegular() || st.Size() != f.Size {
 			continue
 		}
-		if f.SHA256 != "" {
-			sum, err := fileSHA256(cand)
-			if err != nil || sum != strings.ToLower(f.SHA256) {
-				continue
+		if sum, err := fileSHA256(cand); err != nil || sum != strings.ToLower(f.SHA256) {
+			continue
+		}
+		// A hard link (or a copy): a later change of either file changes
+		// its modification time, so Has hashes it again.
+		if err := os.Link(cand, dest); err != nil {
+			if err := copyFile(cand, dest); err != nil {
+				return false, fmt.Errorf("reuse %s: %w", q(cand), err)
 			}
 		}
-		if err := os.Link(cand, dest); err == nil {
-			return true, nil
-		}
-		if err := copyFile(cand, dest); err != nil {
-			return false, fmt.Errorf("reuse %s: %w", cand, err)
+		if err := writeRecord(dest, FileRecord{Path: f.Path, URL: "file://" + filepath.ToSlash(cand), Endpoint: c.endpoint(), SHA256: strings.ToLower(f.SHA256)}); err != nil {
+			return false, err
 		}
 		return true, nil
 	}
@@ -483,7 +613,7 @@ func reuseOpenretina(f RemoteFile, dest string) (bool, error) {
 }
 
 func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return "", err
 	}
@@ -496,7 +626,7 @@ func fileSHA256(p string) (string, error) {
 }
 
 func copyFile(src, dest string) error {
-	in, err := os.Open(src)
+	in, err := openRegular(src)
 	if err != nil {
 		return err
 	}

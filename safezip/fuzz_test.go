@@ -1,6 +1,8 @@
 package safezip
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -82,6 +84,38 @@ func FuzzUnpack(f *testing.F) {
 			if ents, _ := os.ReadDir(out); len(ents) != 0 {
 				t.Fatalf("failed unpack left %v", ents)
 			}
+		}
+	})
+}
+
+// FuzzDirectory checks the pre-parse central directory check against
+// archive/zip itself: whenever checkDirectory lets an archive through with
+// a limit of 3 entries, archive/zip finds at most 3 (so the check bounds
+// what archive/zip parses), and it never panics.
+func FuzzDirectory(f *testing.F) {
+	fuzzSeeds(f)
+	for _, n := range []int{0, 1, 3, 4, 70} {
+		p := filepath.Join(f.TempDir(), "d.zip")
+		rawDirectory(f, p, n, uint16(n))
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+		rawDirectory(f, p, n, 1)
+		b, _ = os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const limit = 3
+		r := bytes.NewReader(data)
+		declared, present, err := checkDirectory(r, int64(len(data)), limit)
+		if err != nil || declared > limit || present > limit {
+			return
+		}
+		zr, err := zip.NewReader(r, int64(len(data)))
+		if err != nil && zr == nil {
+			return
+		}
+		if len(zr.File) > limit {
+			t.Fatalf("check passed (declared %d, present %d) but archive/zip found %d entries", declared, present, len(zr.File))
 		}
 	})
 }

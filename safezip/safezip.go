@@ -10,10 +10,22 @@
 // when the data is longer or shorter. "__MACOSX/" entries and ".DS_Store"
 // files are ignored.
 //
-// Unpack extracts through an os.Root into a temporary sibling folder and
-// renames it into place, so a crash or a concurrent unpack never leaves a
-// half-written folder; a marker file lets a later call reuse the result
-// without unpacking again. The zip itself is never modified or deleted.
+// Before archive/zip parses the central directory, its declared entry
+// count and the headers actually present are counted without allocation
+// (see checkDirectory), so a directory of a million entries is refused
+// after reading at most MaxEntries+1 headers. The total uncompressed size
+// is bounded both absolutely (MaxTotal) and relative to the zip's own size
+// (MaxTotalRatio, small entries included), and Unpack also refuses to
+// fill the disk (it keeps MinFree bytes free).
+//
+// Unpack extracts only the entries a loader needs (SessionFiles by
+// default) through an os.Root into a temporary sibling folder and renames
+// it into place, so a crash or a concurrent unpack never leaves a
+// half-written folder; a marker file records every file's size and
+// modification time so that a later call reuses the result after a cheap
+// check, and re-unpacks a damaged copy. The zip itself is never modified
+// or deleted. Every name from an archive is escaped (package safetext) in
+// error messages.
 package safezip
 
 import (
@@ -27,6 +39,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/retinaio/retinaio/internal/safetext"
 )
 
 // Limits caps what an archive may contain. A zero field means the default
@@ -36,6 +50,10 @@ type Limits struct {
 	MaxEntry   int64   // uncompressed bytes of one entry
 	MaxRatio   float64 // uncompressed/compressed size of one entry (checked for entries over 1 MiB)
 	MaxEntries int     // number of entries, directories included
+	// MaxTotalRatio caps the total uncompressed size of all file entries
+	// (small ones included) at MaxTotalRatio times the zip's size, or
+	// TotalRatioFloor for small zips.
+	MaxTotalRatio float64
 }
 
 // Default limits: 64 GiB in total, 16 GiB per entry, compression ratio 1000
@@ -49,11 +67,31 @@ const (
 	// RatioMinSize is the uncompressed size above which the ratio limit
 	// applies; small, very compressible files (a few KB of zeros) are normal.
 	RatioMinSize int64 = 1 << 20
+	// DefaultMaxTotalRatio: an archive may expand to at most 100 times its
+	// own size in total. Real session zips hold MATLAB v7.3 files whose
+	// large datasets are already deflated (ratio about 1 to 3); a 6 MB zip
+	// that declares 1 GiB (ratio 179) or 1,024 entries of 1 MiB made of
+	// zeros (ratio about 1000) is refused.
+	DefaultMaxTotalRatio float64 = 100
+	// TotalRatioFloor is the total uncompressed size always allowed
+	// (within MaxTotal), however small the zip.
+	TotalRatioFloor int64 = 64 << 20
 )
 
 // DefaultLimits returns the default limits (see the Default* constants).
 func DefaultLimits() Limits {
-	return Limits{MaxTotal: DefaultMaxTotal, MaxEntry: DefaultMaxEntry, MaxRatio: DefaultMaxRatio, MaxEntries: DefaultMaxEntries}
+	return Limits{MaxTotal: DefaultMaxTotal, MaxEntry: DefaultMaxEntry, MaxRatio: DefaultMaxRatio, MaxEntries: DefaultMaxEntries, MaxTotalRatio: DefaultMaxTotalRatio}
+}
+
+// totalLimit is the total uncompressed size allowed for a zip of zipSize
+// bytes.
+func (l Limits) totalLimit(zipSize int64) int64 {
+	r := l.MaxTotalRatio * float64(zipSize)
+	lim := TotalRatioFloor
+	if r > float64(lim) {
+		lim = int64(min(r, float64(1<<62)))
+	}
+	return min(lim, l.MaxTotal)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -69,6 +107,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxEntries <= 0 {
 		l.MaxEntries = d.MaxEntries
+	}
+	if l.MaxTotalRatio <= 0 {
+		l.MaxTotalRatio = d.MaxTotalRatio
 	}
 	return l
 }
@@ -102,6 +143,9 @@ const (
 	RuleMethod    = "unsupported compression method"
 	RuleNotFound  = "no such entry"
 	RuleNotStored = "entry is compressed, not stored"
+	RuleExpand    = "archive expands far beyond its own size (zip bomb?)"
+	RuleDisk      = "not enough free disk space"
+	RuleLink      = "symbolic link at the destination"
 )
 
 // Error is a rejected archive or entry. Its message names the zip, the entry
@@ -115,20 +159,21 @@ type Error struct {
 	Extra string // detail such as sizes
 }
 
-// Error formats the message "ZIP: entry NAME: RULE (detail): cause".
+// Error formats the message "ZIP: entry NAME: RULE (detail): cause". The
+// zip path, entry name, detail and cause are escaped with safetext.Escape.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Zip)
+	b.WriteString(safetext.Escape(e.Zip))
 	b.WriteString(": ")
 	if e.Entry != "" {
-		fmt.Fprintf(&b, "entry %s: ", e.Entry)
+		fmt.Fprintf(&b, "entry %s: ", safetext.Escape(e.Entry))
 	}
 	b.WriteString(e.Rule)
 	if e.Extra != "" {
-		b.WriteString(" (" + e.Extra + ")")
+		b.WriteString(" (" + safetext.Escape(e.Extra) + ")")
 	}
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + safetext.Escape(e.Err.Error()))
 	}
 	return b.String()
 }
@@ -215,6 +260,13 @@ func openArchive(zipPath string, lim Limits) (*archive, error) {
 }
 
 func (a *archive) load() error {
+	declared, present, err := checkDirectory(a.f, a.size, a.lim.MaxEntries)
+	if err != nil {
+		return &Error{Zip: a.path, Rule: RuleCorrupt, Err: err}
+	}
+	if declared > uint64(a.lim.MaxEntries) || present > a.lim.MaxEntries {
+		return &Error{Zip: a.path, Rule: RuleCount, Extra: fmt.Sprintf("central directory declares %d entries and holds at least %d, limit %d", declared, present, a.lim.MaxEntries)}
+	}
 	r, err := zip.NewReader(a.f, a.size)
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && r != nil) {
 		return &Error{Zip: a.path, Rule: RuleCorrupt, Err: err}
@@ -282,6 +334,9 @@ func (a *archive) load() error {
 			if total > lim.MaxTotal {
 				return &Error{Zip: a.path, Entry: raw, Rule: RuleTotalSize, Extra: fmt.Sprintf("limit %d bytes", lim.MaxTotal)}
 			}
+			if tl := lim.totalLimit(a.size); total > tl {
+				return &Error{Zip: a.path, Entry: raw, Rule: RuleExpand, Extra: fmt.Sprintf("more than %d bytes from a zip of %d bytes; limit %g times its size", tl, a.size, lim.MaxTotalRatio)}
+			}
 			a.files[clean] = zf
 		}
 		a.entries = append(a.entries, Entry{Name: clean, Size: size, CompressedSize: csize, IsDir: isDir})
@@ -330,15 +385,12 @@ func TopFolder(entries []Entry) (string, error) {
 	return top, nil
 }
 
-// fingerprint identifies an archive's content: sha256 over every entry's
-// name, size and CRC-32 in order.
-func (a *archive) fingerprint() string {
+// fingerprint identifies the content of the named entries: sha256 over
+// each one's name, size and CRC-32, in name order.
+func (a *archive) fingerprint(names []string) string {
 	h := sha256.New()
 	var buf [8]byte
-	names := make([]string, 0, len(a.files))
-	for n := range a.files {
-		names = append(names, n)
-	}
+	names = append([]string(nil), names...)
 	sort.Strings(names)
 	for _, n := range names {
 		zf := a.files[n]

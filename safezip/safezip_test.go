@@ -132,7 +132,7 @@ func TestHostile(t *testing.T) {
 			os.Mkdir(dest, 0o755)
 			orig, _ := os.ReadFile(zp)
 			_, lerr := List(zp, tc.lim)
-			_, uerr := Unpack(context.Background(), zp, dest, tc.lim)
+			_, uerr := UnpackWith(context.Background(), zp, dest, UnpackOptions{Limits: tc.lim, Select: AllFiles})
 			if uerr == nil {
 				t.Fatalf("Unpack accepted a hostile zip")
 			}
@@ -158,7 +158,11 @@ func TestHostile(t *testing.T) {
 			// Nothing outside dest, and nothing left inside it.
 			assertOnly(t, dir, "session.zip", "out")
 			if ents, _ := os.ReadDir(dest); len(ents) != 0 {
-				t.Errorf("dest not empty after failure: %v", ents)
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("dest not empty after failure: %v", names)
 			}
 			// The zip is untouched.
 			if b, err := os.ReadFile(zp); err != nil || !bytes.Equal(b, orig) {
@@ -219,7 +223,7 @@ func TestListAndUnpackGood(t *testing.T) {
 		t.Fatalf("TopFolder %q %v", top, err)
 	}
 	out := filepath.Join(dir, "out")
-	got, err := Unpack(context.Background(), zp, out, Limits{})
+	got, err := UnpackWith(context.Background(), zp, out, UnpackOptions{Select: AllFiles})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,17 +246,20 @@ func TestListAndUnpackGood(t *testing.T) {
 	// Second call reuses (marker present): make the folder read-only-ish by
 	// checking the mtime of a file does not change.
 	st1, _ := os.Stat(filepath.Join(got, "expdata.mat"))
-	if _, err := Unpack(context.Background(), zp, out, Limits{}); err != nil {
+	if _, err := UnpackWith(context.Background(), zp, out, UnpackOptions{Select: AllFiles}); err != nil {
 		t.Fatal(err)
 	}
 	st2, _ := os.Stat(filepath.Join(got, "expdata.mat"))
 	if !st1.ModTime().Equal(st2.ModTime()) {
 		t.Errorf("second Unpack rewrote the files")
 	}
-	// A damaged unpacked folder is reported, not silently reused.
+	// A damaged unpacked folder is unpacked again (see TestDamagedCopy).
 	os.Truncate(filepath.Join(got, "expdata.mat"), 10)
-	if _, err := Unpack(context.Background(), zp, out, Limits{}); err == nil || !strings.Contains(err.Error(), "wrong size") {
+	if _, err := UnpackWith(context.Background(), zp, out, UnpackOptions{Select: AllFiles}); err != nil {
 		t.Errorf("damaged folder: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got, "expdata.mat")); len(b) != 8000 {
+		t.Errorf("damaged copy not restored: %d bytes", len(b))
 	}
 	after, _ := os.ReadFile(zp)
 	if !bytes.Equal(before, after) {
@@ -293,7 +300,7 @@ func TestConcurrentUnpack(t *testing.T) {
 	big := make([]zent, 0, 20)
 	big = append(big, zent{name: "sess/"})
 	for i := 0; i < 20; i++ {
-		big = append(big, zent{name: "sess/f" + string(rune('a'+i)), data: bytes.Repeat([]byte{byte(i)}, 50000)})
+		big = append(big, zent{name: "sess/f" + string(rune('a'+i)) + ".mat", data: bytes.Repeat([]byte{byte(i)}, 50000)})
 	}
 	zp := writeZip(t, dir, "sess.zip", big)
 	out := filepath.Join(dir, "out")
@@ -314,7 +321,7 @@ func TestConcurrentUnpack(t *testing.T) {
 	}
 	assertOnly(t, out, "sess")
 	for i := 0; i < 20; i++ {
-		b, err := os.ReadFile(filepath.Join(out, "sess", "f"+string(rune('a'+i))))
+		b, err := os.ReadFile(filepath.Join(out, "sess", "f"+string(rune('a'+i))+".mat"))
 		if err != nil || !bytes.Equal(b, bytes.Repeat([]byte{byte(i)}, 50000)) {
 			t.Fatalf("file %d wrong: %v", i, err)
 		}

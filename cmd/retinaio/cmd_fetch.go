@@ -13,6 +13,8 @@ import (
 
 	"github.com/retinaio/retinaio/hub"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safedir"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -43,12 +45,20 @@ Without --dest the zips go to the cache (RETINAIO_CACHE, else the user cache
 folder + /retinaio), where 'retinaio prepare <mirror URL>' finds them.
 
 Interrupted downloads resume; two processes never fetch the same file twice.
+A transfer that receives less than 16 KiB in 60 s is cut, and given up after
+3 such stalls (the partial file is kept: run again to resume). Zips already
+present count only when their sha256 matches the listing (a record
+.<name>.source.json beside each zip keeps its source and hash). A DNS or
+network-unreachable error fails at once: use HF_HUB_OFFLINE=1 to work from
+the cache.
+
 --list shows the sessions, their species and sizes and whether they are
 cached, without downloading.
 
 Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (access
-token, sent to the Hub only), HF_HUB_OFFLINE=1 (no network: use the cache),
-RETINAIO_CACHE, OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
+token, sent only to HF_ENDPOINT or the default Hub, never to another host),
+HF_HUB_OFFLINE=1 (no network: use the cache), RETINAIO_CACHE,
+OPENRETINA_CACHE_DIRECTORY (openretina downloads are reused).
 
 --source gin downloads <session>.zip files from the original G-Node GIN
 repository (doi 10.12751/g-node.ejk8kx, default --repo
@@ -111,6 +121,9 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cacheDir := cl.LocalDir(cache)
+	if err := safedir.MkdirAll(cache, cacheDir); err != nil {
+		return err
+	}
 	dir := cacheDir
 	if *dest != "" {
 		if dir, err = filepath.Abs(*dest); err != nil {
@@ -118,37 +131,17 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	// The listing: fresh from the server, or the saved one when offline.
-	var sel []hub.RemoteFile
-	if *source == hub.SourceGIN {
-		if len(sessions) == 0 {
-			return fmt.Errorf("--source gin: name the sessions with --session (the GIN repository cannot be listed)")
-		}
-		sel, err = cl.Needed(ctx, cacheDir, *species, sessions)
-	} else {
-		var files []hub.RemoteFile
-		if cl.Offline {
-			var ok bool
-			files, ok, err = hub.LoadListing(cacheDir)
-			if err == nil && !ok {
-				err = fmt.Errorf("%w: no saved listing in %s; run 'retinaio fetch --list' once with network access", hub.ErrOffline, cacheDir)
-			}
-		} else if files, err = cl.List(ctx); err == nil {
-			err = hub.SaveListing(cacheDir, files)
-		}
-		if err != nil {
-			return err
-		}
-		sel, err = hub.Select(files, strings.Trim(fetchPathOr(cl.Path, hub.SessionsPath), "/"), *species, sessions)
-	}
+	// The listing: fresh from the server, or the saved one when offline
+	// (the policy lives in hub).
+	sel, err := cl.Sessions(ctx, cacheDir, *species, sessions)
 	if err != nil {
 		return err
 	}
 
 	if *list {
-		return fetchPrintListing(stdout, sel, dir, cacheDir, *asJSON)
+		return fetchPrintListing(stdout, cl, sel, dir, cacheDir, *asJSON)
 	}
-	missing := hub.Missing(sel, dir)
+	missing := cl.Missing(sel, dir)
 	if len(sel) == 0 {
 		return fmt.Errorf("no sessions match")
 	}
@@ -177,7 +170,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if isMissing[f.Path] {
 			bytes += size
 		}
-		rows = append(rows, row{Session: strings.TrimSuffix(f.Name(), ".zip"), Path: p, Size: size, SHA256: f.SHA256, Fetched: isMissing[f.Path]})
+		rows = append(rows, row{Session: safetext.Escape(strings.TrimSuffix(f.Name(), ".zip")), Path: safetext.Escape(p), Size: size, SHA256: safetext.Escape(f.SHA256), Fetched: isMissing[f.Path]})
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -185,18 +178,13 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return enc.Encode(rows)
 	}
 	fmt.Fprintf(stdout, "%d session zip(s) in %s: %d fetched (%s), %d already there\n",
-		len(sel), dir, len(missing), progress.Bytes(bytes), len(sel)-len(missing))
+		len(sel), safetext.Escape(dir), len(missing), progress.Bytes(bytes), len(sel)-len(missing))
 	return nil
 }
 
-func fetchPathOr(p, def string) string {
-	if p == "" {
-		return def
-	}
-	return p
-}
-
-func fetchPrintListing(w io.Writer, sel []hub.RemoteFile, dir, cacheDir string, asJSON bool) error {
+// fetchPrintListing prints the selection; every name from the server is
+// escaped (safetext), in the table and in JSON.
+func fetchPrintListing(w io.Writer, cl *hub.Client, sel []hub.RemoteFile, dir, cacheDir string, asJSON bool) error {
 	type row struct {
 		Session string `json:"session"`
 		Species string `json:"species"`
@@ -208,10 +196,10 @@ func fetchPrintListing(w io.Writer, sel []hub.RemoteFile, dir, cacheDir string, 
 	var rows []row
 	for _, f := range sel {
 		name := strings.TrimSuffix(f.Name(), ".zip")
-		r := row{Session: name, Species: string(karamanlis.SpeciesOf(name)), Size: f.Size, SHA256: f.SHA256}
+		r := row{Session: safetext.Escape(name), Species: string(karamanlis.SpeciesOf(name)), Size: f.Size, SHA256: safetext.Escape(f.SHA256)}
 		for _, d := range []string{dir, cacheDir} {
-			if len(hub.Missing([]hub.RemoteFile{f}, d)) == 0 {
-				r.Cached, r.Local = true, filepath.Join(d, f.Name())
+			if len(cl.Missing([]hub.RemoteFile{f}, d)) == 0 {
+				r.Cached, r.Local = true, safetext.Escape(filepath.Join(d, f.Name()))
 				break
 			}
 		}

@@ -55,7 +55,13 @@ func TestFetchMouseToDest(t *testing.T) {
 	ents, _ := os.ReadDir(dest)
 	var names []string
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // the source records (hub.RecordPath), checked below
+		}
 		names = append(names, e.Name())
+		if _, err := hub.ReadRecord(filepath.Join(dest, e.Name())); err != nil {
+			t.Errorf("%s: no source record: %v", e.Name(), err)
+		}
 		b, _ := os.ReadFile(filepath.Join(dest, e.Name()))
 		if !bytes.Equal(b, want[strings.TrimSuffix(e.Name(), ".zip")]) {
 			t.Errorf("%s differs from the mirror", e.Name())
@@ -114,5 +120,39 @@ func TestFetchErrors(t *testing.T) {
 	}
 	if _, errs, code := runFetchCmd(t, "--source", "gin"); code == 0 || !strings.Contains(errs, "--session") {
 		t.Errorf("gin without sessions: %d %s", code, errs)
+	}
+}
+
+// TestFetchListEscapesNames: a hostile listing name carrying terminal
+// escape sequences is printed escaped by 'fetch --list', in the table and
+// in JSON.
+func TestFetchListEscapesNames(t *testing.T) {
+	s, _ := fetchTestHub(t)
+	evil := "20990101_\x1b[2J\x1b[H\x1b]0;owned\a_mouse"
+	s.Add(hub.SessionsPath+"/"+evil+".zip", []byte("zip"))
+	out, errs, code := runFetchCmd(t, "--list", "--species", "mouse")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.ContainsAny(out, "\x1b\a") || !strings.Contains(out, `\x1b[2J`) {
+		t.Fatalf("table not escaped: %q", out)
+	}
+	out, errs, code = runFetchCmd(t, "--list", "--json", "--species", "mouse")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rows []struct{ Session string }
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		if strings.ContainsAny(r.Session, "\x1b\a") {
+			t.Fatalf("JSON name not escaped: %q", r.Session)
+		}
+		found = found || strings.Contains(r.Session, `\x1b[2J`)
+	}
+	if !found {
+		t.Fatalf("hostile session missing from %s", out)
 	}
 }

@@ -3,13 +3,23 @@
 // destination only when complete. Readers see either the old file or the
 // whole new one, never a partial write; two writers of the same path each
 // produce a whole file (the last rename wins).
+//
+// Temporary files are named ".<name>.tmp-<pid>-<random>"; Create removes
+// the temporaries of the same destination left by a killed process (owner
+// pid gone, untouched for staletemp.MinAge), so a kill -9 leaves at most
+// one stale temporary per destination until the next write.
 package atomicfile
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/retinaio/retinaio/internal/staletemp"
 )
+
+// TempPrefix returns the name prefix of path's temporary files.
+func TempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
 // File is a temporary file that becomes Path on Commit.
 type File struct {
@@ -25,7 +35,8 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	staletemp.Clean(dir, TempPrefix(base))
+	f, err := os.CreateTemp(dir, staletemp.Pattern(TempPrefix(base)))
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}

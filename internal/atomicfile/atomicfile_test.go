@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestCommitPublishesWholeFile(t *testing.T) {
@@ -121,4 +124,60 @@ func ExampleWriteFile() {
 	b, _ := os.ReadFile(p)
 	fmt.Print(string(b))
 	// Output: done
+}
+
+// TestKilledWriterTempCleaned: a child process is killed with SIGKILL in
+// the middle of a write; its temporary file stays (nothing else can remove
+// it), and the next write of the same destination removes it once its
+// owner is gone and it is old enough.
+func TestKilledWriterTempCleaned(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("pid liveness is Unix-only")
+	}
+	if p := os.Getenv("ATOMICFILE_CHILD"); p != "" {
+		f, err := Create(p)
+		if err != nil {
+			os.Exit(3)
+		}
+		f.Write(make([]byte, 1<<20))
+		os.WriteFile(p+".ready", nil, 0o644)
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.npz")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledWriterTempCleaned$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+p)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(p + ".ready"); err == nil {
+			break
+		}
+		if i > 500 {
+			cmd.Process.Kill()
+			t.Fatal("child did not start writing")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	os.Remove(p + ".ready")
+	temps, _ := filepath.Glob(filepath.Join(dir, TempPrefix(p)+"*"))
+	if len(temps) != 1 {
+		t.Fatalf("temps after kill: %v", temps)
+	}
+	// A rerun right away keeps it (it may belong to a writer on another
+	// host of a shared folder); once it is old, the rerun removes it.
+	if err := WriteFile(p, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTemp(t, dir, 2)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(temps[0], old, old)
+	if err := WriteFile(p, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTemp(t, dir, 1)
 }
