@@ -216,6 +216,10 @@ type colTaps struct {
 	taps   []tap
 	nAdd   int
 	groups []group8 // taps[0 : 8*len(groups)], summed eight at a time
+	// offs and ws are the taps' image column offsets and weights, for the
+	// vector kernel (widthAVX2).
+	offs []int
+	ws   []float32
 }
 
 // group8 is eight consecutive add taps: their image column offsets and
@@ -391,6 +395,11 @@ func (w *worker) buildTaps(e *entry, rng Ranges) {
 				ct.nAdd = len(ct.taps)
 			}
 		}
+		ct.offs, ct.ws = ct.offs[:0], ct.ws[:0]
+		for _, t := range ct.taps {
+			ct.offs = append(ct.offs, t.off)
+			ct.ws = append(ct.ws, math.Float32frombits(t.key))
+		}
 		ct.groups = ct.groups[:0]
 		for g := 0; g+8 <= ct.nAdd; g += 8 {
 			var gr group8
@@ -431,6 +440,45 @@ func (w *worker) packedTable(taps []tap) *[2048]float32 {
 // change nothing): products come from the weight's table (the same float32
 // rounding), and four taps are summed per sweep over the rows, in tap order.
 func (w *worker) widthRows(e *entry, a, b int) {
+	ny := w.imgs.Ny
+	img := w.imgs.image(e.k)
+	if m := (b - a) &^ 7; useAVX2 && m > 0 && w.tapsInside(e, a+m) {
+		// The vector kernel: eight rows (outputs) per vector, each lane
+		// summing its taps in the same order with the same roundings.
+		for o := range e.taps {
+			ct := &e.taps[o]
+			if len(ct.offs) == 0 {
+				clear(e.cols[o*ny+a : o*ny+a+m]) // no image column: zeros
+				continue
+			}
+			widthAVX2(&e.cols[o*ny+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+		}
+		a += m
+		if a == b {
+			return
+		}
+	}
+	w.widthRowsGo(e, a, b)
+}
+
+// tapsInside reports whether rows [0, b) of every tap's image column lie in
+// the image (always true: the vector kernel does not check its reads, so
+// this is checked before it runs).
+func (w *worker) tapsInside(e *entry, b int) bool {
+	n := len(w.imgs.image(e.k))
+	for o := range e.taps {
+		for _, off := range e.taps[o].offs {
+			if off < 0 || off+b > n {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// widthRowsGo is widthRows in pure Go (the rows the vector kernel does not
+// cover, and every row without it).
+func (w *worker) widthRowsGo(e *entry, a, b int) {
 	ny := w.imgs.Ny
 	img := w.imgs.image(e.k)
 	exact := w.tabs.exactSum
