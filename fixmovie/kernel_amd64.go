@@ -45,3 +45,16 @@ func hasAVX2FMA() bool {
 //
 //go:noescape
 func widthAVX2(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
+
+// heightAVX2 computes nout (a multiple of 8) height-pass values: for
+// o < nout, with t_k = cols[o*ny+k] and p_k = t_k * h[k] rounded to float32,
+//
+//	out[o] = p_0 + p_1 + ... + p_{nadd-1}    (added in order, each rounded)
+//	out[o] = fma(t_k, h[k], out[o]) for k = nadd .. ntaps-1
+//
+// eight outputs per vector (gathered at stride ny), each lane its own
+// sequential sum. 1 <= nadd <= ntaps; 8*ny < 2^31; every (nout-1)*ny +
+// ntaps-1 indexes cols.
+//
+//go:noescape
+func heightAVX2(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)

@@ -162,3 +162,84 @@ store8:
 done:
 	VZEROUPPER
 	RET
+
+// func heightAVX2(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)
+//
+// For o < nout (a multiple of 8), with t_k = cols[o*ny+k]:
+// out[o] = t_0*h[0] + t_1*h[1] + ... (products rounded, added in order for
+// k < nadd), then fma(t_k, h[k], out[o]) for k = nadd .. ntaps-1. Eight
+// outputs per vector: lane l gathers column o+l (index l*ny).
+//
+// Registers: DI out, CX nout, SI &cols[o*ny], DX ny*4, R8 h, R10 nadd,
+// R11 ntaps, R12 o, BX tap k, R13 ny*32 (8 columns), R14 &cols[o*ny+k], Y14 the lane indices
+// (0, ny, ..., 7ny), Y13 the gather mask, Y15 h[k], Y0 the sums, Y4 the
+// gathered values.
+TEXT ·heightAVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ nout+8(FP), CX
+	MOVQ cols+16(FP), SI
+	MOVQ ny+24(FP), DX
+	MOVQ h+32(FP), R8
+	MOVQ nadd+40(FP), R10
+	MOVQ ntaps+48(FP), R11
+	// lane indices 0, ny, 2ny, ..., 7ny (int32)
+	MOVQ         DX, X1
+	VPBROADCASTD X1, Y1
+	VPMULLD      lanes<>(SB), Y1, Y14
+	MOVQ         DX, R13
+	SHLQ         $5, R13
+	XORQ         R12, R12
+
+hblock:
+	LEAQ 8(R12), AX
+	CMPQ AX, CX
+	JGT  hdone
+	// tap 0 starts the sums
+	VPCMPEQD     Y13, Y13, Y13
+	VGATHERDPS   Y13, (SI)(Y14*4), Y0
+	VBROADCASTSS (R8), Y15
+	VMULPS       Y15, Y0, Y0
+	MOVQ         $1, BX
+
+hadd:
+	CMPQ         BX, R10
+	JGE          hfma
+	LEAQ         (SI)(BX*4), R14
+	VPCMPEQD     Y13, Y13, Y13
+	VGATHERDPS   Y13, (R14)(Y14*4), Y4
+	VBROADCASTSS (R8)(BX*4), Y15
+	VMULPS       Y15, Y4, Y4
+	VADDPS       Y4, Y0, Y0
+	INCQ         BX
+	JMP          hadd
+
+hfma:
+	CMPQ         BX, R11
+	JGE          hstore
+	LEAQ         (SI)(BX*4), R14
+	VPCMPEQD     Y13, Y13, Y13
+	VGATHERDPS   Y13, (R14)(Y14*4), Y4
+	VBROADCASTSS (R8)(BX*4), Y15
+	VFMADD231PS  Y15, Y4, Y0
+	INCQ         BX
+	JMP          hfma
+
+hstore:
+	VMOVUPS Y0, (DI)(R12*4)
+	ADDQ    $8, R12
+	ADDQ    R13, SI
+	JMP     hblock
+
+hdone:
+	VZEROUPPER
+	RET
+
+DATA lanes<>+0(SB)/4, $0
+DATA lanes<>+4(SB)/4, $1
+DATA lanes<>+8(SB)/4, $2
+DATA lanes<>+12(SB)/4, $3
+DATA lanes<>+16(SB)/4, $4
+DATA lanes<>+20(SB)/4, $5
+DATA lanes<>+24(SB)/4, $6
+DATA lanes<>+28(SB)/4, $7
+GLOBL lanes<>(SB), RODATA|NOPTR, $32

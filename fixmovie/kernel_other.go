@@ -9,3 +9,8 @@ var useAVX2 = false
 func widthAVX2(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int) {
 	panic("fixmovie: widthAVX2 without AVX2")
 }
+
+// heightAVX2 is never called when useAVX2 is false.
+func heightAVX2(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int) {
+	panic("fixmovie: heightAVX2 without AVX2")
+}

@@ -401,6 +401,11 @@ func (w *worker) buildTaps(e *entry, rng Ranges) {
 			ct.ws = append(ct.ws, math.Float32frombits(t.key))
 		}
 		ct.groups = ct.groups[:0]
+		if useAVX2 {
+			// the vector kernel needs offs and ws only; the few rows left
+			// to widthRowsGo (image borders) go without the packed groups
+			continue
+		}
 		for g := 0; g+8 <= ct.nAdd; g += 8 {
 			var gr group8
 			for i := 0; i < 8; i++ {
@@ -564,20 +569,39 @@ func add4(acc []float32, c0, c1, c2, c3 []uint8, t0, t1, t2, t3 *[256]float32) {
 	}
 }
 
-// ensure makes image rows [a, b) of e valid.
+// ensure makes image rows [a, b) of e valid. With the vector kernel, the
+// rows computed are rounded up to multiples of eight where the image allows
+// (a frame's drift usually asks for one or two more rows; the extra rows are
+// valid width rows like any other, computed eight per vector).
 func (w *worker) ensure(e *entry, a, b int) {
+	ny := w.imgs.Ny
+	up := func(lo, hi int) int { // hi extended to lo + a multiple of 8
+		if !useAVX2 {
+			return hi
+		}
+		return min(lo+(hi-lo+7)&^7, ny)
+	}
+	down := func(lo, hi int) int { // lo extended to hi - a multiple of 8
+		if !useAVX2 {
+			return lo
+		}
+		return max(hi-(hi-lo+7)&^7, 0)
+	}
 	switch {
 	case a >= b:
 	case e.lo == e.hi || b < e.lo || a > e.hi:
 		// Empty, or disjoint from what is cached: start over with [a, b).
+		b = up(a, b)
 		w.widthRows(e, a, b)
 		e.lo, e.hi = a, b
 	default:
 		if a < e.lo {
+			a = down(a, e.lo)
 			w.widthRows(e, a, e.lo)
 			e.lo = a
 		}
 		if b > e.hi {
+			b = up(e.hi, b)
 			w.widthRows(e, e.hi, b)
 			e.hi = b
 		}
@@ -650,6 +674,15 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 // non-negative.
 func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 	n := len(hw)
+	if m := len(out) &^ 7; useAVX2 && m > 0 && nadd >= 1 && ny < 1<<28 && y0 >= 0 && (len(out)-1)*ny+y0+n <= len(cols) {
+		// The vector kernel: eight outputs per vector, each lane summing
+		// its taps in the same order with the same roundings.
+		heightAVX2(&out[0], m, &cols[y0], ny, &hw[0], nadd, n)
+		if m == len(out) {
+			return
+		}
+		out, cols = out[m:], cols[m*ny:]
+	}
 	hadd := hw[:nadd]
 	hfma := hw[nadd:]
 	if len(hadd) == 17 && len(hfma) == 3 {
