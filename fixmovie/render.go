@@ -64,7 +64,13 @@ func (o Options) withDefaults() Options {
 // fused taps use float64 sums that are provably exact for the width pass
 // (see newProductTables) and checked for the height pass; the float32
 // result of every operation is exactly that of ComposeFrame followed by
-// resample's Plan.Resize, so the two paths agree bit for bit. Consecutive
+// resample's Plan.Resize, so the two paths agree bit for bit. On amd64 CPUs
+// with AVX2 and FMA (checked at run time; build tag purego turns it off)
+// both passes run in vector kernels instead (kernel_amd64.s): eight outputs
+// per vector, each lane summing its own taps in the same order with the
+// same roundings (float32 products then additions; torch's fused taps as
+// FMA instructions, which round once as torch's contracted tail does), so
+// the results are the same bits. Consecutive
 // identical fixations copy the previous frame. Runs of frames showing the
 // same image are distributed over the workers; every frame lands at its own
 // offset, so the output does not depend on scheduling.
@@ -372,38 +378,38 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 // show the image (others are zeros and add nothing), in tap order.
 func (w *worker) buildTaps(e *entry, rng Ranges) {
 	ww := w.r.ww
-	ny := w.imgs.Ny
+	ny, nx := w.imgs.Ny, w.imgs.Nx
+	vec := useAVX2
 	for o := range e.taps {
 		ct := &e.taps[o]
-		ct.taps = ct.taps[:0]
+		ct.taps, ct.offs, ct.ws = ct.taps[:0], ct.offs[:0], ct.ws[:0]
 		ct.nAdd = 0
 		ws := ww.Taps[o]
 		ff := resample.FusedFrom(len(ws))
 		first := -1 // first covered tap; covered taps are consecutive
-		for j := range ws {
-			c, ok := rng.Col(ww.Start[o]+j, w.imgs.Nx)
+		for j, wt := range ws {
+			c, ok := rng.Col(ww.Start[o]+j, nx)
 			if !ok {
 				continue
 			}
 			if first < 0 {
 				first = j
 			}
-			t := w.tabs.col[o][j]
-			t.off = c * ny
-			ct.taps = append(ct.taps, t)
-			if j < ff || len(ct.taps) == 1 {
-				ct.nAdd = len(ct.taps)
+			ct.offs = append(ct.offs, c*ny)
+			ct.ws = append(ct.ws, wt)
+			if j < ff || len(ct.offs) == 1 {
+				ct.nAdd = len(ct.offs)
+			}
+			if !vec {
+				t := w.tabs.col[o][j]
+				t.off = c * ny
+				ct.taps = append(ct.taps, t)
 			}
 		}
-		ct.offs, ct.ws = ct.offs[:0], ct.ws[:0]
-		for _, t := range ct.taps {
-			ct.offs = append(ct.offs, t.off)
-			ct.ws = append(ct.ws, math.Float32frombits(t.key))
-		}
 		ct.groups = ct.groups[:0]
-		if useAVX2 {
-			// the vector kernel needs offs and ws only; the few rows left
-			// to widthRowsGo (image borders) go without the packed groups
+		if vec {
+			// the vector kernels need offs and ws only (widthTail does
+			// the rows they leave)
 			continue
 		}
 		for g := 0; g+8 <= ct.nAdd; g += 8 {
@@ -444,9 +450,13 @@ func (w *worker) packedTable(taps []tap) *[2048]float32 {
 // composed screen row, minus the zero terms of uncovered columns (which
 // change nothing): products come from the weight's table (the same float32
 // rounding), and four taps are summed per sweep over the rows, in tap order.
+// With the vector kernel, eight rows per vector (widthAVX2) and the rest in
+// widthTail.
 func (w *worker) widthRows(e *entry, a, b int) {
 	ny := w.imgs.Ny
 	img := w.imgs.image(e.k)
+	// (when tapsInside fails, widthTail below does every row, with Go's
+	// bounds checks)
 	if m := (b - a) &^ 7; useAVX2 && m > 0 && w.tapsInside(e, a+m) {
 		// The vector kernel: eight rows (outputs) per vector, each lane
 		// summing its taps in the same order with the same roundings.
@@ -459,11 +469,37 @@ func (w *worker) widthRows(e *entry, a, b int) {
 			widthAVX2(&e.cols[o*ny+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
 		}
 		a += m
-		if a == b {
-			return
+	}
+	if useAVX2 {
+		for o := range e.taps {
+			widthTail(e.cols[o*ny+a:o*ny+b], img, a, &e.taps[o])
 		}
+		return
 	}
 	w.widthRowsGo(e, a, b)
+}
+
+// widthTail computes the width pass of the rows the vector kernel leaves
+// (fewer than eight, or all when its reads could leave the image) from the
+// taps' offsets and weights: acc[i] for image row a+i, the same operations
+// in the same order (rounded products added, then correctly rounded fused
+// multiply-adds).
+func widthTail(acc []float32, img []uint8, a int, ct *colTaps) {
+	if len(ct.offs) == 0 {
+		clear(acc)
+		return
+	}
+	for i := range acc {
+		r := a + i
+		s := float32(img[ct.offs[0]+r]) * ct.ws[0]
+		for k := 1; k < ct.nAdd; k++ {
+			s += float32(float32(img[ct.offs[k]+r]) * ct.ws[k])
+		}
+		for k := ct.nAdd; k < len(ct.offs); k++ {
+			s = resample.FMA32(float32(img[ct.offs[k]+r]), ct.ws[k], s)
+		}
+		acc[i] = s
+	}
 }
 
 // tapsInside reports whether rows [0, b) of every tap's image column lie in
