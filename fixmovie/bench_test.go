@@ -91,3 +91,27 @@ func BenchmarkReferenceFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// BenchmarkRenderKernel: BenchmarkRender's medium-like movie on one worker
+// with the pure-Go kernels and with the vector kernels (AVX2 + FMA, where
+// the CPU has them), for a same-run comparison.
+func BenchmarkRenderKernel(b *testing.B) {
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	kernels := []struct {
+		name string
+		vec  bool
+	}{{"go", false}}
+	if saved {
+		kernels = append(kernels, struct {
+			name string
+			vec  bool
+		}{"avx2", true})
+	}
+	for _, k := range kernels {
+		b.Run("kernel="+k.name, func(b *testing.B) {
+			useAVX2 = k.vec
+			benchRender(b, 1, OpenRetina)
+		})
+	}
+}
