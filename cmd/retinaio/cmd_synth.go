@@ -75,7 +75,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	lay, err := synth.ParseLayout(*layout)
 	if err != nil {
-		return err
+		return fmt.Errorf("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
 	}
 	if *sessions < 1 {
 		return fmt.Errorf("--sessions %d: must be at least 1", *sessions)
