@@ -93,24 +93,24 @@ func BenchmarkReferenceFrame(b *testing.B) {
 }
 
 // BenchmarkRenderKernel: BenchmarkRender's medium-like movie on one worker
-// with the pure-Go kernels and with the vector kernels (AVX2 + FMA, where
-// the CPU has them), for a same-run comparison.
+// with the pure-Go kernels and with the vector kernels (AVX2 + FMA on amd64
+// where the CPU has them, NEON on arm64), for a same-run comparison.
 func BenchmarkRenderKernel(b *testing.B) {
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
+	sw, sh := vecWidth, vecHeight
+	defer func() { vecWidth, vecHeight = sw, sh }()
 	kernels := []struct {
 		name string
 		vec  bool
 	}{{"go", false}}
-	if saved {
+	if sw || sh {
 		kernels = append(kernels, struct {
 			name string
 			vec  bool
-		}{"avx2", true})
+		}{"vector", true})
 	}
 	for _, k := range kernels {
 		b.Run("kernel="+k.name, func(b *testing.B) {
-			useAVX2 = k.vec
+			vecWidth, vecHeight = k.vec && sw, k.vec && sh
 			benchRender(b, 1, OpenRetina)
 		})
 	}

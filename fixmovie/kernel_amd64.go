@@ -2,9 +2,13 @@
 
 package fixmovie
 
-// useAVX2 selects the AVX2 + FMA kernels (kernel_amd64.s) when the CPU and
-// the operating system support them; otherwise the pure-Go kernels run.
-var useAVX2 = hasAVX2FMA()
+// vecWidth and vecHeight select the AVX2 + FMA kernels (kernel_amd64.s)
+// of the width and height passes when the CPU and the operating system
+// support them; otherwise the pure-Go kernels run.
+var (
+	vecWidth  = hasAVX2FMA()
+	vecHeight = vecWidth
+)
 
 // cpuid executes CPUID with the given leaf and sub-leaf.
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
@@ -32,7 +36,7 @@ func hasAVX2FMA() bool {
 	return b7&(1<<5) != 0
 }
 
-// widthAVX2 computes n (a multiple of 8) width-pass values of one output
+// widthVec computes n (a multiple of 8) width-pass values of one output
 // column: for i < n, with p_k = float32(img[offs[k]+i]) * w[k] (a rounded
 // float32 product),
 //
@@ -44,9 +48,9 @@ func hasAVX2FMA() bool {
 // offs[k]+n-1 indexes img.
 //
 //go:noescape
-func widthAVX2(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
+func widthVec(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
 
-// heightAVX2 computes nout (a multiple of 8) height-pass values: for
+// heightVec computes nout (a multiple of 8) height-pass values: for
 // o < nout, with t_k = cols[o*ny+k] and p_k = t_k * h[k] rounded to float32,
 //
 //	out[o] = p_0 + p_1 + ... + p_{nadd-1}    (added in order, each rounded)
@@ -57,4 +61,4 @@ func widthAVX2(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, nta
 // ntaps-1 indexes cols.
 //
 //go:noescape
-func heightAVX2(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)
+func heightVec(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)

@@ -20,12 +20,12 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-4
 	MOVL AX, ret+0(FP)
 	RET
 
-// func widthAVX2(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
+// func widthVec(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
 //
 // Registers: DI acc, CX n, SI img, R8 offs, R9 w, R10 nadd, R11 ntaps,
 // R12 row i, BX tap k, R14 &img[offs[k]+i], Y15 w[k] broadcast,
 // Y0-Y3 the sums of rows i..i+31, Y4-Y7 the products of one tap.
-TEXT ·widthAVX2(SB), NOSPLIT, $0-56
+TEXT ·widthVec(SB), NOSPLIT, $0-56
 	MOVQ acc+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ img+16(FP), SI
@@ -163,7 +163,7 @@ done:
 	VZEROUPPER
 	RET
 
-// func heightAVX2(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)
+// func heightVec(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)
 //
 // For o < nout (a multiple of 8), with t_k = cols[o*ny+k]:
 // out[o] = t_0*h[0] + t_1*h[1] + ... (products rounded, added in order for
@@ -174,7 +174,7 @@ done:
 // R11 ntaps, R12 o, BX tap k, R13 ny*32 (8 columns), R14 &cols[o*ny+k], Y14 the lane indices
 // (0, ny, ..., 7ny), Y13 the gather mask, Y15 h[k], Y0 the sums, Y4 the
 // gathered values.
-TEXT ·heightAVX2(SB), NOSPLIT, $0-56
+TEXT ·heightVec(SB), NOSPLIT, $0-56
 	MOVQ out+0(FP), DI
 	MOVQ nout+8(FP), CX
 	MOVQ cols+16(FP), SI

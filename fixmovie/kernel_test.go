@@ -11,13 +11,13 @@ import (
 // with the pure-Go kernels, and returns both movies.
 func renderBoth(t *testing.T, im *Images, fix []Fixation, opt Options) (vec, pure []float32) {
 	t.Helper()
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
+	sw, sh := vecWidth, vecHeight
+	defer func() { vecWidth, vecHeight = sw, sh }()
 	var err error
 	if vec, err = Render(context.Background(), im, fix, opt); err != nil {
 		t.Fatal(err)
 	}
-	useAVX2 = false
+	vecWidth, vecHeight = false, false
 	if pure, err = Render(context.Background(), im, fix, opt); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func bitIdentical(a, b []float32) (int, bool) {
 // rounded-only and fused tails, and weights for which the fused sums are not
 // provably exact (upsampling, odd scales).
 func TestKernelsAgree(t *testing.T) {
-	if !useAVX2 {
+	if !vecWidth && !vecHeight {
 		t.Skip("no vector kernel on this machine or build (purego)")
 	}
 	r := rand.New(rand.NewSource(13))
@@ -69,7 +69,7 @@ func TestKernelsAgree(t *testing.T) {
 // TestKernelsAgreeGolden renders the golden sessions with both kernels: the
 // same bits (TestGoldenParity compares them with torch's movies).
 func TestKernelsAgreeGolden(t *testing.T) {
-	if !useAVX2 {
+	if !vecWidth && !vecHeight {
 		t.Skip("no vector kernel on this machine or build (purego)")
 	}
 	for _, name := range goldenSessions {

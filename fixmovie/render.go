@@ -70,7 +70,8 @@ func (o Options) withDefaults() Options {
 // per vector, each lane summing its own taps in the same order with the
 // same roundings (float32 products then additions; torch's fused taps as
 // FMA instructions, which round once as torch's contracted tail does), so
-// the results are the same bits. Consecutive
+// the results are the same bits. On arm64 the width pass runs in a NEON
+// kernel (kernel_arm64.s) the same way; the height pass stays in Go there. Consecutive
 // identical fixations copy the previous frame. Runs of frames showing the
 // same image are distributed over the workers; every frame lands at its own
 // offset, so the output does not depend on scheduling.
@@ -223,7 +224,7 @@ type colTaps struct {
 	nAdd   int
 	groups []group8 // taps[0 : 8*len(groups)], summed eight at a time
 	// offs and ws are the taps' image column offsets and weights, for the
-	// vector kernel (widthAVX2).
+	// vector kernel (widthVec).
 	offs []int
 	ws   []float32
 }
@@ -379,7 +380,7 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 func (w *worker) buildTaps(e *entry, rng Ranges) {
 	ww := w.r.ww
 	ny, nx := w.imgs.Ny, w.imgs.Nx
-	vec := useAVX2
+	vec := vecWidth
 	for o := range e.taps {
 		ct := &e.taps[o]
 		ct.taps, ct.offs, ct.ws = ct.taps[:0], ct.offs[:0], ct.ws[:0]
@@ -450,14 +451,14 @@ func (w *worker) packedTable(taps []tap) *[2048]float32 {
 // composed screen row, minus the zero terms of uncovered columns (which
 // change nothing): products come from the weight's table (the same float32
 // rounding), and four taps are summed per sweep over the rows, in tap order.
-// With the vector kernel, eight rows per vector (widthAVX2) and the rest in
+// With the vector kernel, eight rows per vector (widthVec) and the rest in
 // widthTail.
 func (w *worker) widthRows(e *entry, a, b int) {
 	ny := w.imgs.Ny
 	img := w.imgs.image(e.k)
 	// (when tapsInside fails, widthTail below does every row, with Go's
 	// bounds checks)
-	if m := (b - a) &^ 7; useAVX2 && m > 0 && w.tapsInside(e, a+m) {
+	if m := (b - a) &^ 7; vecWidth && m > 0 && w.tapsInside(e, a+m) {
 		// The vector kernel: eight rows (outputs) per vector, each lane
 		// summing its taps in the same order with the same roundings.
 		for o := range e.taps {
@@ -466,11 +467,11 @@ func (w *worker) widthRows(e *entry, a, b int) {
 				clear(e.cols[o*ny+a : o*ny+a+m]) // no image column: zeros
 				continue
 			}
-			widthAVX2(&e.cols[o*ny+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+			widthVec(&e.cols[o*ny+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
 		}
 		a += m
 	}
-	if useAVX2 {
+	if vecWidth {
 		for o := range e.taps {
 			widthTail(e.cols[o*ny+a:o*ny+b], img, a, &e.taps[o])
 		}
@@ -612,13 +613,13 @@ func add4(acc []float32, c0, c1, c2, c3 []uint8, t0, t1, t2, t3 *[256]float32) {
 func (w *worker) ensure(e *entry, a, b int) {
 	ny := w.imgs.Ny
 	up := func(lo, hi int) int { // hi extended to lo + a multiple of 8
-		if !useAVX2 {
+		if !vecWidth {
 			return hi
 		}
 		return min(lo+(hi-lo+7)&^7, ny)
 	}
 	down := func(lo, hi int) int { // lo extended to hi - a multiple of 8
-		if !useAVX2 {
+		if !vecWidth {
 			return lo
 		}
 		return max(hi-(hi-lo+7)&^7, 0)
@@ -710,10 +711,10 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 // non-negative.
 func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 	n := len(hw)
-	if m := len(out) &^ 7; useAVX2 && m > 0 && nadd >= 1 && ny < 1<<28 && y0 >= 0 && (len(out)-1)*ny+y0+n <= len(cols) {
+	if m := len(out) &^ 7; vecHeight && m > 0 && nadd >= 1 && ny < 1<<28 && y0 >= 0 && (len(out)-1)*ny+y0+n <= len(cols) {
 		// The vector kernel: eight outputs per vector, each lane summing
 		// its taps in the same order with the same roundings.
-		heightAVX2(&out[0], m, &cols[y0], ny, &hw[0], nadd, n)
+		heightVec(&out[0], m, &cols[y0], ny, &hw[0], nadd, n)
 		if m == len(out) {
 			return
 		}
