@@ -65,14 +65,14 @@ func (o Options) withDefaults() Options {
 // (see newProductTables) and checked for the height pass; the float32
 // result of every operation is exactly that of ComposeFrame followed by
 // resample's Plan.Resize, so the two paths agree bit for bit. On amd64 CPUs
-// with AVX2 and FMA (checked at run time; build tag purego turns it off)
-// both passes run in vector kernels instead (kernel_amd64.s): eight outputs
-// per vector, each lane summing its own taps in the same order with the
-// same roundings (float32 products then additions; torch's fused taps as
-// FMA instructions, which round once as torch's contracted tail does), so
-// the results are the same bits. On arm64 the width pass runs in a NEON
-// kernel (kernel_arm64.s) the same way; the height pass stays in Go there. Consecutive
-// identical fixations copy the previous frame. Runs of frames showing the
+// with AVX2 and FMA (checked at run time; build tag purego turns the vector
+// kernels off) both passes run in vector kernels instead (kernel_amd64.s):
+// eight outputs per vector, each lane summing its own taps in the same
+// order with the same roundings (float32 products then additions; torch's
+// fused taps as FMA instructions, which round once as torch's contracted
+// tail does), so the results are the same bits. On arm64 the width pass
+// runs in a NEON kernel (kernel_arm64.s) the same way; the height pass
+// stays in Go there. Consecutive identical fixations copy the previous frame. Runs of frames showing the
 // same image are distributed over the workers; every frame lands at its own
 // offset, so the output does not depend on scheduling.
 //
