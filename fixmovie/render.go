@@ -492,7 +492,7 @@ func widthTail(acc []float32, img []uint8, a int, ct *colTaps) {
 	}
 	for i := range acc {
 		r := a + i
-		s := float32(img[ct.offs[0]+r]) * ct.ws[0]
+		s := float32(float32(img[ct.offs[0]+r]) * ct.ws[0])
 		for k := 1; k < ct.nAdd; k++ {
 			s += float32(float32(img[ct.offs[k]+r]) * ct.ws[k])
 		}
@@ -689,7 +689,7 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 			w0 := taps[j0]
 			for o := range out {
 				col := e.cols[o*ny : (o+1)*ny]
-				acc := col[ny-1] * w0
+				acc := float32(col[ny-1] * w0) // explicit: never fused with the next addition
 				for j := j0 + 1; j < j1; j++ {
 					if j < ff {
 						acc += float32(col[j-j0-1] * taps[j])
@@ -732,7 +732,7 @@ func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 		off += ny
 		ta := t[:len(hadd)]
 		ha := hadd[:len(ta)]
-		acc := ta[0] * ha[0]
+		acc := float32(ta[0] * ha[0]) // explicit: never fused with the next addition
 		k := 1
 		for ; k+4 <= len(ta); k += 4 {
 			s, h := ta[k:k+4:k+4], ha[k:k+4:k+4]
@@ -757,7 +757,7 @@ func heightDots17x3(out, cols []float32, ny, y0 int, h *[20]float32) {
 	for o := range out {
 		t := (*[20]float32)(cols[off : off+20])
 		off += ny
-		acc := t[0] * h[0]
+		acc := float32(t[0] * h[0]) // explicit: never fused with the next addition (arm64)
 		acc = acc + float32(t[1]*h[1]) + float32(t[2]*h[2]) + float32(t[3]*h[3]) + float32(t[4]*h[4])
 		acc = acc + float32(t[5]*h[5]) + float32(t[6]*h[6]) + float32(t[7]*h[7]) + float32(t[8]*h[8])
 		acc = acc + float32(t[9]*h[9]) + float32(t[10]*h[10]) + float32(t[11]*h[11]) + float32(t[12]*h[12])
