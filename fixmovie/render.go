@@ -237,9 +237,10 @@ type group8 struct {
 }
 
 // entry caches the width pass of one image at one fixation x, column-major:
-// cols[o*Ny+y] is output column o of the width pass of a screen row showing
-// image row y. Rows [lo, hi) are valid, and row Ny-1 when wrapDone
-// (openretina's wrapped row, needed apart from the others).
+// cols[o*cs+y] (cs: the worker's column stride, colStride(Ny)) is output
+// column o of the width pass of a screen row showing image row y. Rows
+// [lo, hi) are valid, and row Ny-1 when wrapDone (openretina's wrapped row,
+// needed apart from the others).
 type entry struct {
 	k, x     int
 	lo, hi   int
@@ -261,6 +262,8 @@ type worker struct {
 	// (huge pages where the kernel allows) instead of many fresh small ones,
 	// carved into maxEnt entries as the cache fills.
 	arena []float32
+	// cs is the column stride of the entries' width rows (colStride).
+	cs int
 }
 
 // productTables holds, per distinct width-filter weight, its products with
@@ -331,13 +334,30 @@ func newProductTables(ww *resample.Weights) *productTables {
 	return pt
 }
 
+// colStride returns the distance between two output columns of a cache
+// entry's width rows, in values: ny, or with the vector height kernel,
+// which reads eight columns at once, ny rounded up to an odd multiple of 16
+// so that the eight columns (64 bytes times an odd number apart) fall into
+// different cache sets (1024-row images are exactly 4 KiB apart otherwise).
+func colStride(ny int) int {
+	if !vecHeight {
+		return ny
+	}
+	cs := (ny + 15) &^ 15
+	if cs/16%2 == 0 {
+		cs += 16
+	}
+	return cs
+}
+
 func newWorker(r *Renderer, imgs *Images) *worker {
-	per := int64(imgs.Ny) * int64(r.opt.OutW) * 4
+	cs := colStride(imgs.Ny)
+	per := int64(cs) * int64(r.opt.OutW) * 4
 	maxEnt := int(r.opt.CacheBytes / per)
 	if maxEnt < 2 {
 		maxEnt = 2
 	}
-	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs,
+	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs, cs: cs,
 		packed: make(map[[8]uint32]*[2048]float32)}
 }
 
@@ -362,7 +382,7 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 		e = old
 	} else {
 		outW := w.r.opt.OutW
-		per := w.imgs.Ny * outW
+		per := w.cs * outW
 		if w.arena == nil {
 			w.arena = bigmem.Float32s(w.maxEnt * per)
 		}
@@ -454,7 +474,7 @@ func (w *worker) packedTable(taps []tap) *[2048]float32 {
 // With the vector kernel, eight rows per vector (widthVec) and the rest in
 // widthTail.
 func (w *worker) widthRows(e *entry, a, b int) {
-	ny := w.imgs.Ny
+	cs := w.cs
 	img := w.imgs.image(e.k)
 	// (when tapsInside fails, widthTail below does every row, with Go's
 	// bounds checks)
@@ -464,16 +484,16 @@ func (w *worker) widthRows(e *entry, a, b int) {
 		for o := range e.taps {
 			ct := &e.taps[o]
 			if len(ct.offs) == 0 {
-				clear(e.cols[o*ny+a : o*ny+a+m]) // no image column: zeros
+				clear(e.cols[o*cs+a : o*cs+a+m]) // no image column: zeros
 				continue
 			}
-			widthVec(&e.cols[o*ny+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+			widthVec(&e.cols[o*cs+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
 		}
 		a += m
 	}
 	if vecWidth {
 		for o := range e.taps {
-			widthTail(e.cols[o*ny+a:o*ny+b], img, a, &e.taps[o])
+			widthTail(e.cols[o*cs+a:o*cs+b], img, a, &e.taps[o])
 		}
 		return
 	}
@@ -521,11 +541,11 @@ func (w *worker) tapsInside(e *entry, b int) bool {
 // widthRowsGo is widthRows in pure Go (the rows the vector kernel does not
 // cover, and every row without it).
 func (w *worker) widthRowsGo(e *entry, a, b int) {
-	ny := w.imgs.Ny
+	cs := w.cs
 	img := w.imgs.image(e.k)
 	exact := w.tabs.exactSum
 	for o := range e.taps {
-		acc := e.cols[o*ny+a : o*ny+b]
+		acc := e.cols[o*cs+a : o*cs+b]
 		ct := &e.taps[o]
 		tl := ct.taps
 		if len(tl) == 0 {
@@ -688,7 +708,7 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 			// The wrapped row is tap j0; the others follow from row 0.
 			w0 := taps[j0]
 			for o := range out {
-				col := e.cols[o*ny : (o+1)*ny]
+				col := e.cols[o*w.cs : o*w.cs+ny]
 				acc := float32(col[ny-1] * w0) // explicit: never fused with the next addition
 				for j := j0 + 1; j < j1; j++ {
 					if j < ff {
@@ -701,7 +721,7 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 			}
 			continue
 		}
-		heightDots(out, e.cols, ny, y0, taps[j0:j1], ff-j0)
+		heightDots(out, e.cols, w.cs, y0, taps[j0:j1], ff-j0)
 	}
 }
 
