@@ -4,7 +4,9 @@ package fixmovie
 
 // vecWidth and vecHeight select the AVX2 + FMA kernels (kernel_amd64.s)
 // of the width and height passes when the CPU and the operating system
-// support them; otherwise the pure-Go kernels run.
+// support them; otherwise the pure-Go kernels run. With both, the cache
+// entries are row-major (widthVecT, heightVecT); vecWidth alone (tests)
+// keeps them column-major (widthVec).
 var (
 	vecWidth  = hasAVX2FMA()
 	vecHeight = vecWidth
@@ -50,15 +52,21 @@ func hasAVX2FMA() bool {
 //go:noescape
 func widthVec(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
 
-// heightVec computes nout (a multiple of 8) height-pass values: for
-// o < nout, with t_k = cols[o*ny+k] and p_k = t_k * h[k] rounded to float32,
+// widthVecT is widthVec storing row-major: value i goes to dst[i*stride].
+//
+//go:noescape
+func widthVecT(dst *float32, stride int, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
+
+// heightVecT computes nout (a multiple of 8) height-pass values from
+// row-major width rows: for o < nout, with t_k = rows[k*stride+o] and p_k =
+// t_k * h[k] rounded to float32,
 //
 //	out[o] = p_0 + p_1 + ... + p_{nadd-1}    (added in order, each rounded)
 //	out[o] = fma(t_k, h[k], out[o]) for k = nadd .. ntaps-1
 //
-// eight outputs per vector (gathered at stride ny), each lane its own
-// sequential sum. 1 <= nadd <= ntaps; 8*ny < 2^31; every (nout-1)*ny +
-// ntaps-1 indexes cols.
+// eight outputs per vector (one contiguous load per tap), each lane its own
+// sequential sum. 1 <= nadd <= ntaps; (ntaps-1)*stride + nout-1 indexes
+// rows.
 //
 //go:noescape
-func heightVec(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int)
+func heightVecT(out *float32, nout int, rows *float32, stride int, h *float32, nadd, ntaps int)

@@ -23,7 +23,12 @@ var (
 //go:noescape
 func widthVec(acc *float32, n int, img *uint8, offs *int, w *float32, nadd, ntaps int)
 
-// heightVec is never called when vecHeight is false.
-func heightVec(out *float32, nout int, cols *float32, ny int, h *float32, nadd, ntaps int) {
-	panic("fixmovie: heightVec without a vector kernel")
+// widthVecT is never called without the AVX2 kernels.
+func widthVecT(dst *float32, stride int, n int, img *uint8, offs *int, w *float32, nadd, ntaps int) {
+	panic("fixmovie: widthVecT without a vector kernel")
+}
+
+// heightVecT is never called when vecHeight is false.
+func heightVecT(out *float32, nout int, rows *float32, stride int, h *float32, nadd, ntaps int) {
+	panic("fixmovie: heightVecT without a vector kernel")
 }

@@ -2,14 +2,18 @@ package fixmovie
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
 )
 
-// renderBoth renders with the vector kernel (when this machine has it) and
-// with the pure-Go kernels, and returns both movies.
-func renderBoth(t *testing.T, im *Images, fix []Fixation, opt Options) (vec, pure []float32) {
+// renderBoth renders with the vector kernels (when this machine has them:
+// row-major cache entries when both passes have one), with the vector
+// width kernel alone (column-major entries), and with the pure-Go kernels;
+// it fails the test unless the first two equal the third bit for bit, and
+// returns the vector and pure-Go movies.
+func renderBoth(t *testing.T, what string, im *Images, fix []Fixation, opt Options) (vec, pure []float32) {
 	t.Helper()
 	sw, sh := vecWidth, vecHeight
 	defer func() { vecWidth, vecHeight = sw, sh }()
@@ -17,9 +21,20 @@ func renderBoth(t *testing.T, im *Images, fix []Fixation, opt Options) (vec, pur
 	if vec, err = Render(context.Background(), im, fix, opt); err != nil {
 		t.Fatal(err)
 	}
-	vecWidth, vecHeight = false, false
+	vecHeight = false
+	widthOnly, err := Render(context.Background(), im, fix, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecWidth = false
 	if pure, err = Render(context.Background(), im, fix, opt); err != nil {
 		t.Fatal(err)
+	}
+	if at, ok := bitIdentical(vec, pure); !ok {
+		t.Errorf("%s: vector kernels %v != pure Go %v at value %d", what, vec[at], pure[at], at)
+	}
+	if at, ok := bitIdentical(widthOnly, pure); !ok {
+		t.Errorf("%s: vector width kernel %v != pure Go %v at value %d", what, widthOnly[at], pure[at], at)
 	}
 	return vec, pure
 }
@@ -58,10 +73,7 @@ func TestKernelsAgree(t *testing.T) {
 		for _, sem := range []Semantics{OpenRetina, MATLAB} {
 			fix := randomFixations(r, c.frames, im, c.sh, c.sw, sem == OpenRetina)
 			opt := Options{ScreenH: c.sh, ScreenW: c.sw, OutH: c.oh, OutW: c.ow, Semantics: sem, Workers: 2, CacheBytes: 1}
-			vec, pure := renderBoth(t, im, fix, opt)
-			if at, ok := bitIdentical(vec, pure); !ok {
-				t.Errorf("cfg %d %v: vector kernel %v != pure Go %v at value %d", ci, sem, vec[at], pure[at], at)
-			}
+			renderBoth(t, fmt.Sprintf("cfg %d %v", ci, sem), im, fix, opt)
 		}
 	}
 }
@@ -79,10 +91,7 @@ func TestKernelsAgreeGolden(t *testing.T) {
 				im  *Images
 				fix []Fixation
 			}{{g.train, g.trainFix}, {g.test, g.testFix}} {
-				vec, pure := renderBoth(t, set.im, set.fix, Options{Semantics: sem})
-				if at, ok := bitIdentical(vec, pure); !ok {
-					t.Errorf("%s %v: vector kernel %v != pure Go %v at value %d", name, sem, vec[at], pure[at], at)
-				}
+				renderBoth(t, fmt.Sprintf("%s %v", name, sem), set.im, set.fix, Options{Semantics: sem})
 			}
 		}
 	}

@@ -237,10 +237,10 @@ type group8 struct {
 }
 
 // entry caches the width pass of one image at one fixation x, column-major:
-// cols[o*cs+y] (cs: the worker's column stride, colStride(Ny)) is output
-// column o of the width pass of a screen row showing image row y. Rows
-// [lo, hi) are valid, and row Ny-1 when wrapDone (openretina's wrapped row,
-// needed apart from the others).
+// cols[o*Ny+y] is output column o of the width pass of a screen row showing
+// image row y (row-major, cols[y*OutW+o], with the vector kernels of both
+// passes: see worker.rowMajor). Rows [lo, hi) are valid, and row Ny-1 when
+// wrapDone (openretina's wrapped row, needed apart from the others).
 type entry struct {
 	k, x     int
 	lo, hi   int
@@ -262,8 +262,10 @@ type worker struct {
 	// (huge pages where the kernel allows) instead of many fresh small ones,
 	// carved into maxEnt entries as the cache fills.
 	arena []float32
-	// cs is the column stride of the entries' width rows (colStride).
-	cs int
+	// rowMajor: the entries' width rows are stored row-major (the vector
+	// kernels of both passes); otherwise column-major with stride cs.
+	rowMajor bool
+	cs       int
 }
 
 // productTables holds, per distinct width-filter weight, its products with
@@ -334,30 +336,13 @@ func newProductTables(ww *resample.Weights) *productTables {
 	return pt
 }
 
-// colStride returns the distance between two output columns of a cache
-// entry's width rows, in values: ny, or with the vector height kernel,
-// which reads eight columns at once, ny rounded up to an odd multiple of 16
-// so that the eight columns (64 bytes times an odd number apart) fall into
-// different cache sets (1024-row images are exactly 4 KiB apart otherwise).
-func colStride(ny int) int {
-	if !vecHeight {
-		return ny
-	}
-	cs := (ny + 15) &^ 15
-	if cs/16%2 == 0 {
-		cs += 16
-	}
-	return cs
-}
-
 func newWorker(r *Renderer, imgs *Images) *worker {
-	cs := colStride(imgs.Ny)
-	per := int64(cs) * int64(r.opt.OutW) * 4
+	per := int64(imgs.Ny) * int64(r.opt.OutW) * 4
 	maxEnt := int(r.opt.CacheBytes / per)
 	if maxEnt < 2 {
 		maxEnt = 2
 	}
-	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs, cs: cs,
+	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs, cs: imgs.Ny, rowMajor: vecWidth && vecHeight,
 		packed: make(map[[8]uint32]*[2048]float32)}
 }
 
@@ -382,7 +367,7 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 		e = old
 	} else {
 		outW := w.r.opt.OutW
-		per := w.cs * outW
+		per := w.imgs.Ny * outW
 		if w.arena == nil {
 			w.arena = bigmem.Float32s(w.maxEnt * per)
 		}
@@ -481,19 +466,39 @@ func (w *worker) widthRows(e *entry, a, b int) {
 	if m := (b - a) &^ 7; vecWidth && m > 0 && w.tapsInside(e, a+m) {
 		// The vector kernel: eight rows (outputs) per vector, each lane
 		// summing its taps in the same order with the same roundings.
+		outW := len(e.taps)
 		for o := range e.taps {
 			ct := &e.taps[o]
-			if len(ct.offs) == 0 {
-				clear(e.cols[o*cs+a : o*cs+a+m]) // no image column: zeros
-				continue
+			switch {
+			case len(ct.offs) == 0 && w.rowMajor:
+				for y := a; y < a+m; y++ {
+					e.cols[y*outW+o] = 0 // no image column: zeros
+				}
+			case len(ct.offs) == 0:
+				clear(e.cols[o*cs+a : o*cs+a+m])
+			case w.rowMajor:
+				widthVecT(&e.cols[a*outW+o], outW, m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+			default:
+				widthVec(&e.cols[o*cs+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
 			}
-			widthVec(&e.cols[o*cs+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
 		}
 		a += m
 	}
 	if vecWidth {
+		var buf [8]float32
+		outW := len(e.taps)
 		for o := range e.taps {
-			widthTail(e.cols[o*cs+a:o*cs+b], img, a, &e.taps[o])
+			if !w.rowMajor {
+				widthTail(e.cols[o*cs+a:o*cs+b], img, a, &e.taps[o])
+				continue
+			}
+			for y := a; y < b; y += len(buf) {
+				n := min(len(buf), b-y)
+				widthTail(buf[:n], img, y, &e.taps[o])
+				for i, v := range buf[:n] {
+					e.cols[(y+i)*outW+o] = v
+				}
+			}
 		}
 		return
 	}
@@ -706,19 +711,28 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 		y0 := rng.YOr + s0 + j0 - rng.YMin                      // image row of tap j0
 		if y0 == -1 {
 			// The wrapped row is tap j0; the others follow from row 0.
+			// Value (o, y) of the entry is cols[o*so+y*sy].
+			so, sy := w.cs, 1
+			if w.rowMajor {
+				so, sy = 1, outW
+			}
 			w0 := taps[j0]
 			for o := range out {
-				col := e.cols[o*w.cs : o*w.cs+ny]
-				acc := float32(col[ny-1] * w0) // explicit: never fused with the next addition
+				acc := float32(e.cols[o*so+(ny-1)*sy] * w0) // explicit: never fused with the next addition
 				for j := j0 + 1; j < j1; j++ {
+					v := e.cols[o*so+(j-j0-1)*sy]
 					if j < ff {
-						acc += float32(col[j-j0-1] * taps[j])
+						acc += float32(v * taps[j])
 					} else {
-						acc = fmaNonNeg(col[j-j0-1], taps[j], acc)
+						acc = fmaNonNeg(v, taps[j], acc)
 					}
 				}
 				out[o] = acc
 			}
+			continue
+		}
+		if w.rowMajor {
+			heightRows(out, e.cols, outW, y0, taps[j0:j1], ff-j0)
 			continue
 		}
 		heightDots(out, e.cols, w.cs, y0, taps[j0:j1], ff-j0)
@@ -731,15 +745,6 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 // non-negative.
 func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 	n := len(hw)
-	if m := len(out) &^ 7; vecHeight && m > 0 && nadd >= 1 && ny < 1<<28 && y0 >= 0 && (len(out)-1)*ny+y0+n <= len(cols) {
-		// The vector kernel: eight outputs per vector, each lane summing
-		// its taps in the same order with the same roundings.
-		heightVec(&out[0], m, &cols[y0], ny, &hw[0], nadd, n)
-		if m == len(out) {
-			return
-		}
-		out, cols = out[m:], cols[m*ny:]
-	}
 	hadd := hw[:nadd]
 	hfma := hw[nadd:]
 	if len(hadd) == 17 && len(hfma) == 3 {
@@ -765,6 +770,32 @@ func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 		tf = tf[:len(hfma)]
 		for k, v := range tf {
 			acc = fmaNonNeg(v, hfma[k], acc)
+		}
+		out[o] = acc
+	}
+}
+
+// heightRows is heightDots on row-major width rows (rows[y*stride+o],
+// stride = len(out)): the vector kernel (heightVecT) for the outputs in
+// groups of eight, Go for the rest; the same operations in the same order.
+func heightRows(out, rows []float32, stride, y0 int, hw []float32, nadd int) {
+	n := len(hw)
+	if nadd < 1 || y0 < 0 || (y0+n)*stride > len(rows) {
+		panic("fixmovie: height pass outside the cached rows") // an invariant of frame
+	}
+	m := len(out) &^ 7
+	if m > 0 {
+		heightVecT(&out[0], m, &rows[y0*stride], stride, &hw[0], nadd, n)
+	}
+	for o := m; o < len(out); o++ {
+		acc := float32(rows[y0*stride+o] * hw[0]) // explicit: never fused with the next addition
+		for k := 1; k < n; k++ {
+			v := rows[(y0+k)*stride+o]
+			if k < nadd {
+				acc += float32(v * hw[k])
+			} else {
+				acc = fmaNonNeg(v, hw[k], acc)
+			}
 		}
 		out[o] = acc
 	}
