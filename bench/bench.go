@@ -42,6 +42,9 @@ import (
 type Options struct {
 	// Profile is the synth profile ("medium" default) used when Dir is "".
 	Profile string
+	// Layout is the synthesised session's file layout (synth.Layout: "own"
+	// default, "h5py", "matlab", "contiguous"); not used with Dir.
+	Layout string
 	// Dir, when set, is an existing folder of sessions (or one session) to
 	// prepare instead of a synthesised one. Nothing is written into it:
 	// prepare runs with --no-cache and unpacks zips into the work folder.
@@ -112,6 +115,7 @@ var References = map[string]Reference{
 // Report is the result of Run.
 type Report struct {
 	Profile  string `json:"profile,omitempty"`
+	Layout   string `json:"layout,omitempty"` // the synthesised session's file layout
 	Root     string `json:"root"`
 	WorkDir  string `json:"work_dir,omitempty"` // kept work folder
 	Mode     string `json:"mode"`               // "child process" or "in-process"
@@ -183,6 +187,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	root := opt.Dir
 	species := "" // the synthesised session's species, for prepare
+	if root != "" && opt.Layout != "" && opt.Layout != string(synth.LayoutOwn) {
+		return nil, fmt.Errorf("bench: layout %q applies to synthesised sessions, not to the sessions in %s", opt.Layout, root)
+	}
 	if root == "" {
 		name := opt.Profile
 		if name == "" {
@@ -192,7 +199,11 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if !ok {
 			return nil, fmt.Errorf("bench: unknown profile %q; choose one of %s", name, strings.Join(synth.ProfileNames(), ", "))
 		}
-		rep.Profile = name
+		layout, err := synth.ParseLayout(opt.Layout)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		rep.Profile, rep.Layout = name, string(layout)
 		species = p.Species
 		if ref, ok := References[name]; ok {
 			rep.Reference = &ref
@@ -202,9 +213,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			seed = 1
 		}
 		root = filepath.Join(work, "sessions")
-		logf("synthesising a %s session in %s ...", name, root)
+		logf("synthesising a %s session (%s layout) in %s ...", name, layout, root)
 		t := time.Now()
-		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed}); err != nil {
+		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout}); err != nil {
 			return nil, fmt.Errorf("bench: synth: %w", err)
 		}
 		rep.SynthSeconds = time.Since(t).Seconds()
@@ -517,7 +528,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	title := r.Root
 	if r.Profile != "" {
-		title = fmt.Sprintf("profile %s (synthesised in %.1fs)", r.Profile, r.SynthSeconds)
+		title = fmt.Sprintf("profile %s, %s layout (synthesised in %.1fs)", r.Profile, r.Layout, r.SynthSeconds)
 	}
 	fmt.Fprintf(&b, "retinaio bench: %s\n", title)
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs, GOMAXPROCS %d, %s", r.Machine.GOOS, r.Machine.GOARCH, r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.GoVersion)
@@ -563,6 +574,38 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.WorkDir != "" {
 		fmt.Fprintf(&b, "work folder kept: %s\n", r.WorkDir)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteLayoutSummary prints one line per report (one per layout of a
+// multi-layout run): prepare's wall time, its read and render phases and
+// its peak RSS, and the ratio to the fastest layout.
+func WriteLayoutSummary(w io.Writer, reps []*Report) error {
+	best := 0.0
+	for _, r := range reps {
+		if best == 0 || (r.WallSeconds > 0 && r.WallSeconds < best) {
+			best = r.WallSeconds
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-11s %9s %9s %9s %9s %9s\n", "layout", "wall s", "read s", "render s", "peak MB", "x fastest")
+	for _, r := range reps {
+		phase := func(name string) string {
+			for _, p := range r.Phases {
+				if p.Name == name {
+					return fmt.Sprintf("%.2f", p.Seconds)
+				}
+			}
+			return "-"
+		}
+		ratio := 0.0
+		if best > 0 {
+			ratio = r.WallSeconds / best
+		}
+		fmt.Fprintf(&b, "%-11s %9.2f %9s %9s %9.0f %9.2f\n", r.Layout, r.WallSeconds, phase("read+inflate"), phase("render"),
+			float64(r.PeakRSSBytes)/1e6, ratio)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
@@ -175,5 +178,51 @@ func TestCompare(t *testing.T) {
 	r.compare()
 	if *r.MeetsTarget {
 		t.Error("6 s meets a 5 s target")
+	}
+}
+
+// TestRunLayout benchmarks a session synthesised in MATLAB's layout and
+// checks that the file prepare read has that layout's chunks.
+func TestRunLayout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises and prepares a session")
+	}
+	rep, err := Run(context.Background(), Options{Profile: "tiny", Layout: "matlab", Keep: true, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, rep)
+	if rep.Layout != "matlab" {
+		t.Errorf("layout %q", rep.Layout)
+	}
+	mats, _ := filepath.Glob(filepath.Join(rep.WorkDir, "sessions", "*", "fixationmovie_data.mat"))
+	if len(mats) != 1 {
+		t.Fatalf("sessions %v", mats)
+	}
+	f, err := hdf5.Open(mats[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ds, err := f.OpenDataset("/runningImages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ds.ChunkShape(), synth.MATLABChunk(ds.Shape(), 1); !slices.Equal(got, want) {
+		t.Errorf("runningImages chunks %v, want MATLAB's %v", got, want)
+	}
+	var sum bytes.Buffer
+	own := &Report{Layout: "own", WallSeconds: 2, PeakRSSBytes: 5e8}
+	if err := WriteLayoutSummary(&sum, []*Report{own, rep}); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(sum.String()), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[2], "matlab") {
+		t.Errorf("summary:\n%s", sum.String())
+	}
+	if _, err := Run(context.Background(), Options{Profile: "tiny", Layout: "hdf4", TempDir: t.TempDir()}); err == nil {
+		t.Error("unknown layout: no error")
+	}
+	if _, err := Run(context.Background(), Options{Dir: t.TempDir(), Layout: "h5py", TempDir: t.TempDir()}); err == nil {
+		t.Error("layout with Dir: no error")
 	}
 }

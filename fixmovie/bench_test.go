@@ -91,3 +91,27 @@ func BenchmarkReferenceFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// BenchmarkRenderKernel: BenchmarkRender's medium-like movie on one worker
+// with the pure-Go kernels and with the vector kernels (AVX2 + FMA on amd64
+// where the CPU has them, NEON on arm64), for a same-run comparison.
+func BenchmarkRenderKernel(b *testing.B) {
+	sw, sh := vecWidth, vecHeight
+	defer func() { vecWidth, vecHeight = sw, sh }()
+	kernels := []struct {
+		name string
+		vec  bool
+	}{{"go", false}}
+	if sw || sh {
+		kernels = append(kernels, struct {
+			name string
+			vec  bool
+		}{"vector", true})
+	}
+	for _, k := range kernels {
+		b.Run("kernel="+k.name, func(b *testing.B) {
+			vecWidth, vecHeight = k.vec && sw, k.vec && sh
+			benchRender(b, 1, OpenRetina)
+		})
+	}
+}

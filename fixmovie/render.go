@@ -64,8 +64,15 @@ func (o Options) withDefaults() Options {
 // fused taps use float64 sums that are provably exact for the width pass
 // (see newProductTables) and checked for the height pass; the float32
 // result of every operation is exactly that of ComposeFrame followed by
-// resample's Plan.Resize, so the two paths agree bit for bit. Consecutive
-// identical fixations copy the previous frame. Runs of frames showing the
+// resample's Plan.Resize, so the two paths agree bit for bit. On amd64 CPUs
+// with AVX2 and FMA (checked at run time; build tag purego turns the vector
+// kernels off) both passes run in vector kernels instead (kernel_amd64.s):
+// eight outputs per vector, each lane summing its own taps in the same
+// order with the same roundings (float32 products then additions; torch's
+// fused taps as FMA instructions, which round once as torch's contracted
+// tail does), so the results are the same bits. On arm64 the width pass
+// runs in a NEON kernel (kernel_arm64.s) the same way; the height pass
+// stays in Go there. Consecutive identical fixations copy the previous frame. Runs of frames showing the
 // same image are distributed over the workers; every frame lands at its own
 // offset, so the output does not depend on scheduling.
 //
@@ -216,6 +223,10 @@ type colTaps struct {
 	taps   []tap
 	nAdd   int
 	groups []group8 // taps[0 : 8*len(groups)], summed eight at a time
+	// offs and ws are the taps' image column offsets and weights, for the
+	// vector kernel (widthVec).
+	offs []int
+	ws   []float32
 }
 
 // group8 is eight consecutive add taps: their image column offsets and
@@ -227,8 +238,9 @@ type group8 struct {
 
 // entry caches the width pass of one image at one fixation x, column-major:
 // cols[o*Ny+y] is output column o of the width pass of a screen row showing
-// image row y. Rows [lo, hi) are valid, and row Ny-1 when wrapDone
-// (openretina's wrapped row, needed apart from the others).
+// image row y (row-major, cols[y*OutW+o], with the vector kernels of both
+// passes: see worker.rowMajor). Rows [lo, hi) are valid, and row Ny-1 when
+// wrapDone (openretina's wrapped row, needed apart from the others).
 type entry struct {
 	k, x     int
 	lo, hi   int
@@ -250,6 +262,10 @@ type worker struct {
 	// (huge pages where the kernel allows) instead of many fresh small ones,
 	// carved into maxEnt entries as the cache fills.
 	arena []float32
+	// rowMajor: the entries' width rows are stored row-major (the vector
+	// kernels of both passes); otherwise column-major with stride cs.
+	rowMajor bool
+	cs       int
 }
 
 // productTables holds, per distinct width-filter weight, its products with
@@ -326,7 +342,7 @@ func newWorker(r *Renderer, imgs *Images) *worker {
 	if maxEnt < 2 {
 		maxEnt = 2
 	}
-	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs,
+	return &worker{r: r, imgs: imgs, cache: make(map[[2]int]*entry), maxEnt: maxEnt, tabs: r.tabs, cs: imgs.Ny, rowMajor: vecWidth && vecHeight,
 		packed: make(map[[8]uint32]*[2048]float32)}
 }
 
@@ -368,30 +384,40 @@ func (w *worker) getEntry(k, x int, rng Ranges) *entry {
 // show the image (others are zeros and add nothing), in tap order.
 func (w *worker) buildTaps(e *entry, rng Ranges) {
 	ww := w.r.ww
-	ny := w.imgs.Ny
+	ny, nx := w.imgs.Ny, w.imgs.Nx
+	vec := vecWidth
 	for o := range e.taps {
 		ct := &e.taps[o]
-		ct.taps = ct.taps[:0]
+		ct.taps, ct.offs, ct.ws = ct.taps[:0], ct.offs[:0], ct.ws[:0]
 		ct.nAdd = 0
 		ws := ww.Taps[o]
 		ff := resample.FusedFrom(len(ws))
 		first := -1 // first covered tap; covered taps are consecutive
-		for j := range ws {
-			c, ok := rng.Col(ww.Start[o]+j, w.imgs.Nx)
+		for j, wt := range ws {
+			c, ok := rng.Col(ww.Start[o]+j, nx)
 			if !ok {
 				continue
 			}
 			if first < 0 {
 				first = j
 			}
-			t := w.tabs.col[o][j]
-			t.off = c * ny
-			ct.taps = append(ct.taps, t)
-			if j < ff || len(ct.taps) == 1 {
-				ct.nAdd = len(ct.taps)
+			ct.offs = append(ct.offs, c*ny)
+			ct.ws = append(ct.ws, wt)
+			if j < ff || len(ct.offs) == 1 {
+				ct.nAdd = len(ct.offs)
+			}
+			if !vec {
+				t := w.tabs.col[o][j]
+				t.off = c * ny
+				ct.taps = append(ct.taps, t)
 			}
 		}
 		ct.groups = ct.groups[:0]
+		if vec {
+			// the vector kernels need offs and ws only (widthTail does
+			// the rows they leave)
+			continue
+		}
 		for g := 0; g+8 <= ct.nAdd; g += 8 {
 			var gr group8
 			for i := 0; i < 8; i++ {
@@ -430,12 +456,101 @@ func (w *worker) packedTable(taps []tap) *[2048]float32 {
 // composed screen row, minus the zero terms of uncovered columns (which
 // change nothing): products come from the weight's table (the same float32
 // rounding), and four taps are summed per sweep over the rows, in tap order.
+// With the vector kernel, eight rows per vector (widthVec) and the rest in
+// widthTail.
 func (w *worker) widthRows(e *entry, a, b int) {
-	ny := w.imgs.Ny
+	cs := w.cs
+	img := w.imgs.image(e.k)
+	// (when tapsInside fails, widthTail below does every row, with Go's
+	// bounds checks)
+	if m := (b - a) &^ 7; vecWidth && m > 0 && w.tapsInside(e, a+m) {
+		// The vector kernel: eight rows (outputs) per vector, each lane
+		// summing its taps in the same order with the same roundings.
+		outW := len(e.taps)
+		for o := range e.taps {
+			ct := &e.taps[o]
+			switch {
+			case len(ct.offs) == 0 && w.rowMajor:
+				for y := a; y < a+m; y++ {
+					e.cols[y*outW+o] = 0 // no image column: zeros
+				}
+			case len(ct.offs) == 0:
+				clear(e.cols[o*cs+a : o*cs+a+m])
+			case w.rowMajor:
+				widthVecT(&e.cols[a*outW+o], outW, m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+			default:
+				widthVec(&e.cols[o*cs+a], m, &img[a], &ct.offs[0], &ct.ws[0], ct.nAdd, len(ct.offs))
+			}
+		}
+		a += m
+	}
+	if vecWidth {
+		var buf [8]float32
+		outW := len(e.taps)
+		for o := range e.taps {
+			if !w.rowMajor {
+				widthTail(e.cols[o*cs+a:o*cs+b], img, a, &e.taps[o])
+				continue
+			}
+			for y := a; y < b; y += len(buf) {
+				n := min(len(buf), b-y)
+				widthTail(buf[:n], img, y, &e.taps[o])
+				for i, v := range buf[:n] {
+					e.cols[(y+i)*outW+o] = v
+				}
+			}
+		}
+		return
+	}
+	w.widthRowsGo(e, a, b)
+}
+
+// widthTail computes the width pass of the rows the vector kernel leaves
+// (fewer than eight, or all when its reads could leave the image) from the
+// taps' offsets and weights: acc[i] for image row a+i, the same operations
+// in the same order (rounded products added, then correctly rounded fused
+// multiply-adds).
+func widthTail(acc []float32, img []uint8, a int, ct *colTaps) {
+	if len(ct.offs) == 0 {
+		clear(acc)
+		return
+	}
+	for i := range acc {
+		r := a + i
+		s := float32(float32(img[ct.offs[0]+r]) * ct.ws[0])
+		for k := 1; k < ct.nAdd; k++ {
+			s += float32(float32(img[ct.offs[k]+r]) * ct.ws[k])
+		}
+		for k := ct.nAdd; k < len(ct.offs); k++ {
+			s = resample.FMA32(float32(img[ct.offs[k]+r]), ct.ws[k], s)
+		}
+		acc[i] = s
+	}
+}
+
+// tapsInside reports whether rows [0, b) of every tap's image column lie in
+// the image (always true: the vector kernel does not check its reads, so
+// this is checked before it runs).
+func (w *worker) tapsInside(e *entry, b int) bool {
+	n := len(w.imgs.image(e.k))
+	for o := range e.taps {
+		for _, off := range e.taps[o].offs {
+			if off < 0 || off+b > n {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// widthRowsGo is widthRows in pure Go (the rows the vector kernel does not
+// cover, and every row without it).
+func (w *worker) widthRowsGo(e *entry, a, b int) {
+	cs := w.cs
 	img := w.imgs.image(e.k)
 	exact := w.tabs.exactSum
 	for o := range e.taps {
-		acc := e.cols[o*ny+a : o*ny+b]
+		acc := e.cols[o*cs+a : o*cs+b]
 		ct := &e.taps[o]
 		tl := ct.taps
 		if len(tl) == 0 {
@@ -516,20 +631,39 @@ func add4(acc []float32, c0, c1, c2, c3 []uint8, t0, t1, t2, t3 *[256]float32) {
 	}
 }
 
-// ensure makes image rows [a, b) of e valid.
+// ensure makes image rows [a, b) of e valid. With the vector kernel, the
+// rows computed are rounded up to multiples of eight where the image allows
+// (a frame's drift usually asks for one or two more rows; the extra rows are
+// valid width rows like any other, computed eight per vector).
 func (w *worker) ensure(e *entry, a, b int) {
+	ny := w.imgs.Ny
+	up := func(lo, hi int) int { // hi extended to lo + a multiple of 8
+		if !vecWidth {
+			return hi
+		}
+		return min(lo+(hi-lo+7)&^7, ny)
+	}
+	down := func(lo, hi int) int { // lo extended to hi - a multiple of 8
+		if !vecWidth {
+			return lo
+		}
+		return max(hi-(hi-lo+7)&^7, 0)
+	}
 	switch {
 	case a >= b:
 	case e.lo == e.hi || b < e.lo || a > e.hi:
 		// Empty, or disjoint from what is cached: start over with [a, b).
+		b = up(a, b)
 		w.widthRows(e, a, b)
 		e.lo, e.hi = a, b
 	default:
 		if a < e.lo {
+			a = down(a, e.lo)
 			w.widthRows(e, a, e.lo)
 			e.lo = a
 		}
 		if b > e.hi {
+			b = up(e.hi, b)
 			w.widthRows(e, e.hi, b)
 			e.hi = b
 		}
@@ -577,22 +711,31 @@ func (w *worker) frame(dst []float32, f Fixation, rng Ranges) {
 		y0 := rng.YOr + s0 + j0 - rng.YMin                      // image row of tap j0
 		if y0 == -1 {
 			// The wrapped row is tap j0; the others follow from row 0.
+			// Value (o, y) of the entry is cols[o*so+y*sy].
+			so, sy := w.cs, 1
+			if w.rowMajor {
+				so, sy = 1, outW
+			}
 			w0 := taps[j0]
 			for o := range out {
-				col := e.cols[o*ny : (o+1)*ny]
-				acc := col[ny-1] * w0
+				acc := float32(e.cols[o*so+(ny-1)*sy] * w0) // explicit: never fused with the next addition
 				for j := j0 + 1; j < j1; j++ {
+					v := e.cols[o*so+(j-j0-1)*sy]
 					if j < ff {
-						acc += float32(col[j-j0-1] * taps[j])
+						acc += float32(v * taps[j])
 					} else {
-						acc = fmaNonNeg(col[j-j0-1], taps[j], acc)
+						acc = fmaNonNeg(v, taps[j], acc)
 					}
 				}
 				out[o] = acc
 			}
 			continue
 		}
-		heightDots(out, e.cols, ny, y0, taps[j0:j1], ff-j0)
+		if w.rowMajor {
+			heightRows(out, e.cols, outW, y0, taps[j0:j1], ff-j0)
+			continue
+		}
+		heightDots(out, e.cols, w.cs, y0, taps[j0:j1], ff-j0)
 	}
 }
 
@@ -614,7 +757,7 @@ func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 		off += ny
 		ta := t[:len(hadd)]
 		ha := hadd[:len(ta)]
-		acc := ta[0] * ha[0]
+		acc := float32(ta[0] * ha[0]) // explicit: never fused with the next addition
 		k := 1
 		for ; k+4 <= len(ta); k += 4 {
 			s, h := ta[k:k+4:k+4], ha[k:k+4:k+4]
@@ -632,6 +775,32 @@ func heightDots(out, cols []float32, ny, y0 int, hw []float32, nadd int) {
 	}
 }
 
+// heightRows is heightDots on row-major width rows (rows[y*stride+o],
+// stride = len(out)): the vector kernel (heightVecT) for the outputs in
+// groups of eight, Go for the rest; the same operations in the same order.
+func heightRows(out, rows []float32, stride, y0 int, hw []float32, nadd int) {
+	n := len(hw)
+	if nadd < 1 || y0 < 0 || (y0+n)*stride > len(rows) {
+		panic("fixmovie: height pass outside the cached rows") // an invariant of frame
+	}
+	m := len(out) &^ 7
+	if m > 0 {
+		heightVecT(&out[0], m, &rows[y0*stride], stride, &hw[0], nadd, n)
+	}
+	for o := m; o < len(out); o++ {
+		acc := float32(rows[y0*stride+o] * hw[0]) // explicit: never fused with the next addition
+		for k := 1; k < n; k++ {
+			v := rows[(y0+k)*stride+o]
+			if k < nadd {
+				acc += float32(v * hw[k])
+			} else {
+				acc = fmaNonNeg(v, hw[k], acc)
+			}
+		}
+		out[o] = acc
+	}
+}
+
 // heightDots17x3 is heightDots for the common full 20-tap filter (17 rounded
 // taps, 3 fused), unrolled.
 func heightDots17x3(out, cols []float32, ny, y0 int, h *[20]float32) {
@@ -639,7 +808,7 @@ func heightDots17x3(out, cols []float32, ny, y0 int, h *[20]float32) {
 	for o := range out {
 		t := (*[20]float32)(cols[off : off+20])
 		off += ny
-		acc := t[0] * h[0]
+		acc := float32(t[0] * h[0]) // explicit: never fused with the next addition (arm64)
 		acc = acc + float32(t[1]*h[1]) + float32(t[2]*h[2]) + float32(t[3]*h[3]) + float32(t[4]*h[4])
 		acc = acc + float32(t[5]*h[5]) + float32(t[6]*h[6]) + float32(t[7]*h[7]) + float32(t[8]*h[8])
 		acc = acc + float32(t[9]*h[9]) + float32(t[10]*h[10]) + float32(t[11]*h[11]) + float32(t[12]*h[12])

@@ -4,8 +4,9 @@
 // stimulus-driven Poisson spike counts, and frozencheckerflicker_data.mat
 // with responses only, as the real sessions have.
 //
-// Datasets (h5py order, every one with its MATLAB_class attribute, chunked
-// and deflated at level 3 as MATLAB does):
+// Datasets (h5py order, every one with its MATLAB_class attribute; chunked
+// and deflated at level 3 in synth's own layout, or stored as another
+// writer would: see Layout, Options.Layout):
 //
 //	runningImages     (Nrun, Nx, Ny)       uint8   training images, Ny rows x Nx columns each
 //	frozenImages      (Nfroz, Nx, Ny)      uint8   test images
@@ -38,6 +39,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -108,6 +110,9 @@ type Options struct {
 	Sessions int    // number of sessions (default 1)
 	Seed     uint64 // base seed; session i uses Seed+i and is named SessionName(species, Seed+i-1)
 	Zip      bool   // write <session>.zip (one top folder) instead of a folder
+	// Layout is how the datasets are chunked and compressed ("" means
+	// LayoutOwn); the arrays' values do not depend on it.
+	Layout Layout
 	// Workers bounds parallelism (0 = GOMAXPROCS).
 	Workers int
 	// Progress, when not nil, is called with bytes of image data generated.
@@ -134,6 +139,9 @@ func SessionName(species string, i int) string {
 func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 	p := opts.Profile
 	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ParseLayout(string(opts.Layout)); err != nil {
 		return nil, err
 	}
 	n := opts.Sessions
@@ -293,6 +301,10 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	layout, err := ParseLayout(string(opts.Layout))
+	if err != nil {
+		return err
+	}
 	created := time.Date(2021, 1, 15, 12, 0, 0, 0, time.UTC).Add(time.Duration(seed%100000) * time.Minute)
 	path := filepath.Join(dir, karamanlis.DataFileName(karamanlis.FixationMovie))
 	w, err := hdf5write.Create(path, hdf5write.Options{MATLABHeader: true, Created: created, Workers: workers})
@@ -303,7 +315,8 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	root := w.Root()
 	cls := func(c string) []hdf5write.Attr { return []hdf5write.Attr{{Name: "MATLAB_class", Value: c}} }
 
-	// images, generated in parallel and streamed chunk by chunk
+	// images, generated in parallel and streamed chunk by chunk (own
+	// layout) or in order of rows (the others, whose chunks may span images)
 	nx, ny := p.Cols, p.Rows
 	cx := min(nx, 256)
 	imgChunk := []uint64{1, uint64(cx), uint64(ny)}
@@ -314,28 +327,54 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	}
 	sets := []*ens{{name: karamanlis.DatasetFrozenImages, n: p.NFroz}, {name: karamanlis.DatasetRunningImages, n: p.NRun}}
 	for _, e := range sets {
-		ds, err := root.CreateDataset(e.name, hdf5write.Uint8, []uint64{uint64(e.n), uint64(nx), uint64(ny)},
-			hdf5write.DatasetOptions{Chunk: imgChunk, Deflate: 3, Attrs: cls("uint8")})
+		shape := []uint64{uint64(e.n), uint64(nx), uint64(ny)}
+		chunk, deflate := layout.storage(shape, 1, imgChunk)
+		ds, err := root.CreateDataset(e.name, hdf5write.Uint8, shape,
+			hdf5write.DatasetOptions{Chunk: chunk, Deflate: deflate, Attrs: cls("uint8")})
 		if err != nil {
 			return err
 		}
 		e.c = make([]*coarse, e.n)
-		err = parallel(ctx, e.n, workers, func(k int) error {
+		gen := func(k int) []uint8 {
 			img := Image(nx, ny, seed, e.name, k)
 			e.c[k] = makeCoarse(img, nx, ny)
-			for j := 0; j*cx < nx; j++ {
-				lo, hi := j*cx*ny, min((j+1)*cx, nx)*ny
-				if err := ds.WriteChunk([]uint64{uint64(k), uint64(j), 0}, img[lo:hi]); err != nil {
-					return err
-				}
-			}
 			if opts.Progress != nil {
 				opts.Progress(int64(len(img)))
 			}
-			return nil
-		})
-		if err != nil {
-			return err
+			return img
+		}
+		if slices.Equal(chunk, imgChunk) {
+			err = parallel(ctx, e.n, workers, func(k int) error {
+				img := gen(k)
+				for j := 0; j*cx < nx; j++ {
+					lo, hi := j*cx*ny, min((j+1)*cx, nx)*ny
+					if err := ds.WriteChunk([]uint64{uint64(k), uint64(j), 0}, img[lo:hi]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		// batches of images generated in parallel, written in order
+		batch := 2 * workers
+		for b0 := 0; b0 < e.n; b0 += batch {
+			imgs := make([][]uint8, min(batch, e.n-b0))
+			err := parallel(ctx, len(imgs), workers, func(i int) error {
+				imgs[i] = gen(b0 + i)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, img := range imgs {
+				if err := ds.WriteRows(img); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	frozen, running := sets[0], sets[1]
@@ -356,60 +395,52 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	for _, f := range ffix {
 		ff = append(ff, float64(f.img), float64(f.x), float64(f.y))
 	}
-	if err := root.WriteDataset(karamanlis.DatasetRunningFixations, hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(p.Tr), 3},
-		Data: rf, Chunk: []uint64{1, uint64(p.Tr), 3}, Deflate: 3, Attrs: cls("double")}); err != nil {
+	if err := writeWhole(root, layout, karamanlis.DatasetRunningFixations, []uint64{uint64(p.Blocks), uint64(p.Tr), 3}, rf,
+		[]uint64{1, uint64(p.Tr), 3}); err != nil {
 		return err
 	}
-	if err := root.WriteDataset(karamanlis.DatasetFrozenFixations, hdf5write.Dataset{Shape: []uint64{uint64(p.Tf), 3},
-		Data: ff, Chunk: []uint64{uint64(p.Tf), 3}, Deflate: 3, Attrs: cls("double")}); err != nil {
+	if err := writeWhole(root, layout, karamanlis.DatasetFrozenFixations, []uint64{uint64(p.Tf), 3}, ff,
+		[]uint64{uint64(p.Tf), 3}); err != nil {
 		return err
 	}
 
 	// responses
 	cells := makeCells(p, rng(seed, "cells", 0))
-	rds, err := root.CreateDataset(karamanlis.DatasetRunningBin, hdf5write.Float64, []uint64{uint64(p.Blocks), uint64(p.Tr), uint64(p.Cells)},
-		hdf5write.DatasetOptions{Chunk: []uint64{1, uint64(p.Tr), uint64(p.Cells)}, Deflate: 3, Attrs: cls("double")})
-	if err != nil {
-		return err
-	}
-	err = parallel(ctx, p.Blocks, workers, func(b int) error {
-		rates := cellRates(cells, rfix[b], running.c)
-		r := rng(seed, karamanlis.DatasetRunningBin, b)
-		for i, lam := range rates {
-			rates[i] = float64(poisson(r, lam))
-		}
-		return rds.WriteChunk([]uint64{uint64(b), 0, 0}, rates)
-	})
+	err = writeBlocks(ctx, root, layout, workers, karamanlis.DatasetRunningBin, []uint64{uint64(p.Blocks), uint64(p.Tr), uint64(p.Cells)},
+		func(b int) []float64 {
+			rates := cellRates(cells, rfix[b], running.c)
+			r := rng(seed, karamanlis.DatasetRunningBin, b)
+			for i, lam := range rates {
+				rates[i] = float64(poisson(r, lam))
+			}
+			return rates
+		})
 	if err != nil {
 		return err
 	}
 	frates := cellRates(cells, ffix, frozen.c)
-	fds, err := root.CreateDataset(karamanlis.DatasetFrozenBin, hdf5write.Float64, []uint64{uint64(p.Trials), uint64(p.Tf), uint64(p.Cells)},
-		hdf5write.DatasetOptions{Chunk: []uint64{1, uint64(p.Tf), uint64(p.Cells)}, Deflate: 3, Attrs: cls("double")})
-	if err != nil {
-		return err
-	}
-	err = parallel(ctx, p.Trials, workers, func(k int) error {
-		r := rng(seed, karamanlis.DatasetFrozenBin, k)
-		g := math.Exp(0.15 * r.NormFloat64()) // trial-to-trial gain
-		out := make([]float64, len(frates))
-		for i, lam := range frates {
-			out[i] = float64(poisson(r, lam*g))
-		}
-		return fds.WriteChunk([]uint64{uint64(k), 0, 0}, out)
-	})
+	err = writeBlocks(ctx, root, layout, workers, karamanlis.DatasetFrozenBin, []uint64{uint64(p.Trials), uint64(p.Tf), uint64(p.Cells)},
+		func(k int) []float64 {
+			r := rng(seed, karamanlis.DatasetFrozenBin, k)
+			g := math.Exp(0.15 * r.NormFloat64()) // trial-to-trial gain
+			out := make([]float64, len(frates))
+			for i, lam := range frates {
+				out[i] = float64(poisson(r, lam*g))
+			}
+			return out
+		})
 	if err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return writeChecker(filepath.Join(dir, karamanlis.DataFileName(karamanlis.FrozenCheckerFlicker)), p, seed, created, cells)
+	return writeChecker(filepath.Join(dir, "frozencheckerflicker_data.mat"), p, seed, created, cells, layout)
 }
 
 // writeChecker writes frozencheckerflicker_data.mat: responses only (no
 // stimulus datasets), as in the real sessions.
-func writeChecker(path string, p Profile, seed uint64, created time.Time, cells []cell) error {
+func writeChecker(path string, p Profile, seed uint64, created time.Time, cells []cell, layout Layout) error {
 	w, err := hdf5write.Create(path, hdf5write.Options{MATLABHeader: true, Created: created})
 	if err != nil {
 		return err
@@ -433,17 +464,58 @@ func writeChecker(path string, p Profile, seed uint64, created time.Time, cells 
 		c := cells[i%p.Cells]
 		rbin[i] = float64(poisson(r, c.base*softplus(c.gain*r.NormFloat64())))
 	}
-	cls := []hdf5write.Attr{{Name: "MATLAB_class", Value: "double"}}
 	root := w.Root()
-	if err := root.WriteDataset(karamanlis.DatasetFrozenBin, hdf5write.Dataset{Shape: []uint64{uint64(p.Trials), uint64(tf), uint64(p.Cells)},
-		Data: fbin, Chunk: []uint64{1, uint64(tf), uint64(p.Cells)}, Deflate: 3, Attrs: cls}); err != nil {
+	if err := writeWhole(root, layout, karamanlis.DatasetFrozenBin, []uint64{uint64(p.Trials), uint64(tf), uint64(p.Cells)}, fbin,
+		[]uint64{1, uint64(tf), uint64(p.Cells)}); err != nil {
 		return err
 	}
-	if err := root.WriteDataset(karamanlis.DatasetRunningBin, hdf5write.Dataset{Shape: []uint64{uint64(p.Blocks), uint64(tr), uint64(p.Cells)},
-		Data: rbin, Chunk: []uint64{1, uint64(tr), uint64(p.Cells)}, Deflate: 3, Attrs: cls}); err != nil {
+	if err := writeWhole(root, layout, karamanlis.DatasetRunningBin, []uint64{uint64(p.Blocks), uint64(tr), uint64(p.Cells)}, rbin,
+		[]uint64{1, uint64(tr), uint64(p.Cells)}); err != nil {
 		return err
 	}
 	return w.Close()
+}
+
+// writeWhole writes a float64 dataset (MATLAB class double) from memory
+// with the layout's storage; own is its chunk shape in LayoutOwn.
+func writeWhole(g *hdf5write.Group, l Layout, name string, shape []uint64, data []float64, own []uint64) error {
+	chunk, deflate := l.storage(shape, 8, own)
+	return g.WriteDataset(name, hdf5write.Dataset{Shape: shape, Data: data, Chunk: chunk, Deflate: deflate,
+		Attrs: []hdf5write.Attr{{Name: "MATLAB_class", Value: "double"}}})
+}
+
+// writeBlocks writes a float64 dataset (MATLAB class double) of shape[0]
+// blocks along its first dimension, block b computed by gen(b) in parallel.
+// In LayoutOwn a block is a chunk, written as soon as it is computed; other
+// layouts' chunks may span blocks, so the blocks are computed first and
+// written in order.
+func writeBlocks(ctx context.Context, g *hdf5write.Group, l Layout, workers int, name string, shape []uint64, gen func(b int) []float64) error {
+	own := append([]uint64{1}, shape[1:]...)
+	chunk, deflate := l.storage(shape, 8, own)
+	ds, err := g.CreateDataset(name, hdf5write.Float64, shape, hdf5write.DatasetOptions{Chunk: chunk, Deflate: deflate,
+		Attrs: []hdf5write.Attr{{Name: "MATLAB_class", Value: "double"}}})
+	if err != nil {
+		return err
+	}
+	n := int(shape[0])
+	if slices.Equal(chunk, own) {
+		return parallel(ctx, n, workers, func(b int) error {
+			return ds.WriteChunk([]uint64{uint64(b), 0, 0}, gen(b))
+		})
+	}
+	blocks := make([][]float64, n)
+	if err := parallel(ctx, n, workers, func(b int) error {
+		blocks[b] = gen(b)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if err := ds.WriteRows(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parallel runs fn(0..n-1) on up to workers goroutines; first error wins.

@@ -16,6 +16,10 @@ type session struct {
 	shapes map[string][]uint64
 	f64    map[string][]float64
 	u8     map[string][]uint8
+	// storage per dataset, as our reader sees it
+	layout  map[string]hdf5.Layout
+	chunk   map[string][]uint64
+	filters map[string][]hdf5.Filter
 }
 
 func readSession(t *testing.T, path string) session {
@@ -25,7 +29,8 @@ func readSession(t *testing.T, path string) session {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s := session{shapes: map[string][]uint64{}, f64: map[string][]float64{}, u8: map[string][]uint8{}}
+	s := session{shapes: map[string][]uint64{}, f64: map[string][]float64{}, u8: map[string][]uint8{},
+		layout: map[string]hdf5.Layout{}, chunk: map[string][]uint64{}, filters: map[string][]hdf5.Filter{}}
 	links, err := f.Root().Links()
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +63,20 @@ func readSession(t *testing.T, path string) session {
 		if a.String() != want || d.Datatype().NumpyDescr() != map[string]string{"double": "<f8", "uint8": "|u1"}[want] && !(want == "uint8" && d.Datatype().NumpyDescr() == "<u1") {
 			t.Errorf("%s: class %q dtype %s", l.Name, a.String(), d.Datatype().NumpyDescr())
 		}
-		if d.Layout() != hdf5.LayoutChunked || len(d.Filters()) != 1 || d.Filters()[0].ID != 1 {
-			t.Errorf("%s: layout %v filters %v, want chunked + deflate", l.Name, d.Layout(), d.Filters())
-		}
+		s.layout[l.Name], s.chunk[l.Name], s.filters[l.Name] = d.Layout(), d.ChunkShape(), d.Filters()
 	}
 	return s
+}
+
+// checkOwnStorage checks that every dataset of s is chunked and deflated
+// (synth's own layout).
+func checkOwnStorage(t *testing.T, s session) {
+	t.Helper()
+	for name := range s.shapes {
+		if s.layout[name] != hdf5.LayoutChunked || len(s.filters[name]) != 1 || s.filters[name][0].ID != 1 {
+			t.Errorf("%s: layout %v filters %v, want chunked + deflate", name, s.layout[name], s.filters[name])
+		}
+	}
 }
 
 func TestTinySession(t *testing.T) {
@@ -76,6 +90,7 @@ func TestTinySession(t *testing.T) {
 		t.Fatalf("paths %v", paths)
 	}
 	s := readSession(t, filepath.Join(paths[0], "fixationmovie_data.mat"))
+	checkOwnStorage(t, s)
 	u := func(v ...int) []uint64 {
 		out := make([]uint64, len(v))
 		for i, x := range v {
@@ -144,6 +159,7 @@ func TestTinySession(t *testing.T) {
 	}
 	// checker file: responses only
 	c := readSession(t, filepath.Join(paths[0], "frozencheckerflicker_data.mat"))
+	checkOwnStorage(t, c)
 	if len(c.shapes) != 2 || c.shapes["frozenbin"] == nil || c.shapes["runningbin"] == nil {
 		t.Errorf("frozencheckerflicker datasets %v", c.shapes)
 	}

@@ -17,7 +17,7 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure prepare's speed and memory on a synthetic session",
-		usage: `retinaio bench [--profile medium|mouse|marmoset] [--json] [--keep] [PATH] [-- PREPARE FLAGS]
+		usage: `retinaio bench [--profile medium|mouse|marmoset] [--layout L[,L...]|all] [--json] [--keep] [PATH] [-- PREPARE FLAGS]
 
 Synthesises one session of the given size into a temporary folder (or takes
 the sessions in PATH, writing nothing there), runs 'retinaio prepare' on it
@@ -25,7 +25,12 @@ in a child process and reports per phase the throughput (read + inflate MB/s,
 rendered frames/s, .npz write MB/s), the total wall time and prepare's peak
 resident memory, beside the reference numbers of openretina's pipeline where
 the profile has them (medium, mouse). Flags after -- go to prepare, e.g.
--- --no-checksums or -- --jobs 2.`,
+-- --no-checksums or -- --jobs 2.
+
+--layout chooses how the synthesised session is chunked and compressed (see
+'retinaio synth -h': own, h5py, matlab, contiguous); a comma-separated list
+or "all" benchmarks each layout in turn (a fresh session each) and ends with
+one summary line per layout (--json: an array of reports).`,
 		run: runBench,
 	})
 }
@@ -40,6 +45,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tmp := fs.String("tmp", "", "folder for the work folder (default the system temp folder)")
 	cpuprofile := fs.String("cpuprofile", "", "") // hidden: profile prepare in-process
 	inProcess := fs.Bool("in-process", false, "") // hidden: run prepare in this process
+	layoutFlag := fs.String("layout", "own", `file layout of the synthesised session: own, h5py, matlab, contiguous, a comma-separated list, or "all"`)
 	var prepArgs []string
 	for i, a := range args {
 		if a == "--" {
@@ -56,6 +62,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if _, ok := synth.Profiles[*profile]; !ok {
 		return fmt.Errorf("unknown profile %q; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
+	}
+	var layouts []string
+	if *layoutFlag == "all" {
+		for _, l := range synth.Layouts() {
+			layouts = append(layouts, string(l))
+		}
+	} else {
+		for _, l := range strings.Split(*layoutFlag, ",") {
+			if _, err := synth.ParseLayout(l); err != nil || l == "" {
+				return fmt.Errorf("--layout %q: want own, h5py, matlab, contiguous, a comma-separated list of them, or all", *layoutFlag)
+			}
+			layouts = append(layouts, l)
+		}
+	}
+	if len(pos) == 1 && *layoutFlag != "own" {
+		return fmt.Errorf("--layout applies to synthesised sessions, not to the sessions in %s", pos[0])
 	}
 	opt := bench.Options{Profile: *profile, Seed: *seed, Keep: *keep, TempDir: *tmp, PrepareArgs: prepArgs, Log: stderr}
 	if len(pos) == 1 {
@@ -80,21 +102,44 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opt.Command = []string{exe, "prepare"}
 	}
-	rep, err := bench.Run(ctx, opt)
-	if err != nil {
-		return err
+	var reps []*bench.Report
+	failed, total := 0, 0
+	for i, l := range layouts {
+		opt.Layout = l
+		rep, err := bench.Run(ctx, opt)
+		if err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+		failed, total = failed+rep.Failed, total+rep.Sessions
+		if *jsonOut {
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := rep.WriteText(stdout); err != nil {
+			return err
+		}
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		var v any = reps
+		if len(reps) == 1 {
+			v = reps[0]
+		}
+		if err := enc.Encode(v); err != nil {
 			return err
 		}
-	} else if err := rep.WriteText(stdout); err != nil {
-		return err
+	} else if len(reps) > 1 {
+		fmt.Fprintln(stdout)
+		if err := bench.WriteLayoutSummary(stdout, reps); err != nil {
+			return err
+		}
 	}
-	if rep.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed", rep.Failed, rep.Sessions)}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed", failed, total)}
 	}
 	return nil
 }

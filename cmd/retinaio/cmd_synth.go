@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name:    "synth",
 		summary: "write realistic synthetic sessions in the Karamanlis 2024 layout",
-		usage: `retinaio synth OUT [--profile tiny|small|medium|mouse|marmoset] [--sessions N] [--seed S] [--zip] [--format earliest]
+		usage: `retinaio synth OUT [--profile tiny|small|medium|mouse|marmoset] [--sessions N] [--seed S] [--zip] [--format earliest] [--layout own|h5py|matlab|contiguous]
 
 Writes N synthetic sessions into the folder OUT, in the real files' layout
 (MATLAB v7.3: fixationmovie_data.mat with runningImages, frozenImages,
@@ -25,7 +25,19 @@ larger than the screen, gaze-like fixations, Poisson spike counts driven by
 the stimulus. Deterministic in --seed. Profiles:
 ` + profileList() + `
 --zip writes <session>.zip (one top folder inside) instead of a folder.
---format: only "earliest" (superblock 0, as MATLAB writes) is supported.`,
+--format: only "earliest" (superblock 0, as MATLAB writes) is supported.
+--layout: how the datasets are chunked and compressed (the values are the same):
+  own         synth's own: chunks of one image's 256-column slab, one block
+              or trial of responses; deflate 3
+  h5py        h5py's automatic chunk shape (its guess_chunk rule: halve the
+              axes in turn towards a target of 8 KiB to 1 MiB); deflate 3
+  matlab      MATLAB v7.3's rule: chunks <= 64 KiB, n = ceil(bytes/65536),
+              the largest dimension (ties: the last) cut into floor(dim/n),
+              the others whole; deflate 3. Where floor(dim/n) would be 0
+              (image stacks; never seen in MATLAB's files, our extrapolation)
+              the rule is applied dimension by dimension, largest first:
+              mouse images (150, 1532, 1024) -> chunks (150, 1, 341)
+  contiguous  no chunks, no compression`,
 		run: runSynth,
 	})
 }
@@ -46,6 +58,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seed := fs.Uint64("seed", 1, "random seed (session i uses seed+i)")
 	zip := fs.Bool("zip", false, "write <session>.zip files instead of folders")
 	format := fs.String("format", "earliest", `HDF5 format setting (only "earliest")`)
+	layout := fs.String("layout", "own", "chunking and compression: own, h5py, matlab or contiguous")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -60,13 +73,17 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format != "earliest" {
 		return fmt.Errorf("--format %q is not supported: our writer writes the \"earliest\" format (superblock 0, as MATLAB does); write \"latest\" files with h5py (libver='latest')", *format)
 	}
+	lay, err := synth.ParseLayout(*layout)
+	if err != nil {
+		return fmt.Errorf("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
+	}
 	if *sessions < 1 {
 		return fmt.Errorf("--sessions %d: must be at least 1", *sessions)
 	}
 	imgBytes := int64(*sessions) * int64(p.NRun+p.NFroz) * int64(p.Rows*p.Cols)
 	bar := progress.New(stderr, "synth", imgBytes, "B")
 	start := time.Now()
-	paths, err := synth.Write(ctx, pos[0], synth.Options{Profile: p, Sessions: *sessions, Seed: *seed, Zip: *zip,
+	paths, err := synth.Write(ctx, pos[0], synth.Options{Profile: p, Sessions: *sessions, Seed: *seed, Zip: *zip, Layout: lay,
 		Progress: func(n int64) { bar.Add(n) }})
 	bar.Done()
 	for _, s := range paths {
