@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/npy"
 )

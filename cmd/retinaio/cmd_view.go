@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retinaio/retinaio/viewer"
-	"github.com/retinaio/retinaio/viewer/matsource"
+	"github.com/retinaio/retinaio/internal/viewer"
+	"github.com/retinaio/retinaio/internal/viewer/matsource"
 )
 
 func init() {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/retinaio/retinaio/viewer/browsertest"
+	"github.com/retinaio/retinaio/internal/browsertest"
 )
 
 func TestViewFlags(t *testing.T) {

@@ -33,7 +33,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 //go:embed static

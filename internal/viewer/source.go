@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 // Screen is the stimulus monitor size (rows x columns) of the recordings.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 // Fixtures written by numpy (../render/testdata/gen_session.py).

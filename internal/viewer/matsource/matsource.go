@@ -11,8 +11,8 @@ import (
 	"sync"
 
 	"github.com/retinaio/retinaio/hdf5"
-	"github.com/retinaio/retinaio/render"
-	"github.com/retinaio/retinaio/viewer"
+	"github.com/retinaio/retinaio/internal/render"
+	"github.com/retinaio/retinaio/internal/viewer"
 )
 
 // source reads fixationmovie_data.mat with package hdf5.
