@@ -9,7 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/retinaio/retinaio/resample"
+	"github.com/retinaio/retinaio/internal/resample"
 )
 
 // Options configures Render. Zero values select the defaults.
