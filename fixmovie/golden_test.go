@@ -10,8 +10,8 @@ import (
 // Golden parity: testdata/golden_<session>.npz holds the images and
 // fixations of the project's golden sessions (dumped with h5py by
 // testdata/gen_golden.py); ../testdata/golden/expected/<session>__<mode>.npz
-// holds what an independent numpy + torch reference (the seed's code,
-// antialias=True) produced: train_raw (1, T, 60, 80), test_raw (1, Tf, 60, 80).
+// holds what an independent numpy + torch reference (openretina's loader
+// code, antialias=True; ../testdata/golden/gen_expected.py) produced: train_raw (1, T, 60, 80), test_raw (1, Tf, 60, 80).
 
 var goldenSessions = []string{
 	"20210203_252MEA_mouse_left_half_dorsal",
@@ -78,7 +78,7 @@ func TestGoldenParity(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// The seed renders block by block; blocks are independent, so
+				// openretina renders block by block; blocks are independent, so
 				// render each block into its slice of the training movie.
 				perBlock := len(g.trainFix) / g.blocks
 				train := make([]float32, len(g.trainFix)*rd.FrameSize())
