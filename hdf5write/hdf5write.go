@@ -38,6 +38,11 @@
 // flight, not by the dataset. The file appears at its path only when Close
 // succeeds (internal/atomicfile); on error nothing is left behind.
 //
+// Output is reproducible: the same calls in the same order, with a fixed
+// Options.Created, give the same bytes whatever Options.Workers, because
+// chunks take their place in the file in the order they are written, not
+// in the order their compression finishes.
+//
 // Limits: at most 65536 members per group, chunks below 4 GiB, no
 // variable-length types, references or compound types.
 package hdf5write
