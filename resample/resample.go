@@ -43,13 +43,12 @@ const MaxSize = kernel.MaxSize
 // temporary buffer. A Plan is not safe for concurrent use; make one per
 // goroutine (plans are cheap).
 type Plan struct {
-	InH, InW, OutH, OutW int
-
-	h, w *kernel.Weights // height (rows) and width (columns) filters
-	tmp  []float32       // InH x OutW, the width pass
+	inH, inW, outH, outW int
+	h, w                 *kernel.Weights // height (rows) and width (columns) filters
+	tmp                  []float32       // inH x outW, the width pass
 }
 
-// NewPlan prepares a resize of InH x InW frames to OutH x OutW.
+// NewPlan prepares a resize of inH x inW frames to outH x outW.
 func NewPlan(inH, inW, outH, outW int) (*Plan, error) {
 	if int64(inH)*int64(outW) > 1<<31 {
 		return nil, fmt.Errorf("resample: %dx%d -> %dx%d needs a too large temporary", inH, inW, outH, outW)
@@ -62,41 +61,46 @@ func NewPlan(inH, inW, outH, outW int) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{InH: inH, InW: inW, OutH: outH, OutW: outW, h: wh, w: ww,
+	return &Plan{inH: inH, inW: inW, outH: outH, outW: outW, h: wh, w: ww,
 		tmp: make([]float32, inH*outW)}, nil
+}
+
+// Sizes returns the input and output frame sizes the plan was made for.
+func (p *Plan) Sizes() (inH, inW, outH, outW int) {
+	return p.inH, p.inW, p.outH, p.outW
 }
 
 // ErrSize reports buffers whose length does not match the plan.
 var ErrSize = errors.New("resample: buffer size mismatch")
 
-// Resize resizes one row-major InH x InW frame in src into the row-major
-// OutH x OutW frame dst.
+// Resize resizes one row-major inH x inW frame in src into the row-major
+// outH x outW frame dst (the plan's sizes).
 func (p *Plan) Resize(dst, src []float32) error {
-	if len(src) != p.InH*p.InW || len(dst) != p.OutH*p.OutW {
+	if len(src) != p.inH*p.inW || len(dst) != p.outH*p.outW {
 		return fmt.Errorf("%w: src has %d values (want %dx%d), dst %d (want %dx%d)",
-			ErrSize, len(src), p.InH, p.InW, len(dst), p.OutH, p.OutW)
+			ErrSize, len(src), p.inH, p.inW, len(dst), p.outH, p.outW)
 	}
 	// Width pass: tmp[r][o] for every input row r.
-	for r := 0; r < p.InH; r++ {
-		row := src[r*p.InW : (r+1)*p.InW]
-		out := p.tmp[r*p.OutW : (r+1)*p.OutW]
+	for r := 0; r < p.inH; r++ {
+		row := src[r*p.inW : (r+1)*p.inW]
+		out := p.tmp[r*p.outW : (r+1)*p.outW]
 		for o := range out {
 			out[o] = p.w.Dot(o, row, 1)
 		}
 	}
 	// Height pass, interleaved over the output columns (same per-output order).
-	for oy := 0; oy < p.OutH; oy++ {
+	for oy := 0; oy < p.outH; oy++ {
 		taps := p.h.Taps[oy]
 		r0 := p.h.Start[oy]
-		acc := dst[oy*p.OutW : (oy+1)*p.OutW]
-		first := p.tmp[r0*p.OutW : (r0+1)*p.OutW]
+		acc := dst[oy*p.outW : (oy+1)*p.outW]
+		first := p.tmp[r0*p.outW : (r0+1)*p.outW]
 		w0 := taps[0]
 		for o, v := range first {
 			acc[o] = v * w0
 		}
 		f := kernel.FusedFrom(len(taps))
 		for j := 1; j < len(taps); j++ {
-			row := p.tmp[(r0+j)*p.OutW : (r0+j+1)*p.OutW]
+			row := p.tmp[(r0+j)*p.outW : (r0+j+1)*p.outW]
 			w := taps[j]
 			if j < f {
 				for o, v := range row {
@@ -112,10 +116,10 @@ func (p *Plan) Resize(dst, src []float32) error {
 	return nil
 }
 
-// ResizeFrames resizes n consecutive frames: src holds n row-major InH x InW
-// frames, dst receives n OutH x OutW frames.
+// ResizeFrames resizes n consecutive frames: src holds n row-major inH x inW
+// frames, dst receives n outH x outW frames.
 func (p *Plan) ResizeFrames(dst, src []float32, n int) error {
-	in, out := p.InH*p.InW, p.OutH*p.OutW
+	in, out := p.inH*p.inW, p.outH*p.outW
 	if n < 0 || len(src) != n*in || len(dst) != n*out {
 		return fmt.Errorf("%w: %d frames: src has %d values (want %d), dst %d (want %d)",
 			ErrSize, n, len(src), n*in, len(dst), n*out)

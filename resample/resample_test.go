@@ -186,3 +186,13 @@ func BenchmarkResize600x800to60x80(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+func TestPlanSizes(t *testing.T) {
+	p, err := NewPlan(6, 8, 3, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b, c, d := p.Sizes(); a != 6 || b != 8 || c != 3 || d != 4 {
+		t.Fatalf("Sizes() = %d %d %d %d, want 6 8 3 4", a, b, c, d)
+	}
+}
