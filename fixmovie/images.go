@@ -8,7 +8,7 @@ import (
 // Images is an image ensemble exactly as stored in the .mat file, in h5py
 // order (N, Nx, Ny) uint8: image k's pixel at row y, column x is
 // Pix[k*Nx*Ny + x*Ny + y] (0-based k; each image is stored column by column,
-// MATLAB's column-major Ny x Nx matrix). The seed rearranges this
+// MATLAB's column-major Ny x Nx matrix). openretina rearranges this
 // 'n x y -> y x n' to get Ny x Nx images; no copy is needed here.
 type Images struct {
 	N  int // number of images
@@ -76,7 +76,7 @@ func (e *FixationError) Error() string {
 // FixationsFromFloat64 converts fixation rows as stored in the file
 // (frozenfixations (T, 3) or runningfixations (blocks, T, 3) flattened, float64:
 // 1-based image index, x, y) into Fixations, validating each value: NaN, Inf
-// and non-integers are errors (the seed would silently truncate them with
+// and non-integers are errors (openretina would silently truncate them with
 // .astype(int)), as are coordinates beyond +-MaxCoord and image indices
 // outside 1..nImages. Errors are *FixationError naming the frame (row),
 // column and value.

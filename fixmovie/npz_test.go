@@ -12,7 +12,7 @@ import (
 )
 
 // A minimal .npy/.npz reader for the tests (little-endian u1/f4/f8, C order),
-// kept here so that the tests do not depend on another package under work.
+// kept here so that fixmovie's tests depend on no other retinaio package.
 
 type npyArray struct {
 	descr string

@@ -101,7 +101,8 @@ func TestGetRangesHandWorked(t *testing.T) {
 	}
 }
 
-// seedGetRanges is the seed's get_ranges transcribed literally (numpy
+// seedGetRanges is openretina's get_ranges (karamanlis_2024/stimuli.py)
+// transcribed literally (numpy
 // arrays rx = 1..Nxs, boolean masks, np.where(...)[0][0]); ok=false where
 // numpy raises IndexError. Returns x_or/y_or as index arrays.
 func seedGetRanges(trX, trY, nxs, nys, nx, ny int) (xmin, xmax, ymin, ymax int, xOr, yOr []int, ok bool) {

@@ -49,10 +49,10 @@ func composeFrame(dst []float32, screenW int, imgs *Images, k int, r Ranges) {
 	}
 }
 
-// ReturnFixMovie is the readable reference for the seed's
+// ReturnFixMovie is the readable reference for openretina's
 // return_fix_movie_torch: the full-resolution movie of fixations fix on a
 // screenH x screenW screen, as T frames of screenH x screenW float32 values
-// (layout (T, H, W), row-major; the seed returns (H, W, T)). It holds the
+// (layout (T, H, W), row-major; openretina returns (H, W, T)). It holds the
 // whole movie in memory (T*H*W*4 bytes: 1.9 MB per 600x800 frame); use
 // Render for real sessions.
 func ReturnFixMovie(screenH, screenW int, imgs *Images, fix []Fixation, sem Semantics) ([]float32, error) {

@@ -3,13 +3,14 @@ package fixmovie
 import (
 	"context"
 	"fmt"
-	"github.com/retinaio/retinaio/internal/bigmem"
 	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
-	"github.com/retinaio/retinaio/resample"
+	"github.com/retinaio/retinaio/internal/bigmem"
+
+	"github.com/retinaio/retinaio/internal/resample"
 )
 
 // Options configures Render. Zero values select the defaults.

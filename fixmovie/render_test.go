@@ -78,7 +78,14 @@ func reference(t testing.TB, sh, sw, oh, ow int, im *Images, fix []Fixation, sem
 	return out
 }
 
-func maxAbsDiff(a, b []float32) (float64, int) {
+// maxAbsDiff returns the largest |a[i] - b[i]| and its index (a NaN on
+// either side counts as the largest). Slices of different lengths, or empty
+// ones, fail the test: an empty or truncated render must never pass.
+func maxAbsDiff(t testing.TB, a, b []float32) (float64, int) {
+	t.Helper()
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("comparing %d values with %d", len(a), len(b))
+	}
 	var m float64
 	at := -1
 	for i := range a {
@@ -87,6 +94,26 @@ func maxAbsDiff(a, b []float32) (float64, int) {
 		}
 	}
 	return m, at
+}
+
+// bitDiff counts the values of got whose float32 bits differ from want's and
+// returns the index of the first one (-1 if none). Slices of different
+// lengths, or empty ones, fail the test.
+func bitDiff(t testing.TB, got, want []float32) (n, first int) {
+	t.Helper()
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("comparing %d values with %d", len(got), len(want))
+	}
+	first = -1
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	return n, first
 }
 
 // TestRenderMatchesReference compares the fused pipeline with the
@@ -122,13 +149,11 @@ func TestRenderMatchesReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				d, at := maxAbsDiff(got, want)
-				if d > 1e-4 {
+				if n, at := bitDiff(t, got, want); n != 0 {
+					d, _ := maxAbsDiff(t, got, want)
 					fr := at / (c.oh * c.ow)
-					t.Fatalf("cfg %d %v workers %d: max |fast - reference| = %g at frame %d (%+v)", ci, sem, opt.Workers, d, fr, fix[fr])
-				}
-				if d != 0 {
-					t.Errorf("cfg %d %v: fast path not bit-identical to the reference (max %g)", ci, sem, d)
+					t.Fatalf("cfg %d %v workers %d: %d values of the fast path differ from the reference (first in frame %d, %+v; max |diff| %g): not bit for bit",
+						ci, sem, opt.Workers, n, fr, fix[fr], d)
 				}
 			}
 		}

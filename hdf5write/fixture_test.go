@@ -1,6 +1,7 @@
 package hdf5write_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -222,9 +223,17 @@ func attrWant(a hdf5write.Attr) (str *string, nums []string, float bool) {
 	}
 }
 
-// TestFixtureMatchesH5py checks that what h5py read from our committed
-// fixture (testdata/fixture.h5py.json, made by testdata/check_h5py.py)
-// equals the fixture's deterministic inputs.
+// TestFixtureMatchesH5py ties the writer of today to what h5py read.
+// testdata/fixture.mat was written by this package and read by h5py
+// (testdata/check_h5py.py -> testdata/fixture.h5py.json). The test checks
+// that h5py's record equals the fixture's deterministic inputs, then writes
+// the fixture again with the current writer (one and several workers) and
+// requires the committed file byte for byte (the writer places data in a
+// fixed order and Options.Created fixes the header, so its output is
+// reproducible). Where bytes differ it also reports the first object whose
+// structure, as package hdf5 sees it, differs. Any change to the writer's
+// output fails here until the fixture is regenerated (-update) and h5py has
+// read it again (check_h5py.py).
 func TestFixtureMatchesH5py(t *testing.T) {
 	if *update {
 		if err := writeFixture("testdata/fixture.mat", 0); err != nil {
@@ -232,6 +241,22 @@ func TestFixtureMatchesH5py(t *testing.T) {
 		}
 		t.Skip("fixture rewritten; now run: /usr/bin/python3 testdata/check_h5py.py testdata/fixture.mat > testdata/fixture.h5py.json")
 	}
+	checkDumpMatchesSpec(t)
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprint("workers", workers), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "fresh.mat")
+			if err := writeFixture(path, workers); err != nil {
+				t.Fatal(err)
+			}
+			sameBytes(t, path, "testdata/fixture.mat")
+		})
+	}
+}
+
+// checkDumpMatchesSpec checks h5py's record of the committed fixture against
+// the fixture's deterministic inputs.
+func checkDumpMatchesSpec(t *testing.T) {
+	t.Helper()
 	dump := loadDump(t)
 	text := "MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Fri Jan 15 12:00:00 2021 HDF5 schema 1.00 ."
 	if want := text + strings.Repeat(" ", 116-len(text)); dump.HeaderText != want {
@@ -426,4 +451,93 @@ func TestFreshWriteMatchesH5py(t *testing.T) {
 // with package hdf5.
 func TestCommittedFixtureReads(t *testing.T) {
 	checkAgainstDump(t, "testdata/fixture.mat")
+}
+
+// describe renders everything package hdf5 reports about a file except the
+// placement of its raw data: one line per object, in walk order.
+func describe(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := hdf5.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := []string{fmt.Sprintf("superblock v%d, user block %d", f.SuperblockVersion(), f.UserBlockSize())}
+	err = f.Walk(func(p string, obj hdf5.Object) error {
+		switch o := obj.(type) {
+		case *hdf5.Dataset:
+			raw, err := o.ReadRaw(context.Background())
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			attrs, err := o.Attrs()
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			out = append(out, fmt.Sprintf("dataset %s: shape %v max %v layout %v index %q chunks %v filters %+v dtype %s fill %x data %x attrs %s",
+				p, o.Shape(), o.MaxShape(), o.Layout(), o.ChunkIndex(), o.ChunkShape(), o.Filters(),
+				o.Datatype().NumpyDescr(), o.FillValue(), raw, describeAttrs(attrs)))
+		case *hdf5.Group:
+			links, err := o.Links()
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			var names []string
+			for _, l := range links {
+				names = append(names, l.Name)
+			}
+			attrs, err := o.Attrs()
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			out = append(out, fmt.Sprintf("group %s: links %v attrs %s", p, names, describeAttrs(attrs)))
+		default:
+			out = append(out, fmt.Sprintf("other %s: %T", p, obj))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func describeAttrs(as []hdf5.Attribute) string {
+	var b strings.Builder
+	for _, a := range as {
+		fmt.Fprintf(&b, "[%s %s shape %v raw %x %q]", a.Name, a.Type.NumpyDescr(), a.Shape, a.Raw, a.Strings)
+	}
+	return b.String()
+}
+
+// sameBytes fails the test unless the files at got and want are identical;
+// when they are not, it names the first differing byte and every object
+// whose description (see describe) differs.
+func sameBytes(t *testing.T, got, want string) {
+	t.Helper()
+	gb, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(gb, wb) {
+		return
+	}
+	at := 0
+	for at < min(len(gb), len(wb)) && gb[at] == wb[at] {
+		at++
+	}
+	t.Errorf("the writer's output (%d bytes) differs from %s (%d bytes) from byte %d on", len(gb), want, len(wb), at)
+	g, w := describe(t, got), describe(t, want)
+	if len(g) != len(w) {
+		t.Errorf("%d objects, %s has %d", len(g), want, len(w))
+	}
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			t.Errorf("object %d differs from %s:\n got  %.400s\n want %.400s", i, want, g[i], w[i])
+		}
+	}
 }

@@ -38,6 +38,11 @@
 // flight, not by the dataset. The file appears at its path only when Close
 // succeeds (internal/atomicfile); on error nothing is left behind.
 //
+// Output is reproducible: the same calls in the same order, with a fixed
+// Options.Created, give the same bytes whatever Options.Workers, because
+// chunks take their place in the file in the order they are written, not
+// in the order their compression finishes.
+//
 // Limits: at most 65536 members per group, chunks below 4 GiB, no
 // variable-length types, references or compound types.
 package hdf5write
@@ -206,6 +211,11 @@ type File struct {
 
 	sem chan struct{} // bounds compression jobs in flight
 	wg  sync.WaitGroup
+	// turn is closed when the last data block queued so far has its place in
+	// the file: blocks are placed in the order they are queued, whatever the
+	// order in which their compression finishes, so the file's bytes do not
+	// depend on Workers or on scheduling.
+	turn chan struct{}
 
 	root *Group
 }
@@ -272,6 +282,22 @@ func (w *File) writeAt(b []byte, off int64) error {
 		return fmt.Errorf("hdf5write: write %s: %w", w.path, err)
 	}
 	return nil
+}
+
+// ticket reserves the next place in the order of data allocations: wait is
+// closed once every earlier ticket has allocated, and done must be called
+// (exactly once) after this ticket's allocation.
+func (w *File) ticket() (wait <-chan struct{}, done func()) {
+	mine := make(chan struct{})
+	w.mu.Lock()
+	prev := w.turn
+	w.turn = mine
+	w.mu.Unlock()
+	if prev == nil {
+		prev = make(chan struct{})
+		close(prev)
+	}
+	return prev, func() { close(mine) }
 }
 
 // rel converts an absolute offset to an HDF5 address (relative to the base).
@@ -521,7 +547,10 @@ func (g *Group) CreateDataset(name string, t Type, shape []uint64, o DatasetOpti
 			return nil, fmt.Errorf("hdf5write: %s: deflate needs a chunked layout (set Chunk)", path)
 		}
 		if n > 0 {
+			wait, done := g.f.ticket()
+			<-wait
 			d.addr = g.f.alloc(int64(n) * int64(t.Size()))
+			done()
 		}
 	}
 	if err := g.add(member{name: name, d: d}); err != nil {
@@ -804,11 +833,13 @@ func key(coord []uint64) string {
 	return sb.String()
 }
 
-// queue compresses (in a worker) and writes one chunk.
+// queue compresses (in a worker) and writes one chunk. Chunks are placed in
+// the file in the order queue is called.
 func (d *DatasetWriter) queue(coord []uint64, buf []byte) {
 	w := d.f
 	w.sem <- struct{}{}
 	w.wg.Add(1)
+	wait, done := w.ticket() // chunks take their place in the order queued
 	go func() {
 		defer func() { <-w.sem; w.wg.Done() }()
 		out := buf
@@ -816,11 +847,15 @@ func (d *DatasetWriter) queue(coord []uint64, buf []byte) {
 			var err error
 			out, err = deflate(buf, d.deflate)
 			if err != nil {
+				<-wait
+				done()
 				w.setErr(fmt.Errorf("hdf5write: %s: compress chunk %v: %w", d.path, coord, err))
 				return
 			}
 		}
+		<-wait
 		off := w.alloc(int64(len(out)))
+		done()
 		if err := w.writeAt(out, off); err != nil {
 			w.setErr(err)
 			return

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/retinaio/retinaio/hub"
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 )
 
 func Example() {

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 )
 
 // fakeHost is a minimal Hub-like server on loopback that serves one folder

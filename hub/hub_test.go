@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 )
 
 const sess = SessionsPath + "/"

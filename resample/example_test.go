@@ -23,10 +23,7 @@ func Example() {
 	for r := 0; r < outH; r++ {
 		fmt.Printf("%.4f\n", dst[r*outW:(r+1)*outW])
 	}
-	w, _ := resample.NewWeights(800, 80)
-	fmt.Println(w.Start[1], len(w.Taps[1]), len(w.Taps[0])) // output 1 reads inputs 5..24
 	// Output:
 	// [7.8571 9.6429 11.4286]
 	// [23.5714 25.3571 27.1429]
-	// 5 20 15
 }

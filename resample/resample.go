@@ -2,246 +2,105 @@
 // and antialias=True on float32 images, reproducing torch's CPU kernel
 // (upsample_bilinear2d_aa) bit for bit as built in torch 1.13.
 //
-// The filter is separable: a width pass into a float32 temporary, then a
-// height pass. For an axis of In -> Out samples, with scale = In/Out (float32)
-// and support = scale (1 when upsampling), output i reads inputs
-// Start[i] .. Start[i]+len(Taps[i])-1 with triangle-filter weights normalised
-// to sum 1 (see NewWeights for the exact float32/float64 arithmetic, which
-// follows torch's C++ line by line).
+// Entry points:
 //
-// Accumulation order. Each output is acc = x0*w0 followed by the remaining
-// taps in increasing order. torch 1.13's CPU build vectorises that loop as an
-// in-order reduction over groups of 4 taps (products rounded separately, then
-// added one by one) and finishes the (n-1) mod 4 leftover taps in a scalar
-// tail that the compiler contracts into fused multiply-adds. This package does
-// exactly the same (see FusedFrom, MulAdd and FMA32), so its results match
-// torch's bit for bit on the committed fixtures (testdata/gen_resize.py). Other
-// torch builds may differ from it by an ulp or two (a few 1e-5 on 0..255
-// data).
+//   - Resize resizes one row-major frame: Resize(dst, src, inH, inW, outH, outW)
+//     does what torchvision.transforms.Resize((outH, outW), antialias=True)
+//     does to a (1, inH, inW) float32 tensor.
+//   - NewPlan prepares a resize of many frames of one size; Plan.Resize and
+//     Plan.ResizeFrames reuse its filter weights and temporary buffer.
+//
+// Errors: sizes outside 1..MaxSize and buffers of the wrong length are
+// reported (buffer mismatches wrap ErrSize); nothing panics on a size.
+//
+// The filter is separable: a width pass into a float32 temporary, then a
+// height pass, each summing its taps in torch 1.13's order (groups of four
+// separately rounded products, then fused multiply-adds for the tail), so the
+// results equal torch's bit for bit on the committed fixtures
+// (testdata/gen_resize.py). Other torch builds may differ from it by an ulp or
+// two (a few 1e-5 on 0..255 data).
+//
+// A 600x800 screen frame resized to 60x80, as openretina's loaders do:
+//
+//	p, err := resample.NewPlan(600, 800, 60, 80)
+//	if err != nil { ... }
+//	small := make([]float32, 60*80)
+//	err = p.Resize(small, frame) // frame: 600*800 float32 values, row-major
 package resample
 
 import (
 	"errors"
 	"fmt"
-	"math"
+
+	kernel "github.com/retinaio/retinaio/internal/resample"
 )
 
-// MaxSize is the largest input or output length accepted along one axis.
-const MaxSize = 1 << 24
-
-// Weights holds the antialiased bilinear filter of one axis, In -> Out.
-type Weights struct {
-	In, Out int
-	// Scale is In/Out computed in float32, as torch does.
-	Scale float32
-	// Support is the filter's half width in input samples: Scale when
-	// downsampling (Scale >= 1), 1 when upsampling.
-	Support float32
-	// Start[i] is the first input index read by output i.
-	Start []int
-	// Taps[i] are output i's normalised weights; output i reads inputs
-	// Start[i] .. Start[i]+len(Taps[i])-1.
-	Taps [][]float32
-}
-
-// NewWeights computes the filter for an axis of in input samples and out
-// output samples (1 <= in, out <= MaxSize). Upsampling (out > in) uses a
-// support of 1, as torch does.
-func NewWeights(in, out int) (*Weights, error) {
-	if in < 1 || out < 1 || in > MaxSize || out > MaxSize {
-		return nil, fmt.Errorf("resample: axis size %d -> %d out of range (each must be 1..%d)", in, out, MaxSize)
-	}
-	// torch: scale = static_cast<float>(input_size) / output_size (float division).
-	scale := float32(in) / float32(out)
-	support := float32(1)
-	invscale := float32(1)
-	if scale >= 1 {
-		support = float32(1.0 * float64(scale)) // (interp_size * 0.5) * scale, interp_size 2
-		invscale = float32(1.0 / float64(scale))
-	}
-	w := &Weights{In: in, Out: out, Scale: scale, Support: support,
-		Start: make([]int, out), Taps: make([][]float32, out)}
-	maxTaps := int(math.Ceil(float64(support)))*2 + 1
-	buf := make([]float32, 0, out*maxTaps)
-	for i := 0; i < out; i++ {
-		center := float32(float64(scale) * (float64(i) + 0.5))
-		xmin := int(float64(center-support) + 0.5)
-		if xmin < 0 {
-			xmin = 0
-		}
-		xmax := int(float64(center+support) + 0.5)
-		if xmax > in {
-			xmax = in
-		}
-		n := xmax - xmin
-		if n < 1 || n > maxTaps {
-			return nil, fmt.Errorf("resample: internal error: output %d of %d -> %d has %d taps", i, in, out, n)
-		}
-		taps := buf[len(buf) : len(buf)+n : len(buf)+n]
-		buf = buf[:len(buf)+n]
-		var total float32
-		for j := 0; j < n; j++ {
-			a := float32(j+xmin) - center
-			x := float32((float64(a) + 0.5) * float64(invscale))
-			if x < 0 {
-				x = -x
-			}
-			var v float32
-			if x < 1 {
-				v = float32(1.0 - float64(x))
-			}
-			taps[j] = v
-			total += v
-		}
-		if total != 0 {
-			for j := range taps {
-				taps[j] /= total
-			}
-		}
-		w.Start[i] = xmin
-		w.Taps[i] = taps
-	}
-	return w, nil
-}
-
-// FusedFrom returns the index of the first tap that torch 1.13's CPU kernel
-// accumulates with a fused multiply-add in a filter of n taps: taps
-// 1 .. FusedFrom(n)-1 are added as separately rounded products (MulAdd), taps
-// FusedFrom(n) .. n-1 with FMA32. Tap 0 starts the sum as a plain product.
-func FusedFrom(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return 1 + 4*((n-1)/4)
-}
-
-// MulAdd returns acc + float32(a*b) with the product rounded to float32 before
-// the addition (no fused multiply-add, whatever the architecture).
-func MulAdd(acc, a, b float32) float32 {
-	return acc + float32(a*b)
-}
-
-// FMA32 returns a*b + c rounded once to float32 (a float32 fused
-// multiply-add). The product of two float32 values is exact in float64; the
-// float64 sum is then rounded to float32, and the rare sums that land exactly
-// on a float32 rounding midpoint are resolved with the exact error of the sum,
-// so the result is always correctly rounded.
-func FMA32(a, b, c float32) float32 {
-	return AddExact(float64(a)*float64(b), c)
-}
-
-// AddExact returns p + c rounded once to float32, where p is an exact
-// product of two float32 values held in a float64 (as float64(a)*float64(b)
-// always is): FMA32 for callers that precompute products.
-func AddExact(p float64, c float32) float32 {
-	s := p + float64(c)
-	// Rounding s (already rounded to float64) to float32 is correct unless s
-	// lies exactly on a float32 rounding midpoint, or below float32's normal
-	// range, where the slow path decides.
-	if math.Float64bits(s)&(1<<29-1) == 1<<28 || math.Abs(s) < 0x1p-124 {
-		return fma32Slow(p, float64(c), s)
-	}
-	return float32(s)
-}
-
-// fma32Slow rounds the exact sum p + c (s = fl64(p + c)) to float32 via
-// round-to-odd at float64 precision, which makes the second rounding correct.
-func fma32Slow(p, c, s float64) float32 {
-	if s == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
-		return float32(s)
-	}
-	bb := s - p
-	e := (p - (s - bb)) + (c - bb) // exact error of the sum (TwoSum)
-	if e == 0 {
-		return float32(s)
-	}
-	bits := math.Float64bits(s)
-	if bits&1 == 0 {
-		if (e > 0) == (s > 0) {
-			bits++
-		} else {
-			bits--
-		}
-		s = math.Float64frombits(bits)
-	}
-	return float32(s)
-}
-
-// Dot returns output i of w applied to src, where input sample k of the axis
-// is src[k*stride]; the sum runs in torch's order (see FusedFrom).
-func (w *Weights) Dot(i int, src []float32, stride int) float32 {
-	taps := w.Taps[i]
-	base := w.Start[i] * stride
-	acc := src[base] * taps[0]
-	f := FusedFrom(len(taps))
-	for j := 1; j < f; j++ {
-		acc += float32(src[base+j*stride] * taps[j])
-	}
-	for j := f; j < len(taps); j++ {
-		acc = FMA32(src[base+j*stride], taps[j], acc)
-	}
-	return acc
-}
+// MaxSize (1<<24) is the largest input or output length accepted along one
+// axis.
+const MaxSize = kernel.MaxSize
 
 // Plan resizes frames of one size to another, reusing its weights and its
 // temporary buffer. A Plan is not safe for concurrent use; make one per
 // goroutine (plans are cheap).
 type Plan struct {
-	InH, InW, OutH, OutW int
-	// H and W are the height (rows) and width (columns) filters.
-	H, W *Weights
-	tmp  []float32 // InH x OutW, the width pass
-	acc  []float32 // OutW accumulators of the height pass
+	inH, inW, outH, outW int
+	h, w                 *kernel.Weights // height (rows) and width (columns) filters
+	tmp                  []float32       // inH x outW, the width pass
 }
 
-// NewPlan prepares a resize of InH x InW frames to OutH x OutW.
+// NewPlan prepares a resize of inH x inW frames to outH x outW.
 func NewPlan(inH, inW, outH, outW int) (*Plan, error) {
 	if int64(inH)*int64(outW) > 1<<31 {
 		return nil, fmt.Errorf("resample: %dx%d -> %dx%d needs a too large temporary", inH, inW, outH, outW)
 	}
-	wh, err := NewWeights(inH, outH)
+	wh, err := kernel.NewWeights(inH, outH)
 	if err != nil {
 		return nil, err
 	}
-	ww, err := NewWeights(inW, outW)
+	ww, err := kernel.NewWeights(inW, outW)
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{InH: inH, InW: inW, OutH: outH, OutW: outW, H: wh, W: ww,
-		tmp: make([]float32, inH*outW), acc: make([]float32, outW)}, nil
+	return &Plan{inH: inH, inW: inW, outH: outH, outW: outW, h: wh, w: ww,
+		tmp: make([]float32, inH*outW)}, nil
+}
+
+// Sizes returns the input and output frame sizes the plan was made for.
+func (p *Plan) Sizes() (inH, inW, outH, outW int) {
+	return p.inH, p.inW, p.outH, p.outW
 }
 
 // ErrSize reports buffers whose length does not match the plan.
 var ErrSize = errors.New("resample: buffer size mismatch")
 
-// Resize resizes one row-major InH x InW frame in src into the row-major
-// OutH x OutW frame dst.
+// Resize resizes one row-major inH x inW frame in src into the row-major
+// outH x outW frame dst (the plan's sizes).
 func (p *Plan) Resize(dst, src []float32) error {
-	if len(src) != p.InH*p.InW || len(dst) != p.OutH*p.OutW {
+	if len(src) != p.inH*p.inW || len(dst) != p.outH*p.outW {
 		return fmt.Errorf("%w: src has %d values (want %dx%d), dst %d (want %dx%d)",
-			ErrSize, len(src), p.InH, p.InW, len(dst), p.OutH, p.OutW)
+			ErrSize, len(src), p.inH, p.inW, len(dst), p.outH, p.outW)
 	}
 	// Width pass: tmp[r][o] for every input row r.
-	for r := 0; r < p.InH; r++ {
-		row := src[r*p.InW : (r+1)*p.InW]
-		out := p.tmp[r*p.OutW : (r+1)*p.OutW]
+	for r := 0; r < p.inH; r++ {
+		row := src[r*p.inW : (r+1)*p.inW]
+		out := p.tmp[r*p.outW : (r+1)*p.outW]
 		for o := range out {
-			out[o] = p.W.Dot(o, row, 1)
+			out[o] = p.w.Dot(o, row, 1)
 		}
 	}
 	// Height pass, interleaved over the output columns (same per-output order).
-	for oy := 0; oy < p.OutH; oy++ {
-		taps := p.H.Taps[oy]
-		r0 := p.H.Start[oy]
-		acc := dst[oy*p.OutW : (oy+1)*p.OutW]
-		first := p.tmp[r0*p.OutW : (r0+1)*p.OutW]
+	for oy := 0; oy < p.outH; oy++ {
+		taps := p.h.Taps[oy]
+		r0 := p.h.Start[oy]
+		acc := dst[oy*p.outW : (oy+1)*p.outW]
+		first := p.tmp[r0*p.outW : (r0+1)*p.outW]
 		w0 := taps[0]
 		for o, v := range first {
 			acc[o] = v * w0
 		}
-		f := FusedFrom(len(taps))
+		f := kernel.FusedFrom(len(taps))
 		for j := 1; j < len(taps); j++ {
-			row := p.tmp[(r0+j)*p.OutW : (r0+j+1)*p.OutW]
+			row := p.tmp[(r0+j)*p.outW : (r0+j+1)*p.outW]
 			w := taps[j]
 			if j < f {
 				for o, v := range row {
@@ -249,7 +108,7 @@ func (p *Plan) Resize(dst, src []float32) error {
 				}
 			} else {
 				for o, v := range row {
-					acc[o] = FMA32(v, w, acc[o])
+					acc[o] = kernel.FMA32(v, w, acc[o])
 				}
 			}
 		}
@@ -257,10 +116,10 @@ func (p *Plan) Resize(dst, src []float32) error {
 	return nil
 }
 
-// ResizeFrames resizes n consecutive frames: src holds n row-major InH x InW
-// frames, dst receives n OutH x OutW frames.
+// ResizeFrames resizes n consecutive frames: src holds n row-major inH x inW
+// frames, dst receives n outH x outW frames.
 func (p *Plan) ResizeFrames(dst, src []float32, n int) error {
-	in, out := p.InH*p.InW, p.OutH*p.OutW
+	in, out := p.inH*p.inW, p.outH*p.outW
 	if n < 0 || len(src) != n*in || len(dst) != n*out {
 		return fmt.Errorf("%w: %d frames: src has %d values (want %d), dst %d (want %d)",
 			ErrSize, n, len(src), n*in, len(dst), n*out)

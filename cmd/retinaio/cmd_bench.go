@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/retinaio/retinaio/bench"
+	"github.com/retinaio/retinaio/internal/bench"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/retinaio/retinaio/hub"
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 )
 
 func fetchTestHub(t *testing.T) (*hubtest.Server, map[string][]byte) {

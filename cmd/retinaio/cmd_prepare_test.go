@@ -12,12 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retinaio/retinaio/internal/hubtest"
 	"github.com/retinaio/retinaio/internal/testutil"
-	"github.com/retinaio/retinaio/prepared"
-
-	"github.com/retinaio/retinaio/hub/hubtest"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/npy"
+	"github.com/retinaio/retinaio/prepared"
 )
 
 const klGoldenDir = "../../testdata/golden"

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/internal/atomicfile"
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-const renderFixture = "../../render/testdata/20990101_synth_mouse_a.npz" // 12x16, 40 test / 60 train frames, 4 cells, 5 repeats
+const renderFixture = "../../internal/render/testdata/20990101_synth_mouse_a.npz" // 12x16, 40 test / 60 train frames, 4 cells, 5 repeats
 
 func TestRenderCommand(t *testing.T) {
 	ctx := context.Background()

@@ -18,12 +18,11 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/hub"
+	"github.com/retinaio/retinaio/internal/viewer"
+	"github.com/retinaio/retinaio/internal/viewer/matsource"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/prepared"
-
-	"github.com/retinaio/retinaio/viewer"
-	"github.com/retinaio/retinaio/viewer/matsource"
 )
 
 func init() {

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/retinaio/retinaio/viewer"
+	"github.com/retinaio/retinaio/internal/viewer"
 )
 
 // TestViewRawDataRoot: view on a raw data root prepares its sessions (both

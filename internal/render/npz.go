@@ -71,7 +71,7 @@ func (f *npzFile) member(name string) (*member, error) {
 		return nil, fmt.Errorf("unsupported dtype %q (want a real float or integer type)", h.Descr)
 	}
 	if h.Fortran && len(h.Shape) > 1 {
-		return nil, errors.New("Fortran-ordered arrays are not supported; write the array in C order")
+		return nil, errors.New("arrays in Fortran order are not supported; write the array in C order")
 	}
 	if m.esize, err = h.ItemSize(); err != nil {
 		return nil, err

@@ -128,7 +128,7 @@ func (h *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, treePrefix):
 		dir := strings.Trim(strings.TrimPrefix(r.URL.Path, treePrefix), "/")
 		if r.URL.Query().Get("recursive") != "true" {
-			http.Error(w, "want recursive", 400)
+			http.Error(w, "want recursive", http.StatusBadRequest)
 			return
 		}
 		type lfs struct {
@@ -185,16 +185,16 @@ func (h *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, resolvePrefix):
 		p := strings.TrimPrefix(r.URL.Path, resolvePrefix)
 		if _, ok := h.Files[p]; !ok {
-			http.Error(w, "Entry not found", 404)
+			http.Error(w, "Entry not found", http.StatusNotFound)
 			return
 		}
 		if h.Private[p] && r.Header.Get("Authorization") != "Bearer "+h.Token {
-			http.Error(w, "Invalid credentials", 401)
+			http.Error(w, "Invalid credentials", http.StatusUnauthorized)
 			return
 		}
 		http.Redirect(w, r, h.CDN.URL+"/blob/"+p+"?X-Amz-Signature=abc", http.StatusFound)
 	default:
-		http.Error(w, "no route", 404)
+		http.Error(w, "no route", http.StatusNotFound)
 	}
 }
 
@@ -215,19 +215,19 @@ func (h *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	data, ok := h.Files[p]
 	if !ok {
-		http.Error(w, "NoSuchKey", 404)
+		http.Error(w, "NoSuchKey", http.StatusNotFound)
 		return
 	}
 	switch f {
 	case "500":
-		http.Error(w, "internal error", 500)
+		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	case "503":
-		http.Error(w, "unavailable", 503)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
 	case "429":
 		w.Header().Set("Retry-After", "7")
-		http.Error(w, "slow down", 429)
+		http.Error(w, "slow down", http.StatusTooManyRequests)
 		return
 	case "hang":
 		<-r.Context().Done()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"image/gif"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 func ExampleWriteGIF() {

@@ -3,7 +3,6 @@ package viewer
 import (
 	"encoding/binary"
 	"encoding/json"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 func get(t *testing.T, h http.Handler, url string, hdr ...string) *httptest.ResponseRecorder {
@@ -171,7 +172,7 @@ func TestFrames(t *testing.T) {
 	}
 	// Range
 	w3 := get(t, srv, base, "Range", "bytes=16-31")
-	if w3.Code != http.StatusPartialContent || w3.Body.Len() != 16 || string(w3.Body.Bytes()) != string(w.Body.Bytes()[16:32]) {
+	if w3.Code != http.StatusPartialContent || w3.Body.Len() != 16 || w3.Body.String() != w.Body.String()[16:32] {
 		t.Errorf("range: %d %d", w3.Code, w3.Body.Len())
 	}
 	// chunk

@@ -98,7 +98,9 @@ type Phase struct {
 type Reference struct {
 	Seconds      float64 `json:"seconds"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
-	// TargetSeconds and TargetRSSBytes are the goals of issue 4.
+	// TargetSeconds and TargetRSSBytes are the wall time and peak memory a
+	// run must stay under to meet the target (Report.MeetsTarget); Target says how they
+	// were derived from the reference.
 	TargetSeconds  float64 `json:"target_seconds"`
 	TargetRSSBytes int64   `json:"target_rss_bytes"`
 	Target         string  `json:"target"`

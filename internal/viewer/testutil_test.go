@@ -3,12 +3,12 @@ package viewer
 import (
 	"context"
 	"fmt"
-	"github.com/retinaio/retinaio/internal/testutil"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 // Fixtures written by numpy (../render/testdata/gen_session.py).

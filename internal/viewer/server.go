@@ -33,8 +33,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/retinaio/retinaio/internal/render"
 	"github.com/retinaio/retinaio/prepared"
-	"github.com/retinaio/retinaio/render"
 )
 
 //go:embed static

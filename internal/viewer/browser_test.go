@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/retinaio/retinaio/viewer/browsertest"
+	"github.com/retinaio/retinaio/internal/browsertest"
 )
 
 // TestBrowser drives the page in headless Chromium: play, scrub and check

@@ -1,6 +1,6 @@
 """Writes small synthetic 'retinaio prepare' session files with numpy, plus the
-values the Go tests check against (metrics computed here with openretina's
-formulas from ../shared/notes/dataset.md).
+values the Go tests check against (reliability as the variance ratio, FEVE
+and correlation computed here with openretina's formulas).
 
 Run from this folder: /usr/bin/python3 gen_session.py
 """

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/retinaio/retinaio/render"
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 // The fixture is written by testdata/gen_mat.py (h5py).

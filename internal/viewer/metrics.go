@@ -1,8 +1,8 @@
 package viewer
 
 import (
+	"github.com/retinaio/retinaio/internal/render"
 	"github.com/retinaio/retinaio/metrics"
-	"github.com/retinaio/retinaio/render"
 )
 
 // CellStats are one cell's numbers for the cell table, computed with

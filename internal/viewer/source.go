@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/render"
 	"github.com/retinaio/retinaio/karamanlis"
-	"github.com/retinaio/retinaio/render"
 )
 
 // Screen is the stimulus monitor size (rows x columns) of the recordings

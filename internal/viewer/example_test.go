@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http/httptest"
 
-	"github.com/retinaio/retinaio/viewer"
+	"github.com/retinaio/retinaio/internal/viewer"
 )
 
 func ExampleNew() {

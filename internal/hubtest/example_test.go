@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/retinaio/retinaio/hub/hubtest"
+	"github.com/retinaio/retinaio/internal/hubtest"
 )
 
 func Example() {

@@ -3,7 +3,7 @@ package bench_test
 import (
 	"fmt"
 
-	"github.com/retinaio/retinaio/bench"
+	"github.com/retinaio/retinaio/internal/bench"
 )
 
 // The reference numbers the benchmarks are compared with.

@@ -12,10 +12,10 @@ import (
 	"sync"
 
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/internal/render"
+	"github.com/retinaio/retinaio/internal/viewer"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/mat"
-	"github.com/retinaio/retinaio/render"
-	"github.com/retinaio/retinaio/viewer"
 )
 
 // source reads fixationmovie_data.mat with package mat.

@@ -18,7 +18,6 @@ type gifWriter struct {
 	err error
 	n   int
 	blk blockWriter
-	tmp []byte
 }
 
 func newGIFWriter(w io.Writer, width, height int, pal color.Palette) (*gifWriter, error) {
