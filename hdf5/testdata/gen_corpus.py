@@ -24,7 +24,8 @@ Coverage (issue 2, points 1 and 2):
     dim, many chunks), v2 B-tree (two unlimited dims, many chunks) (latest);
   * compact and contiguous layouts;
   * filters: gzip levels 1/4/9, shuffle, fletcher32 and combinations; one LZF
-    file (filter 32000, must be reported as unsupported);
+    file (filter 32000) that also holds an SZIP dataset (filter 4, must be
+    reported as not built in);
   * every integer and float type in both byte orders; fixed-length and
     variable-length strings; object references; compound (complex as
     {real, imag} and h5py's {r, i}); partial edge chunks; never-written
@@ -634,12 +635,18 @@ def gen_hdf5():
             g.create_dataset("d%d" % i, data=np.int8(i))
     describe(os.path.join(OUT, "superblock2_v108.h5"), {"libver": "v108"})
 
-    # LZF: must fail with an unsupported-filter error naming 32000 / LZF
+    gen_lzf()
+
+
+def gen_lzf():
+    """lzf.h5: an LZF dataset (filter 32000, read like any other) and an SZIP
+    one (filter 4, not built in: must fail with an error naming it)."""
     with new_file("lzf.h5", "earliest") as f:
         f.create_dataset("lzf_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression="lzf")
+        f.create_dataset("szip_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression="szip")
         f.create_dataset("ok", data=np.arange(3, dtype="<i4"))
     describe(os.path.join(OUT, "lzf.h5"), {"libver": "earliest",
-                                           "unsupported": {"/lzf_data": {"filter": 32000, "name": "LZF"}}})
+                                           "unsupported": {"/szip_data": {"filter": 4, "name": "szip"}}})
 
 
 # ------------------------------------------------------------------- MATLAB
