@@ -312,3 +312,62 @@ func TestFilterWorldZstd(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterFixtures reads testdata/filters/filters.h5 (gen_filters.py:
+// libhdf5 + h5py + Debian's filter plugins) and compares every dataset
+// with the SHA-256 of what h5py read back.
+func TestFilterFixtures(t *testing.T) {
+	b, err := os.ReadFile("testdata/filters/filters.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		Datasets map[string]struct {
+			Dtype   string `json:"dtype"`
+			Filters []int  `json:"filters"`
+			SHA256  string `json:"sha256"`
+		} `json:"datasets"`
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatal(err)
+	}
+	if len(fx.Datasets) < 90 {
+		t.Fatalf("%d datasets in filters.json", len(fx.Datasets))
+	}
+	f, err := Open("testdata/filters/filters.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	perFilter := map[FilterID]int{}
+	for path, w := range fx.Datasets {
+		d, err := f.OpenDataset(path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		raw, err := d.ReadRaw(context.Background())
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		for _, fl := range d.Filters() {
+			if FilterID(fl.ID) == FilterNBit {
+				raw = convertNBit(t, raw, d, fl)
+			}
+		}
+		if got := shaHex(raw); got != w.SHA256 {
+			t.Errorf("%s (%v, %s): sha256 %s, h5py %s", path, w.Filters, w.Dtype, got, w.SHA256)
+			continue
+		}
+		for _, id := range w.Filters {
+			perFilter[FilterID(id)]++
+		}
+	}
+	for _, id := range []FilterID{FilterBlosc, FilterLZ4, FilterBZIP2, FilterBitshuffle, FilterLZF, FilterScaleOffset, FilterNBit} {
+		if perFilter[id] == 0 {
+			t.Errorf("no dataset with filter %v read identically", id)
+		}
+		t.Logf("filter %v: %d datasets identical to h5py", id, perFilter[id])
+	}
+}
