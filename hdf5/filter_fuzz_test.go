@@ -2,11 +2,13 @@ package hdf5
 
 import (
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Fuzz targets, one per built-in decoder. Each gets the client data values
@@ -108,7 +110,13 @@ func fuzzFilter(f *testing.F, id FilterID, elemSize int, extra ...filterSeed) {
 		p := FilterParams{ID: id, Name: id.String(), ClientData: bytesToU32s(params),
 			Type: Datatype{Class: ClassFixed, Size: elemSize}, ElemSize: elemSize, MaxSize: fuzzMaxSize}
 		in := append([]byte(nil), data...)
+		// a decoder that hangs crashes the worker, so that the fuzzer
+		// records the input
+		watchdog := time.AfterFunc(10*time.Second, func() {
+			panic(fmt.Sprintf("filter %v: decoding %d bytes takes more than 10 s", id, len(data)))
+		})
 		out, err := e.dec(in, &p)
+		watchdog.Stop()
 		if string(in) != string(data) {
 			t.Fatalf("the decoder modified its input")
 		}

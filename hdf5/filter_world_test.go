@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -369,5 +370,93 @@ func TestFilterFixtures(t *testing.T) {
 			t.Errorf("no dataset with filter %v read identically", id)
 		}
 		t.Logf("filter %v: %d datasets identical to h5py", id, perFilter[id])
+	}
+}
+
+// ddlValues returns the numbers of the DATA section of an h5dump listing.
+func ddlValues(t *testing.T, path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "DATA {")
+	if i < 0 {
+		t.Fatalf("%s: no DATA section", path)
+	}
+	s = s[i+len("DATA {"):]
+	s = s[:strings.Index(s, "}")]
+	var vals []string
+	for _, line := range strings.Split(s, "\n") {
+		if j := strings.Index(line, "):"); j >= 0 {
+			line = line[j+2:]
+		}
+		for _, v := range strings.Split(line, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				vals = append(vals, v)
+			}
+		}
+	}
+	return vals
+}
+
+// TestFilterDDL compares datasets whose filter the reference h5py lacked
+// with the h5dump listings committed next to them in hdf5_plugins
+// (testdata/filters/*.ddl, from github.com/HDFGroup/hdf5_plugins at
+// 3ac87e44; the .h5 files are byte-identical to the corpus copies).
+// hdf5_plugins' h5ex_d_bitgroom.ddl does not match its own committed .h5
+// (the stored chunks, read raw by h5py's read_direct_chunk, begin 0,
+// 1.8455749e+19, 1.8446744e+19, ...: the file came from a broken build),
+// so for BitGroom the test checks that identity decoding returns those
+// stored bytes.
+func TestFilterDDL(t *testing.T) {
+	for _, file := range []string{"hdf5_plugins/BITGROOM__config__cmake__binex__example__testfiles__h5ex_d_bitgroom.h5",
+		"hdfgroup-testfiles/testdata__hdf5_official__h5ex_d_bitgroom.h5"} {
+		f, err := Open(filepath.Join(worldDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.OpenDataset("/DS1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := d.ReadRaw(context.Background())
+		f.Close()
+		// chunk (0,0) is 4x8: its first row is the dataset's first 8 values
+		if err != nil || len(raw) < 32 || hex.EncodeToString(raw[:16]) != "00000000ff0f805f0000805fff0f805f" {
+			t.Errorf("%s: %v, % x", file, err, raw[:min(len(raw), 16)])
+		}
+	}
+	for _, c := range []struct{ file, ddl string }{
+		{"hdf5_plugins/GRANULAR_BITROUND__config__cmake__binex__example__testfiles__h5ex_d_granularbr.h5", "h5ex_d_granularbr.ddl"},
+	} {
+		want := ddlValues(t, filepath.Join("testdata/filters", c.ddl))
+		f, err := Open(filepath.Join(worldDir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.OpenDataset("/DS1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v []float32
+		if err := d.Read(context.Background(), &v); err != nil {
+			t.Errorf("%s: %v", c.file, err)
+			f.Close()
+			continue
+		}
+		f.Close()
+		if len(v) != len(want) {
+			t.Errorf("%s: %d values, h5dump %d", c.file, len(v), len(want))
+			continue
+		}
+		bad := 0
+		for i := range v {
+			if got := strconv.FormatFloat(float64(v[i]), 'g', 6, 32); got != want[i] {
+				if bad++; bad < 5 {
+					t.Errorf("%s: value %d = %s, h5dump %s", c.file, i, got, want[i])
+				}
+			}
+		}
 	}
 }

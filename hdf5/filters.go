@@ -283,6 +283,7 @@ func boundedRead(r io.Reader, limit int, dst []byte, hint int) ([]byte, error) {
 		hint = 512
 	}
 	buf := dst[:0]
+	stalls := 0
 	if cap(buf) < hint {
 		buf = make([]byte, 0, hint)
 	}
@@ -301,6 +302,13 @@ func boundedRead(r io.Reader, limit int, dst []byte, hint int) ([]byte, error) {
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if n == 0 && err == nil {
+			if stalls++; stalls > 100 {
+				return nil, io.ErrNoProgress
+			}
+		} else {
+			stalls = 0
+		}
 		if len(buf) > limit {
 			return nil, fmt.Errorf("data expands beyond the chunk size %d", limit)
 		}
