@@ -263,7 +263,7 @@ func TestFilterWorld(t *testing.T) {
 	// Datasets read identically to h5py, per filter: counts measured when
 	// the decoders were added; fewer means a regression.
 	wantIdentical := map[FilterID]int{
-		FilterNBit: 10, FilterScaleOffset: 62, FilterBZIP2: 5, FilterLZF: 14,
+		FilterSZIP: 13, FilterNBit: 11, FilterScaleOffset: 62, FilterBZIP2: 5, FilterLZF: 14,
 		FilterBlosc: 16, FilterLZ4: 23, FilterBitshuffle: 43,
 	}
 	for id, n := range wantIdentical {
@@ -365,7 +365,7 @@ func TestFilterFixtures(t *testing.T) {
 			perFilter[FilterID(id)]++
 		}
 	}
-	for _, id := range []FilterID{FilterBlosc, FilterLZ4, FilterBZIP2, FilterBitshuffle, FilterLZF, FilterScaleOffset, FilterNBit} {
+	for _, id := range []FilterID{FilterSZIP, FilterBlosc, FilterLZ4, FilterBZIP2, FilterBitshuffle, FilterLZF, FilterScaleOffset, FilterNBit} {
 		if perFilter[id] == 0 {
 			t.Errorf("no dataset with filter %v read identically", id)
 		}

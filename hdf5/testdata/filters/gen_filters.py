@@ -15,7 +15,9 @@ The data is chosen to reach the decoders' less common paths: BloscLZ matches
 farther than 8191 bytes, incompressible blocks (stored as is), odd element
 sizes (shuffle leftovers), bitshuffle with element counts that are not a
 multiple of 8, several LZ4 blocks, scale-offset without a fill value,
-n-bit integers of odd precision and offset in both byte orders.
+n-bit integers of odd precision and offset in both byte orders, SZIP of
+8- to 64-bit samples with and without the predictor and with padded
+scanlines.
 """
 import ctypes
 import ctypes.util
@@ -80,6 +82,25 @@ def main():
                     f.create_dataset(f"bitshuffle/i4_{n}_{bs}_{'lz4' if lz4 else 'none'}", data=i4[:n], chunks=(n,),
                                      **hdf5plugin.Bitshuffle(nelems=bs, lz4=lz4))
             f.create_dataset("bitshuffle/f8be_lz4", data=f8, chunks=(5000,), **hdf5plugin.Bitshuffle(lz4=True))
+
+        # SZIP (libaec's encoder in Debian's libhdf5): 8-, 16-, 32- and 64-bit
+        # samples, both byte orders, with and without the predictor, and
+        # scanlines that are not a multiple of the block size (padding)
+        for dt, n in (("u1", 3001), ("<u2", 5000), (">u2", 5000), ("<i2", 4999), (">i4", 3000), ("<f8", 2003)):
+            if dt[-1] in "uif" and dt.lstrip("<>")[0] == "i":
+                v = rng.integers(-300, 300, size=n).astype(dt)
+            elif dt.lstrip("<>")[0] == "f":
+                v = np.cumsum(rng.normal(size=n)).astype(dt)
+            else:
+                v = (np.arange(n) % 200 + rng.integers(0, 3, size=n)).astype(dt)
+            for mode, ppb in (("nn", 16), ("ec", 8), ("nn", 32)):
+                name = "szip/%s_%s_%d" % (dt.replace("<", "le_").replace(">", "be_"), mode, ppb)
+                f.create_dataset(name, data=v, chunks=(min(n, 1000),), compression="szip",
+                                 compression_opts=(mode, ppb))
+        f.create_dataset("szip/u2_2d_pad", data=(np.arange(37 * 45) % 300).astype("<u2").reshape(37, 45),
+                         chunks=(10, 45), compression="szip", compression_opts=("nn", 8))
+        f.create_dataset("szip/zeros_u2", data=np.zeros(4096, "<u2"), chunks=(4096,), compression="szip",
+                         compression_opts=("ec", 32))
 
         f.create_dataset("lzf/structured", data=i4, chunks=(20_000,), compression="lzf")
         f.create_dataset("lzf/f8be_shuffle", data=f8, chunks=(4_000,), compression="lzf", shuffle=True)
