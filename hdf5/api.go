@@ -397,8 +397,9 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return e.Err }
 
-// ErrUnsupportedFilter is wrapped by errors for filters we cannot decode;
-// the message names the filter ("filter 32000 (LZF) is not supported").
+// ErrUnsupportedFilter is wrapped by errors for filters we cannot decode
+// (a *FilterError); the message names the filter ("filter zfp (32013) is
+// not built in"). RegisterFilter adds decoders.
 var ErrUnsupportedFilter = errors.New("unsupported filter")
 
 // ErrNotFound is wrapped when a path does not exist.

@@ -217,7 +217,7 @@ func TestFilterWorld(t *testing.T) {
 			raw, err := d.ReadRaw(ctx)
 			key := name + ":" + path
 			switch {
-			case missing != 0:
+			case missing != 0 && err != nil:
 				var fe *FilterError
 				if !errors.Is(err, ErrUnsupportedFilter) || !errors.As(err, &fe) || fe.ID != missing ||
 					!strings.Contains(err.Error(), fmt.Sprintf("(%d) is not built in", missing)) || !strings.Contains(err.Error(), path) {
@@ -252,6 +252,11 @@ func TestFilterWorld(t *testing.T) {
 				for _, id := range extra {
 					identical[id]++
 				}
+				if missing != 0 {
+					// an optional filter no chunk applied (libhdf5 skipped it
+					// when writing): read without its decoder
+					t.Logf("%s: reads without filter %d, which no chunk uses", key, missing)
+				}
 			}
 			return nil
 		})
@@ -264,7 +269,7 @@ func TestFilterWorld(t *testing.T) {
 	// the decoders were added; fewer means a regression.
 	wantIdentical := map[FilterID]int{
 		FilterSZIP: 13, FilterNBit: 11, FilterScaleOffset: 62, FilterBZIP2: 5, FilterLZF: 14,
-		FilterBlosc: 16, FilterLZ4: 23, FilterBitshuffle: 43,
+		FilterBlosc: 16, FilterLZ4: 23, FilterBitshuffle: 43, FilterMAFISC: 1,
 	}
 	for id, n := range wantIdentical {
 		if identical[id] != n {

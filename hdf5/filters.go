@@ -195,9 +195,14 @@ func unsupportedFilter(fl Filter) error {
 	return &FilterError{ID: FilterID(fl.ID), Name: filterDisplayName(fl), Err: ErrUnsupportedFilter}
 }
 
-// checkFilters reports a filter of the pipeline that has no decoder.
+// checkFilters reports a filter of the pipeline that has no decoder,
+// before any chunk is read. Optional filters are left to the chunks: a
+// chunk that skipped one (filter mask) reads without it, as in libhdf5.
 func (d *dsInfo) checkFilters() error {
-	for _, fl := range d.filters {
+	for i, fl := range d.filters {
+		if i < len(d.filterOpt) && d.filterOpt[i] {
+			continue
+		}
 		if _, ok := lookupFilter(FilterID(fl.ID)); !ok {
 			return unsupportedFilter(fl)
 		}
