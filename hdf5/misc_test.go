@@ -81,6 +81,7 @@ func TestUnsupportedFilter(t *testing.T) {
 	// LZF is built in now; a filter without a decoder is simulated by
 	// giving the dataset an unregistered filter id.
 	d.info.filters = []Filter{{ID: 32099, Name: "made\x00up"}}
+	d.info.filterOpt = []bool{false}
 	var v []int32
 	err = d.Read(context.Background(), &v)
 	var fe *FormatError

@@ -24,7 +24,7 @@ Coverage (issue 2, points 1 and 2):
     dim, many chunks), v2 B-tree (two unlimited dims, many chunks) (latest);
   * compact and contiguous layouts;
   * filters: gzip levels 1/4/9, shuffle, fletcher32 and combinations; one LZF
-    file (filter 32000) that also holds an SZIP dataset (filter 4, must be
+    file (filter 32000) that also holds a ZFP dataset (filter 32013, must be
     reported as not built in);
   * every integer and float type in both byte orders; fixed-length and
     variable-length strings; object references; compound (complex as
@@ -639,14 +639,16 @@ def gen_hdf5():
 
 
 def gen_lzf():
-    """lzf.h5: an LZF dataset (filter 32000, read like any other) and an SZIP
-    one (filter 4, not built in: must fail with an error naming it)."""
+    """lzf.h5: an LZF dataset (filter 32000, read like any other) and a ZFP
+    one (filter 32013, not built in: must fail with an error naming it).
+    Needs Debian's python3-hdf5plugin and hdf5-filter-plugin-zfp-serial."""
+    import hdf5plugin
     with new_file("lzf.h5", "earliest") as f:
         f.create_dataset("lzf_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression="lzf")
-        f.create_dataset("szip_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression="szip")
+        f.create_dataset("zfp_data", data=np.arange(100, dtype="<f4"), chunks=(10,), **hdf5plugin.Zfp(reversible=True))
         f.create_dataset("ok", data=np.arange(3, dtype="<i4"))
     describe(os.path.join(OUT, "lzf.h5"), {"libver": "earliest",
-                                           "unsupported": {"/szip_data": {"filter": 4, "name": "szip"}}})
+                                           "unsupported": {"/zfp_data": {"filter": 32013, "name": "zfp"}}})
 
 
 # ------------------------------------------------------------------- MATLAB
