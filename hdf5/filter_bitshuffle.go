@@ -146,25 +146,35 @@ func decodeBitshuffle(src []byte, p *FilterParams) ([]byte, error) {
 }
 
 // bitUnshuffle reverses the bit transposition of m elements (m a multiple
-// of 8) of es bytes from src into dst (both m*es bytes).
+// of 8) of es bytes from src into dst (both m*es bytes). For each byte
+// position j and group of 8 elements, the 8 row bytes (bit k of byte j of
+// the 8 elements) form an 8x8 bit matrix whose transpose is byte j of the
+// 8 elements.
 func bitUnshuffle(src, dst []byte, m, es int) {
-	clear(dst)
 	rowBytes := m / 8
 	for j := 0; j < es; j++ {
-		for k := 0; k < 8; k++ {
-			row := src[(j*8+k)*rowBytes : (j*8+k+1)*rowBytes]
-			bit := byte(1) << k
-			for b, v := range row {
-				if v == 0 {
-					continue
-				}
-				o := b*8*es + j
-				for t := 0; t < 8; t++ {
-					if v&(1<<t) != 0 {
-						dst[o+t*es] |= bit
-					}
-				}
+		rows := src[j*8*rowBytes : (j+1)*8*rowBytes]
+		for b := 0; b < rowBytes; b++ {
+			var x uint64
+			for k := 0; k < 8; k++ {
+				x |= uint64(rows[k*rowBytes+b]) << (8 * k)
+			}
+			x = transpose8(x)
+			o := b*8*es + j
+			for t := 0; t < 8; t++ {
+				dst[o+t*es] = byte(x >> (8 * t))
 			}
 		}
 	}
+}
+
+// transpose8 transposes the 8x8 bit matrix whose bit 8r+c is entry (r, c).
+func transpose8(x uint64) uint64 {
+	t := (x ^ x>>7) & 0x00AA00AA00AA00AA
+	x ^= t ^ t<<7
+	t = (x ^ x>>14) & 0x0000CCCC0000CCCC
+	x ^= t ^ t<<14
+	t = (x ^ x>>28) & 0x00000000F0F0F0F0
+	x ^= t ^ t<<28
+	return x
 }

@@ -32,26 +32,26 @@ const (
 type bitReader struct {
 	b    []byte
 	pos  int    // next byte
-	acc  uint64 // pending bits, right-aligned
+	acc  uint64 // pending bits: the low nacc bits
 	nacc uint   // number of pending bits
 	err  bool
 }
 
 // read returns the next n (<= 56) bits.
 func (r *bitReader) read(n uint) uint64 {
-	for r.nacc < n {
-		if r.pos >= len(r.b) {
+	if r.nacc < n {
+		for r.nacc <= 56 && r.pos < len(r.b) {
+			r.acc = r.acc<<8 | uint64(r.b[r.pos])
+			r.pos++
+			r.nacc += 8
+		}
+		if r.nacc < n {
 			r.err = true
 			return 0
 		}
-		r.acc = r.acc<<8 | uint64(r.b[r.pos])
-		r.pos++
-		r.nacc += 8
 	}
 	r.nacc -= n
-	v := r.acc >> r.nacc
-	r.acc &= 1<<r.nacc - 1
-	return v & (1<<n - 1)
+	return r.acc >> r.nacc & (1<<n - 1)
 }
 
 // readInto reads n bits (any number) and stores them, most significant
@@ -207,6 +207,27 @@ func decodeNBit(src []byte, p *FilterParams) ([]byte, error) {
 	d := nbitDecoder{cd: cd, r: bitReader{b: src}}
 	if cd[3] != nbitAtomic && cd[3] != nbitArray && cd[3] != nbitCompound {
 		return nil, fmt.Errorf("datatype class code %d", cd[3])
+	}
+	if cd[3] == nbitAtomic && len(cd) >= 8 && size <= 8 && cd[6] <= 56 && cd[5] <= 1 &&
+		uint64(cd[6])+uint64(cd[7]) <= size*8 {
+		// the common case: one integer or float per element
+		be, prec, off := cd[5] == 1, uint(cd[6]), uint(cd[7])
+		r := &d.r
+		for i := uint64(0); i < n; i++ {
+			v := r.read(prec) << off
+			e := dst[i*size : (i+1)*size]
+			for k := uint64(0); k < size; k++ {
+				if be {
+					e[size-1-k] = byte(v >> (8 * k))
+				} else {
+					e[k] = byte(v >> (8 * k))
+				}
+			}
+		}
+		if r.err {
+			return nil, fmt.Errorf("%d elements: %w", n, errTruncated)
+		}
+		return dst, nil
 	}
 	for i := uint64(0); i < n; i++ {
 		if _, err := d.one(dst[i*size:(i+1)*size], 3); err != nil {

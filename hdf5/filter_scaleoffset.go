@@ -94,15 +94,20 @@ func decodeScaleOffset(src []byte, p *FilterParams) ([]byte, error) {
 		dst = make([]byte, total)
 	}
 	dst = dst[:total]
+	var order binary.ByteOrder = binary.LittleEndian
+	if be {
+		order = binary.BigEndian
+	}
 	put := func(i uint64, v uint64) {
-		e := dst[i*size : (i+1)*size]
-		for k := uint64(0); k < size; k++ {
-			b := byte(v >> (8 * k))
-			if be {
-				e[size-1-k] = b
-			} else {
-				e[k] = b
-			}
+		switch size {
+		case 1:
+			dst[i] = byte(v)
+		case 2:
+			order.PutUint16(dst[2*i:], uint16(v))
+		case 4:
+			order.PutUint32(dst[4*i:], uint32(v))
+		default:
+			order.PutUint64(dst[8*i:], v)
 		}
 	}
 	if minbits == size*8 {
@@ -115,14 +120,11 @@ func decodeScaleOffset(src []byte, p *FilterParams) ([]byte, error) {
 	fill := uint64(cd[8]) | uint64(cd[9])<<32
 	r := bitReader{b: body}
 	next := func() uint64 {
-		if minbits == 0 {
-			return 0
-		}
 		if minbits > 56 {
 			hi := r.read(uint(minbits - 32))
 			return hi<<32 | r.read(32)
 		}
-		return r.read(uint(minbits))
+		return r.read(uint(minbits)) // 0 bits read as 0
 	}
 	bits := size * 8
 	typeMask := ^uint64(0)

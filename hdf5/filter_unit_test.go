@@ -214,3 +214,34 @@ func TestFilterIDNames(t *testing.T) {
 		t.Errorf("unescaped name %q", got)
 	}
 }
+
+// bitUnshuffleRef is the definition, bit by bit.
+func bitUnshuffleRef(src, dst []byte, m, es int) {
+	clear(dst)
+	rowBytes := m / 8
+	for j := 0; j < es; j++ {
+		for k := 0; k < 8; k++ {
+			for i := 0; i < m; i++ {
+				if src[(j*8+k)*rowBytes+i/8]>>(i%8)&1 != 0 {
+					dst[i*es+j] |= 1 << k
+				}
+			}
+		}
+	}
+}
+
+func TestBitUnshuffleTranspose(t *testing.T) {
+	for _, c := range [][2]int{{8, 1}, {16, 2}, {64, 4}, {24, 8}, {8, 3}, {128, 5}} {
+		m, es := c[0], c[1]
+		src := make([]byte, m*es)
+		for i := range src {
+			src[i] = byte(i*131 + i>>3*7)
+		}
+		got, want := make([]byte, len(src)), make([]byte, len(src))
+		bitUnshuffle(src, got, m, es)
+		bitUnshuffleRef(src, want, m, es)
+		if !bytes.Equal(got, want) {
+			t.Errorf("m=%d es=%d: % x, want % x", m, es, got, want)
+		}
+	}
+}
