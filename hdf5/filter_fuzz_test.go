@@ -165,3 +165,7 @@ func FuzzFilterScaleOffset(f *testing.F) {
 func FuzzFilterSZIP(f *testing.F) {
 	fuzzFilter(f, FilterSZIP, 4, filterSeed{u32sToBytes([]uint32{141, 8, 16, 20}), []byte{40, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0x9a}})
 }
+
+func FuzzFilterLZO(f *testing.F) {
+	fuzzFilter(f, FilterLZO, 4, filterSeed{nil, lzoHello})
+}

@@ -35,6 +35,11 @@ var lz4HDF5Hello = append([]byte{0, 0, 0, 0, 0, 0, 0, 18, 0, 0, 0, 18, 0, 0, 0, 
 var bloscLZHello = append([]byte{2, 1, 0x10, 1, 18, 0, 0, 0, 18, 0, 0, 0, 36, 0, 0, 0, 20, 0, 0, 0, 12, 0, 0, 0},
 	"\x05hello \xe0\x02\x05\x00!"...)
 
+// LZO1X: literal run of 23-17 = 6 bytes, "hello "; 001LLLLL with L = 9:
+// 11 bytes at distance D+1 = 6, S = 1 (LE16 5<<2|1); "!"; end marker
+// 0x11 0x00 0x00.
+var lzoHello = append(append([]byte{23}, "hello "...), 0x29, 0x15, 0x00, '!', 0x11, 0x00, 0x00)
+
 // nbit: a 4-byte compound {a: offset 0, 2-byte LE int, precision 12,
 // offset 2; b: offset 2, 1-byte no-op; c: offset 3, 1-byte BE int,
 // precision 3, offset 4}, two elements: (0xABC, 0x5A, 5), (0x123, 0xFF, 3).
@@ -96,6 +101,7 @@ func TestFilterHandMade(t *testing.T) {
 	}{
 		{"lzf", FilterLZF, []uint32{4, 261, 18}, 1, lzfHello, helloWant},
 		{"lz4", FilterLZ4, nil, 1, lz4HDF5Hello, helloWant},
+		{"lzo", FilterLZO, []uint32{5, 11, 4}, 1, lzoHello, helloWant},
 		{"blosc", FilterBlosc, nil, 1, bloscLZHello, helloWant},
 		{"zstd", FilterZstd, nil, 1, zstdSeed(), bytes.Repeat(helloWant, 100)},
 		{"nbit compound", FilterNBit, nbitCompoundParams, 4, nbitCompoundData, nbitCompoundWant},
@@ -131,7 +137,7 @@ func TestFilterTruncated(t *testing.T) {
 		cd  []uint32
 		src []byte
 	}{
-		{FilterLZF, nil, lzfHello}, {FilterLZ4, nil, lz4HDF5Hello}, {FilterBlosc, nil, bloscLZHello},
+		{FilterLZF, nil, lzfHello}, {FilterLZ4, nil, lz4HDF5Hello}, {FilterLZO, nil, lzoHello}, {FilterBlosc, nil, bloscLZHello},
 		{FilterNBit, nbitCompoundParams, nbitCompoundData}, {FilterScaleOffset, soUndefParams, soUndefData},
 		{FilterZstd, nil, zstdSeed()},
 	} {
