@@ -228,6 +228,10 @@ func TestFilterWorld(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), worldReadFailures[key]) {
 					t.Errorf("%s: want an error with %q, got %v", key, worldReadFailures[key], err)
 				}
+			case err != nil && known && w.ReadError != "":
+				// libhdf5 cannot read it either (filter_error.h5 stores
+				// garbage under id 305 for a test filter named "bogus")
+				t.Logf("%s: fails, as in h5py (%s): %v", key, w.ReadError, err)
 			case err != nil:
 				t.Errorf("%s: %v", key, err)
 			case !known:
