@@ -5,8 +5,10 @@
 // headers v1 and v2, old- and new-style groups (symbol tables, link
 // messages, dense link storage), compact/contiguous/chunked layouts with
 // every chunk index (v1 B-tree, single chunk, implicit, fixed array,
-// extensible array, v2 B-tree), the deflate, shuffle and fletcher32
-// filters, and compact and dense attributes. Every structure read from the
+// extensible array, v2 B-tree), the filters of libhdf5 and of the common
+// plugins (deflate, shuffle, fletcher32, SZIP, n-bit, scale-offset, LZF,
+// LZO, bzip2, LZ4, zstd, Blosc, bitshuffle, BitGroom/BitRound;
+// RegisterFilter adds others), and compact and dense attributes. Every structure read from the
 // file is bounds-checked; malformed input yields a *FormatError, never a
 // panic. Chunks are decompressed in parallel.
 package hdf5
