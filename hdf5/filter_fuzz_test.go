@@ -169,3 +169,5 @@ func FuzzFilterSZIP(f *testing.F) {
 func FuzzFilterLZO(f *testing.F) {
 	fuzzFilter(f, FilterLZO, 4, filterSeed{nil, lzoHello})
 }
+
+func FuzzFilterZFP(f *testing.F) { fuzzFilter(f, FilterZFP, 8) }
