@@ -375,7 +375,7 @@ func TestFilterFixtures(t *testing.T) {
 			perFilter[FilterID(id)]++
 		}
 	}
-	for _, id := range []FilterID{FilterSZIP, FilterBlosc, FilterLZ4, FilterBZIP2, FilterBitshuffle, FilterLZF, FilterScaleOffset, FilterNBit} {
+	for _, id := range []FilterID{FilterSZIP, FilterZFP, FilterBlosc, FilterLZ4, FilterBZIP2, FilterBitshuffle, FilterLZF, FilterScaleOffset, FilterNBit} {
 		if perFilter[id] == 0 {
 			t.Errorf("no dataset with filter %v read identically", id)
 		}

@@ -17,7 +17,7 @@ sizes (shuffle leftovers), bitshuffle with element counts that are not a
 multiple of 8, several LZ4 blocks, scale-offset without a fill value,
 n-bit integers of odd precision and offset in both byte orders, SZIP of
 8- to 64-bit samples with and without the predictor and with padded
-scanlines.
+scanlines, ZFP in every mode on 1-3 dimensional floats and doubles.
 """
 import ctypes
 import ctypes.util
@@ -101,6 +101,20 @@ def main():
                          chunks=(10, 45), compression="szip", compression_opts=("nn", 8))
         f.create_dataset("szip/zeros_u2", data=np.zeros(4096, "<u2"), chunks=(4096,), compression="szip",
                          compression_opts=("ec", 32))
+
+        # ZFP (Debian's H5Z-ZFP): every mode, float and double, 1-3
+        # dimensions, arrays whose sizes are not multiples of 4
+        x = np.linspace(0, 6, 45)
+        grid3 = (np.sin(x)[:, None, None] * np.cos(x)[None, :23, None] * x[None, None, :11]) * 100
+        for dt in ("<f4", "<f8"):
+            for mname, kw in (("rate", dict(rate=10)), ("precision", dict(precision=14)),
+                              ("accuracy", dict(accuracy=1e-3)), ("reversible", dict(reversible=True))):
+                z = hdf5plugin.Zfp(**kw)
+                f.create_dataset("zfp/%s_1d_%s" % (dt[1:], mname), data=grid3[:, 3, 4].astype(dt), chunks=(45,), **z)
+                f.create_dataset("zfp/%s_2d_%s" % (dt[1:], mname), data=grid3[:, :, 5].astype(dt), chunks=(45, 23), **z)
+                f.create_dataset("zfp/%s_3d_%s" % (dt[1:], mname), data=grid3.astype(dt), chunks=(45, 23, 11), **z)
+        f.create_dataset("zfp/f8_2d_chunks_nan", data=np.where(grid3[:, :, 2] > 50, np.nan, grid3[:, :, 2]),
+                         chunks=(16, 8), **hdf5plugin.Zfp(reversible=True))
 
         f.create_dataset("lzf/structured", data=i4, chunks=(20_000,), compression="lzf")
         f.create_dataset("lzf/f8be_shuffle", data=f8, chunks=(4_000,), compression="lzf", shuffle=True)
