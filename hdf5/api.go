@@ -7,7 +7,7 @@
 // every chunk index (v1 B-tree, single chunk, implicit, fixed array,
 // extensible array, v2 B-tree), the filters of libhdf5 and of the common
 // plugins (deflate, shuffle, fletcher32, SZIP, n-bit, scale-offset, LZF,
-// LZO, bzip2, LZ4, zstd, Blosc, bitshuffle, BitGroom/BitRound;
+// LZO, bzip2, LZ4, zstd, Blosc, bitshuffle, ZFP, BitGroom/BitRound;
 // RegisterFilter adds others), and compact and dense attributes. Every structure read from the
 // file is bounds-checked; malformed input yields a *FormatError, never a
 // panic. Chunks are decompressed in parallel.

@@ -287,10 +287,10 @@ func TestFilterWorld(t *testing.T) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		t.Logf("filter %v (%d): %d datasets identical to h5py", id, int(id), identical[id])
+		t.Logf("filter %d (%v): %d datasets identical to h5py", int(id), id, identical[id])
 	}
 	for id, n := range notBuilt {
-		t.Logf("filter %v (%d): %d datasets fail as not built in", id, int(id), n)
+		t.Logf("filter %d (%v): %d datasets fail as not built in", int(id), id, n)
 	}
 }
 
