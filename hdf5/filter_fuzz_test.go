@@ -136,7 +136,9 @@ func FuzzFilterLZF(f *testing.F) {
 	fuzzFilter(f, FilterLZF, 4, filterSeed{nil, lzfHello})
 }
 
-func FuzzFilterBZIP2(f *testing.F) { fuzzFilter(f, FilterBZIP2, 4) }
+func FuzzFilterBZIP2(f *testing.F) {
+	fuzzFilter(f, FilterBZIP2, 4, filterSeed{nil, bzip2Hello})
+}
 
 func FuzzFilterZstd(f *testing.F) {
 	fuzzFilter(f, FilterZstd, 1, filterSeed{nil, zstdSeed()})

@@ -3,6 +3,7 @@ package hdf5
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"math"
 	"strings"
@@ -39,6 +40,10 @@ var bloscLZHello = append([]byte{2, 1, 0x10, 1, 18, 0, 0, 0, 18, 0, 0, 0, 36, 0,
 // 11 bytes at distance D+1 = 6, S = 1 (LE16 5<<2|1); "!"; end marker
 // 0x11 0x00 0x00.
 var lzoHello = append(append([]byte{23}, "hello "...), 0x29, 0x15, 0x00, '!', 0x11, 0x00, 0x00)
+
+// bzip2: Python's bz2.compress(b"hello hello hello!") (an independent
+// encoder; there is none in Go's standard library).
+var bzip2Hello, _ = hex.DecodeString("425a683931415926535956dd8e88000003110060000244a00021b5180c02906d42a30bb9229c28482b6ec74400")
 
 // nbit: a 4-byte compound {a: offset 0, 2-byte LE int, precision 12,
 // offset 2; b: offset 2, 1-byte no-op; c: offset 3, 1-byte BE int,
@@ -102,6 +107,7 @@ func TestFilterHandMade(t *testing.T) {
 		{"lzf", FilterLZF, []uint32{4, 261, 18}, 1, lzfHello, helloWant},
 		{"lz4", FilterLZ4, nil, 1, lz4HDF5Hello, helloWant},
 		{"lzo", FilterLZO, []uint32{5, 11, 4}, 1, lzoHello, helloWant},
+		{"bzip2", FilterBZIP2, []uint32{9}, 1, bzip2Hello, helloWant},
 		{"blosc", FilterBlosc, nil, 1, bloscLZHello, helloWant},
 		{"zstd", FilterZstd, nil, 1, zstdSeed(), bytes.Repeat(helloWant, 100)},
 		{"nbit compound", FilterNBit, nbitCompoundParams, 4, nbitCompoundData, nbitCompoundWant},
