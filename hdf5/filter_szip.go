@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // SZIP (filter 4): the CCSDS 121.0-B adaptive entropy coder (Rice coding
@@ -146,19 +147,26 @@ func (a *aecDecoder) setup() {
 	}
 }
 
-// bits returns the next n (<= 32) bits, most significant first.
-func (a *aecDecoder) bits(n uint) (uint32, error) {
-	for a.nacc < n {
-		if a.pos >= len(a.in) {
-			return 0, errAECTruncated
-		}
+// refill tops the accumulator up to at least 57 bits, or to the end of
+// the input.
+func (a *aecDecoder) refill() {
+	for a.nacc <= 56 && a.pos < len(a.in) {
 		a.acc = a.acc<<8 | uint64(a.in[a.pos])
 		a.pos++
 		a.nacc += 8
 	}
+}
+
+// bits returns the next n (<= 32) bits, most significant first.
+func (a *aecDecoder) bits(n uint) (uint32, error) {
+	if a.nacc < n {
+		a.refill()
+		if a.nacc < n {
+			return 0, errAECTruncated
+		}
+	}
 	a.nacc -= n
-	v := uint32(a.acc >> a.nacc & (1<<n - 1))
-	return v, nil
+	return uint32(a.acc >> a.nacc & (1<<n - 1)), nil
 }
 
 // fs reads a fundamental sequence code: the number of zeros before a one.
@@ -166,22 +174,24 @@ func (a *aecDecoder) fs() (uint32, error) {
 	var v uint32
 	for {
 		if a.nacc == 0 {
-			if a.pos >= len(a.in) {
+			a.refill()
+			if a.nacc == 0 {
 				return 0, errAECTruncated
 			}
-			a.acc = uint64(a.in[a.pos])
-			a.pos++
-			a.nacc = 8
 		}
-		a.nacc--
-		if a.acc>>a.nacc&1 != 0 {
-			a.acc &= 1<<a.nacc - 1
-			return v, nil
+		x := a.acc & (1<<a.nacc - 1)
+		if x == 0 {
+			v += uint32(a.nacc)
+			a.nacc = 0
+			if v > 1<<24 {
+				return 0, errors.New("SZIP fundamental sequence code too long")
+			}
+			continue
 		}
-		v++
-		if v > 1<<24 {
-			return 0, errors.New("SZIP fundamental sequence code too long")
-		}
+		z := a.nacc - uint(bits.Len64(x)) // zeros before the one
+		v += uint32(z)
+		a.nacc -= z + 1
+		return v, nil
 	}
 }
 
