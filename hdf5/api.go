@@ -5,8 +5,10 @@
 // headers v1 and v2, old- and new-style groups (symbol tables, link
 // messages, dense link storage), compact/contiguous/chunked layouts with
 // every chunk index (v1 B-tree, single chunk, implicit, fixed array,
-// extensible array, v2 B-tree), the deflate, shuffle and fletcher32
-// filters, and compact and dense attributes. Every structure read from the
+// extensible array, v2 B-tree), the filters of libhdf5 and of the common
+// plugins (deflate, shuffle, fletcher32, SZIP, n-bit, scale-offset, LZF,
+// LZO, bzip2, LZ4, zstd, Blosc, bitshuffle, ZFP, BitGroom/BitRound;
+// RegisterFilter adds others), and compact and dense attributes. Every structure read from the
 // file is bounds-checked; malformed input yields a *FormatError, never a
 // panic. Chunks are decompressed in parallel.
 package hdf5
@@ -429,8 +431,9 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return e.Err }
 
-// ErrUnsupportedFilter is wrapped by errors for filters we cannot decode;
-// the message names the filter ("filter 32000 (LZF) is not supported").
+// ErrUnsupportedFilter is wrapped by errors for filters we cannot decode
+// (a *FilterError); the message names the filter ("filter zfp (32013) is
+// not built in"). RegisterFilter adds decoders.
 var ErrUnsupportedFilter = errors.New("unsupported filter")
 
 // ErrNotFound is wrapped when a path does not exist.

@@ -258,9 +258,6 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 	return c.err
 }
 
-var filterNames = map[int]string{1: "deflate", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit", 6: "scaleoffset",
-	32000: "LZF", 32001: "Blosc", 32004: "LZ4", 32008: "bitshuffle", 32013: "zfp", 32015: "zstd", 307: "bzip2"}
-
 func (d *dsInfo) parsePipeline(c *cursor) error {
 	v := c.u8()
 	n := int(c.u8())

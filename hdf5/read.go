@@ -387,10 +387,9 @@ func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte
 	if rec.size == 0 || rec.size > uint64(r.d.f.size) {
 		return nil, fmt.Errorf("stored chunk size %d", rec.size)
 	}
-	// a deflate stream expands at most ~1032:1; refuse chunk sizes the
-	// stored bytes cannot justify before allocating.
-	if r.cbytes > rec.size*1100+1024 {
-		return nil, fmt.Errorf("chunk of %d bytes cannot decompress from %d stored bytes", r.cbytes, rec.size)
+	// refuse chunk sizes the stored bytes cannot justify before allocating
+	if err := info.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
+		return nil, err
 	}
 	src, err := r.d.f.readInto(rec.addr, rec.size, scratch[2])
 	if err != nil {
@@ -564,8 +563,8 @@ func (r *slabReader) readChunkInto(rec chunkRec, scratch *[3][]byte, target []by
 	if rec.size == 0 || rec.size > uint64(r.d.f.size) {
 		return fmt.Errorf("stored chunk size %d", rec.size)
 	}
-	if r.cbytes > rec.size*1100+1024 {
-		return fmt.Errorf("chunk of %d bytes cannot decompress from %d stored bytes", r.cbytes, rec.size)
+	if err := info.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
+		return err
 	}
 	src, err := r.d.f.readInto(rec.addr, rec.size, scratch[2])
 	if err != nil {

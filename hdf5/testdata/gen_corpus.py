@@ -24,7 +24,9 @@ Coverage (issue 2, points 1 and 2):
     dim, many chunks), v2 B-tree (two unlimited dims, many chunks) (latest);
   * compact and contiguous layouts;
   * filters: gzip levels 1/4/9, shuffle, fletcher32 and combinations; one LZF
-    file (filter 32000, must be reported as unsupported);
+    file (filter 32000) that also holds a dataset with a private filter
+    (id 40000, registered only while writing: must be reported as not built
+    in);
   * every integer and float type in both byte orders; fixed-length and
     variable-length strings; object references; compound (complex as
     {real, imag} and h5py's {r, i}); partial edge chunks; never-written
@@ -634,12 +636,34 @@ def gen_hdf5():
             g.create_dataset("d%d" % i, data=np.int8(i))
     describe(os.path.join(OUT, "superblock2_v108.h5"), {"libver": "v108"})
 
-    # LZF: must fail with an unsupported-filter error naming 32000 / LZF
+    gen_lzf()
+
+
+def gen_lzf():
+    """lzf.h5: an LZF dataset (filter 32000, read like any other) and one
+    with a private filter (id 40000, registered here through libhdf5's
+    H5Zregister as an identity filter; no reader has it: it must fail with
+    an error naming it)."""
+    lib = libhdf5()
+    ffunc = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_uint, ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint),
+                             ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_void_p))
+
+    class H5ZClass2(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_int), ("id", ctypes.c_int), ("encoder_present", ctypes.c_uint),
+                    ("decoder_present", ctypes.c_uint), ("name", ctypes.c_char_p), ("can_apply", ctypes.c_void_p),
+                    ("set_local", ctypes.c_void_p), ("filter", ffunc)]
+
+    identity = ffunc(lambda flags, ncd, cd, nbytes, buf_size, buf: nbytes)
+    cls = H5ZClass2(1, 40000, 1, 1, b"retinaio private test filter", None, None, identity)
+    if lib.H5Zregister(ctypes.byref(cls)) < 0:
+        raise RuntimeError("H5Zregister failed")
     with new_file("lzf.h5", "earliest") as f:
         f.create_dataset("lzf_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression="lzf")
+        f.create_dataset("private_filter_data", data=np.arange(100, dtype="<i4"), chunks=(10,), compression=40000)
         f.create_dataset("ok", data=np.arange(3, dtype="<i4"))
     describe(os.path.join(OUT, "lzf.h5"), {"libver": "earliest",
-                                           "unsupported": {"/lzf_data": {"filter": 32000, "name": "LZF"}}})
+                                           "unsupported": {"/private_filter_data": {"filter": 40000,
+                                                                                    "name": "retinaio private test filter"}}})
 
 
 # ------------------------------------------------------------------- MATLAB
