@@ -30,10 +30,11 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 	bitsField := uint32(b0) | uint32(b1)<<8 | uint32(b2)<<16
 	switch t.Class {
 	case ClassFixed:
+		// IV.A.2.d Datatype Message, class 0 (fixed-point): properties
+		// bit offset and bit precision.
 		t.BigEndian = b0&1 != 0
 		t.Signed = b0&8 != 0
-		c.u16()
-		c.u16()
+		t.fp.off, t.fp.prec = c.u16(), c.u16()
 	case ClassFloat:
 		// IV.A.2.d Datatype Message, class 1 (floating-point): bit field
 		// bits 0 and 6 byte order (0x40 VAX), 4-5 mantissa normalization,
@@ -273,6 +274,12 @@ func (t Datatype) NumpyDescr() string {
 	switch t.Class {
 	case ClassFixed, ClassBitfield:
 		if t.Size != 1 && t.Size != 2 && t.Size != 4 && t.Size != 8 {
+			return ""
+		}
+		if t.Class == ClassFixed && t.fp.off != 0 {
+			// integers stored above a bit offset (libhdf5 shifts, masks
+			// and sign-extends them on read): the stored bits are not
+			// numpy's.
 			return ""
 		}
 		k := "u"
