@@ -397,7 +397,7 @@ tdone:
 
 // func heightVecT(out *float32, nout int, rows *float32, stride int, h *float32, nadd, ntaps int)
 //
-// heightVec on row-major width rows: t_k of output o is rows[k*stride+o],
+// The height pass on row-major width rows: t_k of output o is rows[k*stride+o],
 // so eight outputs are one contiguous load per tap. Registers: DI out, CX
 // nout, SI &rows[o], DX stride*4, R8 h, R10 nadd, R11 ntaps, R12 o, BX tap
 // k, R14 &rows[k*stride+o], Y0 the sums, Y4 the values, Y15 h[k].
