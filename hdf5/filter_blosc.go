@@ -54,7 +54,7 @@ func bloscDecompress(src []byte, limit int, dst []byte) ([]byte, error) {
 	blocksize := int64(binary.LittleEndian.Uint32(src[8:]))
 	cbytes := int64(binary.LittleEndian.Uint32(src[12:]))
 	if version == 0 || version > 2 {
-		return nil, fmt.Errorf("Blosc format version %d (Blosc 1 writes 1 and 2)", version)
+		return nil, fmt.Errorf("blosc format version %d (Blosc 1 writes 1 and 2)", version)
 	}
 	if nbytes > int64(limit) {
 		return nil, fmt.Errorf("header declares %d bytes, more than the chunk's %d", nbytes, limit)

@@ -176,10 +176,6 @@ type slabReader struct {
 	fillRow            []byte
 }
 
-type chunkJob struct {
-	scaled []uint64
-}
-
 func (r *slabReader) run(ctx context.Context) error {
 	rank := len(r.dims)
 	lo := make([]uint64, rank)
