@@ -20,7 +20,7 @@ func TestDrillTricklingServer(t *testing.T) {
 	}
 	data := payload(3, 100_000)
 	fh := newFakeHost(t, map[string][]byte{"s/20210115_mouse_a.zip": data})
-	fh.slow, fh.slowEvery = 1, 2*time.Second
+	fh.set(func(f *fakeHost) { f.slow, f.slowEvery = 1, 2*time.Second })
 	c := &Client{Endpoint: fh.srv.URL, Repo: "o/r", Path: "s"}
 	sum := sha256.Sum256(data)
 	f := RemoteFile{Path: "s/20210115_mouse_a.zip", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}

@@ -47,13 +47,22 @@ func newFakeHost(t *testing.T, files map[string][]byte) *fakeHost {
 	return f
 }
 
+// set changes the host's behaviour under its lock (requests may come from
+// another process, so nothing else orders the write before the handler's
+// read).
+func (f *fakeHost) set(change func(f *fakeHost)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
 func (f *fakeHost) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	if a := r.Header.Get("Authorization"); a != "" {
 		f.auth = append(f.auth, a)
 	}
 	f.ranges = append(f.ranges, r.Header.Get("Range"))
-	slow, every, fast := f.slow, f.slowEvery, f.fastResume
+	slow, every, fast, names := f.slow, f.slowEvery, f.fastResume, f.names
 	f.mu.Unlock()
 	if strings.HasPrefix(r.URL.Path, "/api/datasets/o/r/tree/main/") {
 		var items []map[string]any
@@ -61,7 +70,7 @@ func (f *fakeHost) serve(w http.ResponseWriter, r *http.Request) {
 			s := sha256.Sum256(b)
 			items = append(items, map[string]any{"type": "file", "path": p, "size": len(b), "oid": "x", "lfs": map[string]any{"oid": hex.EncodeToString(s[:]), "size": len(b)}})
 		}
-		for _, n := range f.names {
+		for _, n := range names {
 			items = append(items, map[string]any{"type": "file", "path": n, "size": 1})
 		}
 		json.NewEncoder(w).Encode(items)
@@ -230,7 +239,7 @@ func TestPresentFileVerified(t *testing.T) {
 func TestStalledDownloadAborted(t *testing.T) {
 	data := payload(7, 100_000)
 	fh := newFakeHost(t, map[string][]byte{"s/20210115_mouse_a.zip": data})
-	fh.slow, fh.slowEvery = 1, 20*time.Millisecond
+	fh.set(func(f *fakeHost) { f.slow, f.slowEvery = 1, 20*time.Millisecond })
 	c := fastClient()
 	c.Endpoint = fh.srv.URL
 	c.Repo, c.Path = "o/r", "s"
@@ -255,9 +264,7 @@ func TestStalledDownloadAborted(t *testing.T) {
 		t.Fatalf(".part not kept: %v", err)
 	}
 	t.Logf("stalled download aborted after %v with %d bytes kept", el, st.Size())
-	fh.mu.Lock()
-	fh.fastResume = true
-	fh.mu.Unlock()
+	fh.set(func(f *fakeHost) { f.fastResume = true })
 	if err := c.Download(context.Background(), f, dest); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +305,9 @@ func TestDNSFailureFailsFast(t *testing.T) {
 // messages, and names that are not plain file names are not sessions.
 func TestHostileListingNames(t *testing.T) {
 	fh := newFakeHost(t, map[string][]byte{"s/20210115_mouse_a.zip": []byte("z")})
-	fh.names = []string{"s/\x1b[2J\x1b]0;owned\a_mouse.zip", `s/..\..\x_mouse.zip`, "s/.hidden_mouse.zip"}
+	fh.set(func(f *fakeHost) {
+		f.names = []string{"s/\x1b[2J\x1b]0;owned\a_mouse.zip", `s/..\..\x_mouse.zip`, "s/.hidden_mouse.zip"}
+	})
 	c := fastClient()
 	c.Endpoint, c.Repo, c.Path = fh.srv.URL, "o/r", "s"
 	files, err := c.List(context.Background())
@@ -376,13 +385,13 @@ func TestKilledDownload(t *testing.T) {
 	for _, at := range []string{"mid-body", "renamed"} {
 		t.Run(at, func(t *testing.T) {
 			fh := newFakeHost(t, map[string][]byte{f.Path: data})
-			fh.slow, fh.slowEvery, fh.fastResume = 16<<10, 10*time.Millisecond, true
+			fh.set(func(f *fakeHost) { f.slow, f.slowEvery, f.fastResume = 16<<10, 10*time.Millisecond, true })
 			dest := filepath.Join(t.TempDir(), "a.zip")
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKilledDownload$")
 			cmd.Env = append(os.Environ(), "HUB_URL="+fh.srv.URL, "HUB_DEST="+dest, "HUB_SHA="+f.SHA256, "HUB_SIZE="+strconv.Itoa(len(data)))
 			if at == "renamed" {
 				cmd.Env = append(cmd.Env, "HUB_KILL_AT=renamed")
-				fh.slow = 0
+				fh.set(func(f *fakeHost) { f.slow = 0 })
 			}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
