@@ -136,7 +136,7 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	what := "attribute " + a.Name
 	var err error
 	if flags&1 != 0 {
-		m := message{typ: msgDatatype, flags: 2, data: dtb}
+		m := message{typ: msgDatatype, flags: msgFlagShared, data: dtb}
 		if dtb, err = f.sharedData(&m, path); err != nil {
 			return a, err
 		}
@@ -145,7 +145,7 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 		return a, f.errf(path, what+" datatype", err)
 	}
 	if flags&2 != 0 {
-		m := message{typ: msgDataspace, flags: 2, data: dsb}
+		m := message{typ: msgDataspace, flags: msgFlagShared, data: dsb}
 		if dsb, err = f.sharedData(&m, path); err != nil {
 			return a, err
 		}

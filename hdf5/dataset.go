@@ -376,7 +376,7 @@ func (d *dsInfo) parseOldFill(c *cursor) error {
 
 // sharedData returns a message's body, resolving shared (committed) messages.
 func (f *File) sharedData(m *message, path string) ([]byte, error) {
-	if m.flags&0x02 == 0 {
+	if m.flags&msgFlagShared == 0 {
 		return m.data, nil
 	}
 	c := f.cursor(m.data)
@@ -417,7 +417,7 @@ func (f *File) sharedData(m *message, path string) ([]byte, error) {
 	}
 	for i := range h.msgs {
 		if h.msgs[i].typ == m.typ {
-			if h.msgs[i].flags&0x02 != 0 {
+			if h.msgs[i].flags&msgFlagShared != 0 {
 				return nil, f.errf(path, "shared message", errors.New("shared message points to another shared message"))
 			}
 			return h.msgs[i].data, nil

@@ -81,7 +81,7 @@ func collectSeeds(t testing.TB) *seedSet {
 				add(&s.btree1, at(c.addr()))
 				add(&s.lheap, at(c.addr()))
 			}
-			for _, typ := range []uint16{msgLinkInfo, msgAttrInfo} {
+			for _, typ := range []msgType{msgLinkInfo, msgAttrInfo} {
 				if m := h.find(typ); m != nil {
 					c := f.cursor(m.data)
 					c.u8()
