@@ -8,6 +8,12 @@ import (
 
 const maxTreeDepth = 64
 
+// Version 1 B-tree node types (III.A.1 Version 1 B-trees, "Node Type").
+const (
+	btree1Group = 0 // group nodes: keys are local heap name offsets, children symbol table nodes
+	btree1Chunk = 1 // raw data chunk nodes: keys locate chunks, children are the chunks
+)
+
 // walkBTree1 visits the leaf-level children of a version 1 B-tree with
 // node type typ (0 group, 1 chunk); keySize is the size of one key.
 func (f *File) walkBTree1(addr uint64, typ uint8, keySize int, visit func(leftKey []byte, child uint64) error) error {
