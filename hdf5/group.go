@@ -19,9 +19,9 @@ type linkFlags uint8
 
 // Link message flags.
 const (
-	linkNameSizeMask  linkFlags = 0x03 // bits 0-1: the "Length of Link Name" field is 1, 2, 4 or 8 bytes
-	linkOrderPresent  linkFlags = 0x04 // bit 2: creation order (8 bytes) present
-	linkTypePresent   linkFlags = 0x08 // bit 3: link type present (else a hard link)
+	linkNameSizeMask   linkFlags = 0x03 // bits 0-1: the "Length of Link Name" field is 1, 2, 4 or 8 bytes
+	linkOrderPresent   linkFlags = 0x04 // bit 2: creation order (8 bytes) present
+	linkTypePresent    linkFlags = 0x08 // bit 3: link type present (else a hard link)
 	linkCharsetPresent linkFlags = 0x10 // bit 4: link name character set present
 )
 
