@@ -10,6 +10,12 @@ import (
 
 const maxAttrs = 1 << 16
 
+// Attribute Message flags (IV.A.2.m, versions 2 and 3).
+const (
+	attrTypeShared  = 0x01 // bit 0: the datatype is a shared message reference
+	attrSpaceShared = 0x02 // bit 1: the dataspace is a shared message reference
+)
+
 // attributes decodes the attributes of an object header (IV.A.2.m
 // Attribute Message, compact storage; IV.A.2.v Attribute Info Message,
 // dense storage in a fractal heap indexed by a v2 B-tree). When only is not
@@ -37,47 +43,58 @@ func (f *File) attributes(h *objHeader, path, only string) ([]Attribute, error) 
 		out = append(out, a)
 	}
 	if m := h.find(msgAttrInfo); m != nil {
-		c := f.cursor(m.data)
-		c.u8()
-		flags := c.u8()
-		if flags&1 != 0 {
-			c.u16()
+		return f.denseAttributes(m, path, only, out)
+	}
+	return out, nil
+}
+
+// denseAttributes appends to out the attributes in dense storage, as the
+// Attribute Info Message (IV.A.2.v) names it: a fractal heap (III.G) of
+// attribute messages and a version 2 B-tree (III.A.2, record type 8:
+// heap ID (8 bytes), flags, creation order, name hash) indexing their
+// names.
+func (f *File) denseAttributes(m *message, path, only string, out []Attribute) ([]Attribute, error) {
+	c := f.cursor(m.data)
+	c.u8() // version
+	flags := c.u8()
+	if flags&infoOrderTracked != 0 {
+		c.u16() // maximum creation index
+	}
+	heapAddr := c.addr()
+	nameIdx := c.addr()
+	if c.err != nil {
+		return nil, f.errf(path, "attribute info message", c.err)
+	}
+	if heapAddr == undef || nameIdx == undef {
+		return out, nil
+	}
+	fh, err := f.fractalHeap(heapAddr)
+	if err != nil {
+		return nil, f.errf(path, "dense attribute storage", err)
+	}
+	err = f.walkBTree2(nameIdx, func(rec []byte) error {
+		if len(rec) < 8 {
+			return errors.New("short attribute name record")
 		}
-		heapAddr := c.addr()
-		nameIdx := c.addr()
-		if c.err != nil {
-			return nil, f.errf(path, "attribute info message", c.err)
+		obj, err := fh.get(rec[:8])
+		if err != nil {
+			return err
 		}
-		if heapAddr != undef && nameIdx != undef {
-			fh, err := f.fractalHeap(heapAddr)
-			if err != nil {
-				return nil, f.errf(path, "dense attribute storage", err)
-			}
-			err = f.walkBTree2(nameIdx, func(rec []byte) error {
-				if len(rec) < 8 {
-					return errors.New("short attribute name record")
-				}
-				obj, err := fh.get(rec[:8])
-				if err != nil {
-					return err
-				}
-				if only != "" && attrName(obj) != only {
-					return nil
-				}
-				a, err := f.parseAttribute(obj, path)
-				if err != nil {
-					return err
-				}
-				out = append(out, a)
-				if len(out) > maxAttrs {
-					return errors.New("too many attributes")
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, f.errf(path, "dense attribute storage", err)
-			}
+		if only != "" && attrName(obj) != only {
+			return nil
 		}
+		a, err := f.parseAttribute(obj, path)
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		if len(out) > maxAttrs {
+			return errors.New("too many attributes")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, f.errf(path, "dense attribute storage", err)
 	}
 	return out, nil
 }
@@ -102,6 +119,10 @@ func attrName(data []byte) string {
 	return strings.TrimRight(string(data[start:start+n]), "\x00")
 }
 
+// parseAttribute decodes an Attribute Message (IV.A.2.m): version, flags,
+// name, datatype and dataspace sizes (2 bytes each), the character set
+// (version 3), then the name, datatype and dataspace (each padded to 8
+// bytes in version 1) and the data.
 func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	var a Attribute
 	a.f = f
@@ -135,7 +156,7 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	}
 	what := "attribute " + a.Name
 	var err error
-	if flags&1 != 0 {
+	if flags&attrTypeShared != 0 {
 		m := message{typ: msgDatatype, flags: msgFlagShared, data: dtb}
 		if dtb, err = f.sharedData(&m, path); err != nil {
 			return a, err
@@ -144,7 +165,7 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	if a.Type, err = parseDatatype(f.cursor(dtb), 0); err != nil {
 		return a, f.errf(path, what+" datatype", err)
 	}
-	if flags&2 != 0 {
+	if flags&attrSpaceShared != 0 {
 		m := message{typ: msgDataspace, flags: msgFlagShared, data: dsb}
 		if dsb, err = f.sharedData(&m, path); err != nil {
 			return a, err
