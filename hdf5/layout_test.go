@@ -49,3 +49,26 @@ func TestLayoutIndexParams(t *testing.T) {
 		}
 	}
 }
+
+// TestFractalHeapHeaderAtEOF reads fractal heap headers (III.G) of real
+// files cut right after the header's checksum: the header's size is
+// exactly fractalHeapFixed + 12 lengths + 3 offsets (the reader used to
+// need 4 bytes more and failed on a header at the end of a file).
+func TestFractalHeapHeaderAtEOF(t *testing.T) {
+	s := collectSeeds(t)
+	if len(s.fheap) == 0 {
+		t.Fatal("no fractal heap in the seed files")
+	}
+	n := fractalHeapFixed + fractalHeapLengths*8 + fractalHeapOffsets*8
+	for i, b := range s.fheap {
+		if len(b) < n {
+			t.Fatalf("seed %d: %d bytes", i, len(b))
+		}
+		if _, err := memFile(b[:n]).fractalHeap(0); err != nil {
+			t.Errorf("seed %d cut to %d bytes: %v", i, n, err)
+		}
+		if _, err := memFile(b[:n-1]).fractalHeap(0); err == nil {
+			t.Errorf("seed %d cut to %d bytes: no error", i, n-1)
+		}
+	}
+}
