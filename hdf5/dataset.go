@@ -69,6 +69,9 @@ type dsInfo struct {
 	chunks        *chunkTable
 }
 
+// datasetInfo decodes (and caches) the messages of a dataset's object
+// header: dataspace, datatype, filter pipeline, fill value, external files
+// and layout (IV.A.2.b, d, l, f/e, h, i).
 func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 	if v, ok := f.st.dsCache.Load(h.addr); ok {
 		return v.(*dsInfo), nil
@@ -148,6 +151,7 @@ func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 	return v.(*dsInfo), nil
 }
 
+// parseLayout decodes a Data Layout Message (IV.A.2.i, versions 1-4).
 func (d *dsInfo) parseLayout(c *cursor) error {
 	v := c.u8()
 	switch v {
@@ -298,6 +302,8 @@ func (d *dsInfo) parseIndexParams(c *cursor) error {
 var filterNames = map[int]string{1: "deflate", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit", 6: "scaleoffset",
 	32000: "LZF", 32001: "Blosc", 32004: "LZ4", 32008: "bitshuffle", 32013: "zfp", 32015: "zstd", 307: "bzip2"}
 
+// parsePipeline decodes a Filter Pipeline Message (IV.A.2.l, versions 1
+// and 2).
 func (d *dsInfo) parsePipeline(c *cursor) error {
 	v := c.u8()
 	n := int(c.u8())
@@ -352,6 +358,15 @@ func (d *dsInfo) parsePipeline(c *cursor) error {
 	return c.err
 }
 
+// Fill Value Message flags, version 3 (IV.A.2.f): bits 0-1 space
+// allocation time, 2-3 fill value write time, then these; bits 6-7 are
+// reserved.
+const (
+	fillUndefined = 0x10 // bit 4: the fill value is undefined
+	fillDefined   = 0x20 // bit 5: a fill value (size and value) follows
+	fillKnownBits = 0x3f
+)
+
 // parseFill decodes a fill value message (IV.A.2.f Fill Value Message,
 // versions 1-3) as libhdf5's H5O__fill_new_decode does: versions 1 and 2
 // store the size and the value only when "fill value defined" is set;
@@ -371,13 +386,13 @@ func (d *dsInfo) parseFill(c *cursor) error {
 		}
 	case 3:
 		flags := c.u8()
-		if flags&^0x3f != 0 {
+		if flags&^fillKnownBits != 0 {
 			return fmt.Errorf("unknown flags 0x%02x", flags)
 		}
-		if flags&0x10 != 0 && flags&0x20 != 0 {
+		if flags&fillUndefined != 0 && flags&fillDefined != 0 {
 			return errors.New("both the undefined-value and have-value flags are set")
 		}
-		if flags&0x20 != 0 {
+		if flags&fillDefined != 0 {
 			size, has = int32(c.u32()), true
 		}
 	default:
@@ -411,7 +426,10 @@ func (d *dsInfo) parseOldFill(c *cursor) error {
 	return c.err
 }
 
-// sharedData returns a message's body, resolving shared (committed) messages.
+// sharedData returns a message's body, resolving shared messages (IV.A.2,
+// "Shared Messages": version 1 and 2 references to another object header,
+// version 3 references to an object header or to the shared message heap
+// of III.I).
 func (f *File) sharedData(m *message, path string) ([]byte, error) {
 	if m.flags&msgFlagShared == 0 {
 		return m.data, nil

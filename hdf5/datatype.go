@@ -9,7 +9,9 @@ import (
 
 const maxTypeDepth = 16
 
-// parseDatatype decodes a datatype message body.
+// parseDatatype decodes a datatype message body (IV.A.2.d The Datatype
+// Message: class and version (4 bits each), 24 class bit field bits, size,
+// then the class's properties).
 func parseDatatype(c *cursor, depth int) (Datatype, error) {
 	var t Datatype
 	if depth > maxTypeDepth {
@@ -452,6 +454,12 @@ func (t Datatype) String() string {
 	return fmt.Sprintf("class%d", int(t.Class))
 }
 
+// Dataspace Message fields (IV.A.2.b).
+const (
+	dspaceMaxDims = 0x01 // flags bit 0: maximum dimensions present
+	dspaceNull    = 2    // version 2 dataspace type: 0 scalar, 1 simple, 2 null
+)
+
 // dataspace is a parsed dataspace message.
 type dataspace struct {
 	null   bool
@@ -459,6 +467,10 @@ type dataspace struct {
 	maxdim []uint64
 }
 
+// parseDataspace decodes a Dataspace Message (IV.A.2.b): version,
+// dimensionality, flags, then (version 1) 5 reserved bytes or (version 2)
+// the dataspace type; the dimension sizes and, when flagged, the maximum
+// sizes (lengths; undef = unlimited).
 func parseDataspace(c *cursor) (dataspace, error) {
 	var s dataspace
 	v := c.u8()
@@ -472,7 +484,7 @@ func parseDataspace(c *cursor) (dataspace, error) {
 		c.skip(5)
 	case 2:
 		typ := c.u8()
-		if typ == 2 {
+		if typ == dspaceNull {
 			s.null = true
 		}
 	default:
@@ -482,7 +494,7 @@ func parseDataspace(c *cursor) (dataspace, error) {
 	for i := range s.dims {
 		s.dims[i] = c.length()
 	}
-	if flags&1 != 0 {
+	if flags&dspaceMaxDims != 0 {
 		s.maxdim = make([]uint64, rank)
 		for i := range s.maxdim {
 			s.maxdim[i] = c.length()
