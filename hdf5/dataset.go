@@ -165,13 +165,13 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 		// "Dataset Element Size" field. Compact data ends with a 4-byte
 		// size and the data.
 		nd := int(c.u8())
-		cls := c.u8()
+		cls := Layout(c.u8())
 		c.skip(5)
 		if nd < 1 || nd > maxLayoutRank+1 {
 			return fmt.Errorf("layout dimensionality %d", nd)
 		}
-		d.layout = Layout(cls)
-		if cls == 1 || cls == 2 {
+		d.layout = cls
+		if cls == LayoutContiguous || cls == LayoutChunked {
 			d.addr = c.addr()
 		}
 		dims := make([]uint64, 0, nd)
@@ -179,12 +179,12 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 			dims = append(dims, uint64(c.u32()))
 		}
 		switch cls {
-		case 0:
+		case LayoutCompact:
 			n := c.u32()
 			d.compact = c.bytes(int(min(n, 1<<30)))
-		case 1:
+		case LayoutContiguous:
 			d.size = undef // computed from the dataspace
-		case 2:
+		case LayoutChunked:
 			d.chunk = dims[:nd-1] // the last is the element size
 			d.index = idxBTree1
 			for i, x := range d.chunk {
@@ -196,16 +196,16 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 			return fmt.Errorf("layout class %d", cls)
 		}
 	case 3, 4:
-		cls := c.u8()
-		d.layout = Layout(cls)
+		cls := Layout(c.u8())
+		d.layout = cls
 		switch cls {
-		case 0:
+		case LayoutCompact:
 			n := c.u16()
 			d.compact = c.bytes(int(n))
-		case 1:
+		case LayoutContiguous:
 			d.addr = c.addr()
 			d.size = c.length()
-		case 2:
+		case LayoutChunked:
 			if v == 3 {
 				nd := int(c.u8())
 				d.addr = c.addr()
@@ -239,7 +239,7 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 					return fmt.Errorf("chunk dimension %d is 0", i)
 				}
 			}
-		case 3:
+		case LayoutVirtual:
 			// IV.A.2.i, version 4, virtual storage: the global heap
 			// collection address and index of the mapping list (III.F
 			// Global Heap Block for Virtual Datasets)
