@@ -56,14 +56,6 @@ func (c *cursor) bytes(n int) []byte {
 
 func (c *cursor) skip(n int) { c.bytes(n) }
 
-func (c *cursor) seek(off int) {
-	if off < 0 || off > len(c.b) {
-		c.fail()
-		return
-	}
-	c.off = off
-}
-
 func (c *cursor) u8() uint8 {
 	b := c.bytes(1)
 	if b == nil {
