@@ -169,11 +169,6 @@ func (f *File) buildTable(d *dsInfo, path string) (*chunkTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.lflags&layoutNoFilterPartialEdge != 0 && len(d.filters) > 0 && hasPartialEdge(d) {
-		// libhdf5 stores such chunks without running the filters; this
-		// reader would decode them as filtered
-		return nil, errors.New("partial edge chunks are stored unfiltered (layout flag DONT_FILTER_PARTIAL_BOUND_CHUNKS), which is not supported")
-	}
 	if d.addr == undef {
 		t.byIdx = map[uint64]chunkRec{}
 		return t, nil
@@ -206,17 +201,6 @@ func (f *File) buildTable(d *dsInfo, path string) (*chunkTable, error) {
 		return t, f.readExtArray(d, t, cb)
 	}
 	return nil, fmt.Errorf("unknown chunk index %d", d.index)
-}
-
-// hasPartialEdge reports whether some chunk of d crosses the dataset's
-// current extent (libhdf5's partial edge chunks).
-func hasPartialEdge(d *dsInfo) bool {
-	for i, c := range d.chunk {
-		if d.space.dims[i]%c != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // newChunkTable sizes the chunk grid of d (current and maximum chunks per

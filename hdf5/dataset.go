@@ -31,15 +31,12 @@ var indexNames = map[chunkIndex]string{idxBTree1: "v1 B-tree", idxSingle: "singl
 // (IV.A.2.i).
 type layoutFlags uint8
 
-// Version 4 chunked layout flags.
-const (
-	// layoutNoFilterPartialEdge (bit 0, DONT_FILTER_PARTIAL_BOUND_CHUNKS):
-	// partial edge chunks are stored unfiltered.
-	layoutNoFilterPartialEdge layoutFlags = 0x01
-	// layoutSingleFiltered (bit 1, SINGLE_INDEX_WITH_FILTER): a single
-	// chunk index stores the filtered chunk's size and filter mask.
-	layoutSingleFiltered layoutFlags = 0x02
-)
+// layoutSingleFiltered (bit 1 of the version 4 chunked layout flags,
+// SINGLE_INDEX_WITH_FILTER): a single chunk index stores the filtered
+// chunk's size and filter mask. (Bit 0, DONT_FILTER_PARTIAL_BOUND_CHUNKS:
+// partial edge chunks are stored unfiltered, is honoured when chunks are
+// read, in read.go.)
+const layoutSingleFiltered layoutFlags = 0x02
 
 // maxLayoutRank is the largest dataspace rank (H5S_MAX_RANK).
 const maxLayoutRank = 32

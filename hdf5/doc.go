@@ -50,7 +50,8 @@
 //	IV.A.2.r Symbol Table                                group.go: symbolTableLinks
 //	IV.A.2.v Attribute Info                              attr.go: denseAttributes
 //	IV.B   Data Object Data Storage                      read.go (contiguous, compact, chunked
-//	                                                       reads), external.go
+//	                                                       reads; unfiltered partial edge chunks
+//	                                                       of IV.A.2.i flag bit 0), external.go
 //	Appendix C Types of Indexes for Dataset Chunks       chunks.go: buildTable, newChunkTable
 //	  Single Chunk Index                                 chunks.go: buildTable (idxSingle)
 //	  Implicit Index                                     chunks.go: implicitChunks
@@ -74,9 +75,6 @@
 //     datasets through the mapping of III.F is not (an error says so).
 //   - Fractal heaps with I/O filters (III.G "I/O Filters' Encoded Length"
 //     not zero): such dense link or attribute storage is an error.
-//   - Filtered datasets whose partial edge chunks are stored unfiltered
-//     (IV.A.2.i, version 4 flag DONT_FILTER_PARTIAL_BOUND_CHUNKS): an
-//     error rather than chunks decoded as filtered.
 //   - VAX floating-point byte order (IV.A.2.d, class 1 bit field).
 //   - Files split over several files by the family, multi or split file
 //     drivers (II.B Driver Info is not read), and the free-space manager

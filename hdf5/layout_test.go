@@ -72,28 +72,3 @@ func TestFractalHeapHeaderAtEOF(t *testing.T) {
 		}
 	}
 }
-
-// TestPartialEdgeUnfiltered: a filtered dataset whose layout flags say its
-// partial edge chunks are stored unfiltered (IV.A.2.i, version 4 flag bit
-// 0) is refused rather than decoded as filtered; without partial edge
-// chunks, or without filters, the flag does not matter.
-func TestPartialEdgeUnfiltered(t *testing.T) {
-	f := memFile(make([]byte, 64))
-	for _, tc := range []struct {
-		dims    uint64
-		filters []Filter
-		fail    bool
-	}{
-		{10, []Filter{{ID: 1}}, true},
-		{8, []Filter{{ID: 1}}, false},
-		{10, nil, false},
-	} {
-		d := &dsInfo{space: dataspace{dims: []uint64{tc.dims}}, dt: Datatype{Class: ClassFixed, Size: 1},
-			layout: LayoutChunked, chunk: []uint64{4}, index: idxFixed, lflags: layoutNoFilterPartialEdge,
-			addr: undef, filters: tc.filters}
-		_, err := f.buildTable(d, "/x")
-		if (err != nil) != tc.fail {
-			t.Errorf("dims %d, %d filters: error %v, want failure %v", tc.dims, len(tc.filters), err, tc.fail)
-		}
-	}
-}
