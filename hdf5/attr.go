@@ -10,6 +10,12 @@ import (
 
 const maxAttrs = 1 << 16
 
+// attrFixed is the size of the fixed part of an Attribute Message
+// (IV.A.2.m) of version 1 or 2: version, reserved (v1) or flags, name
+// size, datatype size and dataspace size (2 bytes each); version 3 adds
+// the name's character set encoding.
+const attrFixed = 1 + 1 + 2 + 2 + 2
+
 // Attribute Message flags (IV.A.2.m, versions 2 and 3).
 const (
 	attrTypeShared  = 0x01 // bit 0: the datatype is a shared message reference
@@ -109,9 +115,9 @@ func attrName(data []byte) string {
 		return ""
 	}
 	v, n := data[0], int(data[2])|int(data[3])<<8
-	start := 8
+	start := attrFixed
 	if v == 3 {
-		start = 9
+		start = attrFixed + 1 // + name character set encoding
 	}
 	if v < 1 || v > 3 || n > len(data)-start {
 		return ""
@@ -260,8 +266,10 @@ func (f *File) vlenBytes(elem []byte) ([]byte, error) {
 	return obj[:n], nil
 }
 
+// trimString decodes a fixed-length string with its padding (IV.A.2.d,
+// class 3 bit field bits 0-3).
 func trimString(b []byte, pad uint8) string {
-	if pad == 2 {
+	if pad == strSpacePad {
 		return strings.TrimRight(string(b), " ")
 	}
 	for i, x := range b {

@@ -9,6 +9,17 @@ import (
 
 const maxTypeDepth = 16
 
+// String padding types (IV.A.2.d, class 3 and class 9 string bit fields).
+const (
+	strNullTerm  = 0 // null-terminated
+	strNullPad   = 1 // null-padded
+	strSpacePad  = 2 // space-padded (Fortran)
+	refObject    = 0 // reference type (class 7 bits 0-3): object reference
+	refRegion    = 1 // dataset region reference
+	vlenSequence = 0 // variable-length type (class 9 bits 0-3): sequence
+	vlenString   = 1 // string
+)
+
 // parseDatatype decodes a datatype message body (IV.A.2.d The Datatype
 // Message: class and version (4 bits each), 24 class bit field bits, size,
 // then the class's properties).
@@ -174,7 +185,7 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 			t.EnumValues = append(t.EnumValues, c.bytes(bt.Size))
 		}
 	case ClassVarLen:
-		t.VarString = b0&0x0f == 1
+		t.VarString = b0&0x0f == vlenString
 		t.strPad = b0 >> 4
 		t.cset = b1 & 0x0f
 		bt, err := parseDatatype(c, depth+1)
@@ -425,7 +436,7 @@ func (t Datatype) String() string {
 		}
 		return "compound{" + strings.Join(parts, ", ") + "}"
 	case ClassReference:
-		if t.refType == 1 {
+		if t.refType == refRegion {
 			return "region reference"
 		}
 		return "object reference"

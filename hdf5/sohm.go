@@ -19,6 +19,12 @@ type sohmIndex struct {
 // ..._PLINE_FLAG 1 << 0x0B, ..._ATTR_FLAG 1 << 0x0C).
 var sohmFlag = map[msgType]uint16{msgDataspace: 1 << msgDataspace, msgDatatype: 1 << msgDatatype, msgFill: 1 << msgFill, msgPipeline: 1 << msgPipeline, msgAttribute: 1 << msgAttribute}
 
+// smtbIndexFixed is the size of one index of the shared message table
+// (III.I) before its two addresses: version, index type, message type
+// flags (2), minimum message size (4), list cutoff (2), B-tree cutoff (2),
+// number of messages (2).
+const smtbIndexFixed = 1 + 1 + 2 + 4 + 2 + 2 + 2
+
 // maxSOHMIndexes is H5O_SHMESG_MAX_NINDEXES.
 const maxSOHMIndexes = 8
 
@@ -61,12 +67,12 @@ func (f *File) readSharedTable() ([]sohmIndex, error) {
 	// flags (2), minimum message size (4), list cutoff (2), B-tree
 	// cutoff (2), number of messages (2), index address, fractal heap
 	// address; then the checksum
-	entry := 1 + 1 + 2 + 4 + 2 + 2 + 2 + 2*f.st.osize
-	b, err := f.readBlock("shared message table", addr, uint64(4+n*entry+4), "SMTB")
+	entry := smtbIndexFixed + 2*f.st.osize
+	b, err := f.readBlock("shared message table", addr, uint64(sigLen+n*entry+checksumLen), "SMTB")
 	if err != nil {
 		return nil, err
 	}
-	c = f.cursor(b[4 : len(b)-4])
+	c = f.cursor(b[sigLen : len(b)-checksumLen])
 	out := make([]sohmIndex, 0, n)
 	for i := 0; i < n; i++ {
 		if v := c.u8(); v != 0 {
