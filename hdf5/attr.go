@@ -161,26 +161,11 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 		return a, f.errf(path, "attribute message", c.err)
 	}
 	what := "attribute " + a.Name
-	var err error
-	if flags&attrTypeShared != 0 {
-		m := message{typ: msgDatatype, flags: msgFlagShared, data: dtb}
-		if dtb, err = f.sharedData(&m, path); err != nil {
-			return a, err
-		}
-	}
-	if a.Type, err = parseDatatype(f.cursor(dtb), 0); err != nil {
-		return a, f.errf(path, what+" datatype", err)
-	}
-	if flags&attrSpaceShared != 0 {
-		m := message{typ: msgDataspace, flags: msgFlagShared, data: dsb}
-		if dsb, err = f.sharedData(&m, path); err != nil {
-			return a, err
-		}
-	}
-	sp, err := parseDataspace(f.cursor(dsb))
+	typ, sp, err := f.attrTypeAndSpace(flags, dtb, dsb, path, what)
 	if err != nil {
-		return a, f.errf(path, what+" dataspace", err)
+		return a, err
 	}
+	a.Type = typ
 	a.Shape = sp.dims
 	if !sp.null && a.Shape == nil {
 		a.Shape = []uint64{}
@@ -203,6 +188,33 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 		return a, f.errf(path, what, err)
 	}
 	return a, nil
+}
+
+// attrTypeAndSpace decodes an attribute's datatype and dataspace, each
+// either stored in the message or a shared message reference (flags).
+func (f *File) attrTypeAndSpace(flags uint8, dtb, dsb []byte, path, what string) (Datatype, dataspace, error) {
+	var err error
+	if flags&attrTypeShared != 0 {
+		m := message{typ: msgDatatype, flags: msgFlagShared, data: dtb}
+		if dtb, err = f.sharedData(&m, path); err != nil {
+			return Datatype{}, dataspace{}, err
+		}
+	}
+	t, err := parseDatatype(f.cursor(dtb), 0)
+	if err != nil {
+		return Datatype{}, dataspace{}, f.errf(path, what+" datatype", err)
+	}
+	if flags&attrSpaceShared != 0 {
+		m := message{typ: msgDataspace, flags: msgFlagShared, data: dsb}
+		if dsb, err = f.sharedData(&m, path); err != nil {
+			return Datatype{}, dataspace{}, err
+		}
+	}
+	sp, err := parseDataspace(f.cursor(dsb))
+	if err != nil {
+		return Datatype{}, dataspace{}, f.errf(path, what+" dataspace", err)
+	}
+	return t, sp, nil
 }
 
 func (f *File) decodeAttrValues(a *Attribute, n int) error {
