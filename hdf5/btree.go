@@ -45,36 +45,13 @@ func (f *File) walkBTree1(addr uint64, typ uint8, keySize int, visit func(leftKe
 			return fmt.Errorf("v1 B-tree node 0x%x visited twice (cycle)", addr)
 		}
 		seen[addr] = true
-		hb, err := f.readAt(addr, uint64(btree1NodeFixed+2*f.st.osize))
+		level, keys, children, err := f.btree1Node(addr, typ, keySize, wantLevel)
 		if err != nil {
-			return fmt.Errorf("v1 B-tree node at 0x%x: %w", addr, err)
+			return err
 		}
-		if !bytes.Equal(hb[:4], []byte("TREE")) {
-			return fmt.Errorf("v1 B-tree node at 0x%x: bad signature", addr)
-		}
-		if hb[4] != typ {
-			return fmt.Errorf("v1 B-tree node at 0x%x: type %d, want %d", addr, hb[4], typ)
-		}
-		level := int(hb[5])
-		if wantLevel >= 0 && level != wantLevel {
-			return fmt.Errorf("v1 B-tree node at 0x%x: level %d, want %d", addr, level, wantLevel)
-		}
-		n := int(hb[6]) | int(hb[7])<<8
-		size := uint64(btree1NodeFixed+2*f.st.osize) + uint64(n)*uint64(keySize+f.st.osize) + uint64(keySize)
-		b, err := f.readAt(addr, size)
-		if err != nil {
-			return fmt.Errorf("v1 B-tree node at 0x%x with %d entries: %w", addr, n, err)
-		}
-		c := f.cursor(b)
-		c.skip(btree1NodeFixed + 2*f.st.osize)
-		for i := 0; i < n; i++ {
-			key := c.bytes(keySize)
-			child := c.addr()
-			if c.err != nil {
-				return c.err
-			}
+		for i, child := range children {
 			if level == 0 {
-				if err := visit(key, child); err != nil {
+				if err := visit(keys[i], child); err != nil {
 					return err
 				}
 			} else if err := walk(child, depth+1, level-1); err != nil {
@@ -84,6 +61,46 @@ func (f *File) walkBTree1(addr uint64, typ uint8, keySize int, visit func(leftKe
 		return nil
 	}
 	return walk(addr, 0, -1)
+}
+
+// btree1Node reads the version 1 B-tree node at addr: "TREE", node type
+// (typ), node level (wantLevel unless negative), entries used, sibling
+// addresses, then the keys and child addresses interleaved (one more key
+// than children). It returns the level, the left key of each child and
+// the children.
+func (f *File) btree1Node(addr uint64, typ uint8, keySize, wantLevel int) (int, [][]byte, []uint64, error) {
+	hb, err := f.readAt(addr, uint64(btree1NodeFixed+2*f.st.osize))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("v1 B-tree node at 0x%x: %w", addr, err)
+	}
+	if !bytes.Equal(hb[:sigLen], []byte("TREE")) {
+		return 0, nil, nil, fmt.Errorf("v1 B-tree node at 0x%x: bad signature", addr)
+	}
+	if hb[4] != typ {
+		return 0, nil, nil, fmt.Errorf("v1 B-tree node at 0x%x: type %d, want %d", addr, hb[4], typ)
+	}
+	level := int(hb[5])
+	if wantLevel >= 0 && level != wantLevel {
+		return 0, nil, nil, fmt.Errorf("v1 B-tree node at 0x%x: level %d, want %d", addr, level, wantLevel)
+	}
+	n := int(hb[6]) | int(hb[7])<<8
+	size := uint64(btree1NodeFixed+2*f.st.osize) + uint64(n)*uint64(keySize+f.st.osize) + uint64(keySize)
+	b, err := f.readAt(addr, size)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("v1 B-tree node at 0x%x with %d entries: %w", addr, n, err)
+	}
+	c := f.cursor(b)
+	c.skip(btree1NodeFixed + 2*f.st.osize)
+	keys := make([][]byte, n)
+	children := make([]uint64, n)
+	for i := range children {
+		keys[i] = c.bytes(keySize)
+		children[i] = c.addr()
+		if c.err != nil {
+			return 0, nil, nil, c.err
+		}
+	}
+	return level, keys, children, nil
 }
 
 // bt2Header is a parsed version 2 B-tree header.

@@ -223,8 +223,7 @@ func (f *File) fractalHeap(addr uint64) (*fractalHeap, error) {
 	if err := verifyChecksum(b[:end+checksumLen]); err != nil {
 		return nil, fmt.Errorf("fractal heap header at 0x%x: %w", addr, err)
 	}
-	if h.width == 0 || h.width > 1<<16 || h.startBlock == 0 || bits.OnesCount64(h.startBlock) != 1 ||
-		h.maxDirect < h.startBlock || bits.OnesCount64(h.maxDirect) != 1 || h.maxBits < 1 || h.maxBits > 64 || h.curRows > 64 {
+	if !h.validTable() {
 		return nil, fmt.Errorf("fractal heap at 0x%x: invalid table (width %d, start block %d, max direct %d, max heap bits %d, rows %d)",
 			addr, h.width, h.startBlock, h.maxDirect, h.maxBits, h.curRows)
 	}
@@ -237,6 +236,15 @@ func (f *File) fractalHeap(addr uint64) (*fractalHeap, error) {
 	return h, nil
 }
 
+// validTable checks the doubling table of the header: a width of at most
+// 2^16 blocks, starting and maximum direct block sizes that are powers of
+// two (the latter not smaller), 1-64 heap address bits, at most 64 rows.
+func (h *fractalHeap) validTable() bool {
+	return h.width > 0 && h.width <= 1<<16 && h.startBlock > 0 && bits.OnesCount64(h.startBlock) == 1 &&
+		h.maxDirect >= h.startBlock && bits.OnesCount64(h.maxDirect) == 1 && h.maxBits >= 1 && h.maxBits <= 64 && h.curRows <= 64
+}
+
+// rowSize is the size of the blocks in row r of the doubling table.
 func (h *fractalHeap) rowSize(r int) uint64 {
 	if r <= 1 {
 		return h.startBlock
