@@ -13,8 +13,9 @@
 //	                                                       superblockV0V1, superblockV2V3, checkEOF
 //	II.C   Superblock Extension                          sohm.go: readSharedTable (its Shared
 //	                                                       Message Table message only)
-//	III.A.1 Version 1 B-trees (node types 0 and 1)       btree.go: walkBTree1; chunks.go:
-//	                                                       readBTree1Chunks (raw data chunk keys)
+//	III.A.1 Version 1 B-trees (node types 0 and 1)       btree.go: walkBTree1, btree1Node;
+//	                                                       chunks.go: readBTree1Chunks (raw data
+//	                                                       chunk keys)
 //	III.A.2 Version 2 B-trees (record types 1, 5, 8,     btree.go: bt2Header, walkBTree2, bt2Node
 //	        10, 11)
 //	III.B  Group Symbol Table Nodes                      group.go: symbolNode
@@ -25,7 +26,8 @@
 //	                                                       attr.go: vlenBytes
 //	III.F  Global Heap Block for Virtual Datasets        dataset.go: parseLayout reads its address
 //	                                                       (the mapping is not applied, see below)
-//	III.G  Fractal Heap                                  heap.go: fractalHeap (header), get, tiny,
+//	III.G  Fractal Heap                                  heap.go: fractalHeap (header), validTable,
+//	                                                       rowSize, get, tiny,
 //	                                                       huge, managed, findDirect, indirect, direct
 //	III.I  Shared Object Header Message Table            sohm.go: sharedTable, readSharedTable,
 //	                                                       sohmMessage
