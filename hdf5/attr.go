@@ -10,6 +10,18 @@ import (
 
 const maxAttrs = 1 << 16
 
+// attrFixed is the size of the fixed part of an Attribute Message
+// (IV.A.2.m) of version 1 or 2: version, reserved (v1) or flags, name
+// size, datatype size and dataspace size (2 bytes each); version 3 adds
+// the name's character set encoding.
+const attrFixed = 1 + 1 + 2 + 2 + 2
+
+// Attribute Message flags (IV.A.2.m, versions 2 and 3).
+const (
+	attrTypeShared  = 0x01 // bit 0: the datatype is a shared message reference
+	attrSpaceShared = 0x02 // bit 1: the dataspace is a shared message reference
+)
+
 // attributes decodes the attributes of an object header (IV.A.2.m
 // Attribute Message, compact storage; IV.A.2.v Attribute Info Message,
 // dense storage in a fractal heap indexed by a v2 B-tree). When only is not
@@ -37,47 +49,58 @@ func (f *File) attributes(h *objHeader, path, only string) ([]Attribute, error) 
 		out = append(out, a)
 	}
 	if m := h.find(msgAttrInfo); m != nil {
-		c := f.cursor(m.data)
-		c.u8()
-		flags := c.u8()
-		if flags&1 != 0 {
-			c.u16()
+		return f.denseAttributes(m, path, only, out)
+	}
+	return out, nil
+}
+
+// denseAttributes appends to out the attributes in dense storage, as the
+// Attribute Info Message (IV.A.2.v) names it: a fractal heap (III.G) of
+// attribute messages and a version 2 B-tree (III.A.2, record type 8:
+// heap ID (8 bytes), flags, creation order, name hash) indexing their
+// names.
+func (f *File) denseAttributes(m *message, path, only string, out []Attribute) ([]Attribute, error) {
+	c := f.cursor(m.data)
+	c.u8() // version
+	flags := c.u8()
+	if flags&infoOrderTracked != 0 {
+		c.u16() // maximum creation index
+	}
+	heapAddr := c.addr()
+	nameIdx := c.addr()
+	if c.err != nil {
+		return nil, f.errf(path, "attribute info message", c.err)
+	}
+	if heapAddr == undef || nameIdx == undef {
+		return out, nil
+	}
+	fh, err := f.fractalHeap(heapAddr)
+	if err != nil {
+		return nil, f.errf(path, "dense attribute storage", err)
+	}
+	err = f.walkBTree2(nameIdx, func(rec []byte) error {
+		if len(rec) < 8 {
+			return errors.New("short attribute name record")
 		}
-		heapAddr := c.addr()
-		nameIdx := c.addr()
-		if c.err != nil {
-			return nil, f.errf(path, "attribute info message", c.err)
+		obj, err := fh.get(rec[:8])
+		if err != nil {
+			return err
 		}
-		if heapAddr != undef && nameIdx != undef {
-			fh, err := f.fractalHeap(heapAddr)
-			if err != nil {
-				return nil, f.errf(path, "dense attribute storage", err)
-			}
-			err = f.walkBTree2(nameIdx, func(rec []byte) error {
-				if len(rec) < 8 {
-					return errors.New("short attribute name record")
-				}
-				obj, err := fh.get(rec[:8])
-				if err != nil {
-					return err
-				}
-				if only != "" && attrName(obj) != only {
-					return nil
-				}
-				a, err := f.parseAttribute(obj, path)
-				if err != nil {
-					return err
-				}
-				out = append(out, a)
-				if len(out) > maxAttrs {
-					return errors.New("too many attributes")
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, f.errf(path, "dense attribute storage", err)
-			}
+		if only != "" && attrName(obj) != only {
+			return nil
 		}
+		a, err := f.parseAttribute(obj, path)
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		if len(out) > maxAttrs {
+			return errors.New("too many attributes")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, f.errf(path, "dense attribute storage", err)
 	}
 	return out, nil
 }
@@ -92,9 +115,9 @@ func attrName(data []byte) string {
 		return ""
 	}
 	v, n := data[0], int(data[2])|int(data[3])<<8
-	start := 8
+	start := attrFixed
 	if v == 3 {
-		start = 9
+		start = attrFixed + 1 // + name character set encoding
 	}
 	if v < 1 || v > 3 || n > len(data)-start {
 		return ""
@@ -102,6 +125,10 @@ func attrName(data []byte) string {
 	return strings.TrimRight(string(data[start:start+n]), "\x00")
 }
 
+// parseAttribute decodes an Attribute Message (IV.A.2.m): version, flags,
+// name, datatype and dataspace sizes (2 bytes each), the character set
+// (version 3), then the name, datatype and dataspace (each padded to 8
+// bytes in version 1) and the data.
 func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 	var a Attribute
 	a.f = f
@@ -134,26 +161,11 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 		return a, f.errf(path, "attribute message", c.err)
 	}
 	what := "attribute " + a.Name
-	var err error
-	if flags&1 != 0 {
-		m := message{typ: msgDatatype, flags: 2, data: dtb}
-		if dtb, err = f.sharedData(&m, path); err != nil {
-			return a, err
-		}
-	}
-	if a.Type, err = parseDatatype(f.cursor(dtb), 0); err != nil {
-		return a, f.errf(path, what+" datatype", err)
-	}
-	if flags&2 != 0 {
-		m := message{typ: msgDataspace, flags: 2, data: dsb}
-		if dsb, err = f.sharedData(&m, path); err != nil {
-			return a, err
-		}
-	}
-	sp, err := parseDataspace(f.cursor(dsb))
+	typ, sp, err := f.attrTypeAndSpace(flags, dtb, dsb, path, what)
 	if err != nil {
-		return a, f.errf(path, what+" dataspace", err)
+		return a, err
 	}
+	a.Type = typ
 	a.Shape = sp.dims
 	if !sp.null && a.Shape == nil {
 		a.Shape = []uint64{}
@@ -176,6 +188,33 @@ func (f *File) parseAttribute(data []byte, path string) (Attribute, error) {
 		return a, f.errf(path, what, err)
 	}
 	return a, nil
+}
+
+// attrTypeAndSpace decodes an attribute's datatype and dataspace, each
+// either stored in the message or a shared message reference (flags).
+func (f *File) attrTypeAndSpace(flags uint8, dtb, dsb []byte, path, what string) (Datatype, dataspace, error) {
+	var err error
+	if flags&attrTypeShared != 0 {
+		m := message{typ: msgDatatype, flags: msgFlagShared, data: dtb}
+		if dtb, err = f.sharedData(&m, path); err != nil {
+			return Datatype{}, dataspace{}, err
+		}
+	}
+	t, err := parseDatatype(f.cursor(dtb), 0)
+	if err != nil {
+		return Datatype{}, dataspace{}, f.errf(path, what+" datatype", err)
+	}
+	if flags&attrSpaceShared != 0 {
+		m := message{typ: msgDataspace, flags: msgFlagShared, data: dsb}
+		if dsb, err = f.sharedData(&m, path); err != nil {
+			return Datatype{}, dataspace{}, err
+		}
+	}
+	sp, err := parseDataspace(f.cursor(dsb))
+	if err != nil {
+		return Datatype{}, dataspace{}, f.errf(path, what+" dataspace", err)
+	}
+	return t, sp, nil
 }
 
 func (f *File) decodeAttrValues(a *Attribute, n int) error {
@@ -239,8 +278,10 @@ func (f *File) vlenBytes(elem []byte) ([]byte, error) {
 	return obj[:n], nil
 }
 
+// trimString decodes a fixed-length string with its padding (IV.A.2.d,
+// class 3 bit field bits 0-3).
 func trimString(b []byte, pad uint8) string {
-	if pad == 2 {
+	if pad == strSpacePad {
 		return strings.TrimRight(string(b), " ")
 	}
 	for i, x := range b {

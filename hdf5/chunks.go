@@ -21,7 +21,7 @@ type chunkTable struct {
 	dense    []chunkRec // fixed array entries by index
 	implicit bool
 	single   *chunkRec
-	keyKind  int // 0: linear over grid, 1: max-down index, 2: swizzled max-down (EA)
+	keyKind  keyKind
 	unlim    int
 	swDown   []uint64
 	base     uint64
@@ -29,6 +29,24 @@ type chunkTable struct {
 	maxChunk []uint64
 	entries  []chunkEntry // every stored chunk (not for implicit/single)
 }
+
+// keyKind says how a chunkTable's key is computed from a chunk's scaled
+// coordinates (its offset divided by the chunk size, per dimension).
+type keyKind uint8
+
+// Chunk key kinds.
+const (
+	// keyLinear: the row-major index over the current chunk grid (the
+	// B-tree indexes, keyed by coordinates).
+	keyLinear keyKind = iota
+	// keyMaxDown: the row-major index over the maximum chunk grid, as
+	// libhdf5 numbers the elements of the implicit and fixed array
+	// indexes (Appendix C).
+	keyMaxDown
+	// keySwizzled: keyMaxDown with the unlimited dimension moved first,
+	// libhdf5's "swizzled" numbering of extensible array elements.
+	keySwizzled
+)
 
 // chunkEntry is a stored chunk with its scaled coordinates.
 type chunkEntry struct {
@@ -64,7 +82,7 @@ func (t *chunkTable) fillEntries() {
 				t.entries = append(t.entries, chunkEntry{decodeKey(uint64(k), t.maxDown, t.maxChunk), r})
 			}
 		}
-	case t.keyKind == 0:
+	case t.keyKind == keyLinear:
 		gd := make([]uint64, rank)
 		acc := uint64(1)
 		for i := rank - 1; i >= 0; i-- {
@@ -74,7 +92,7 @@ func (t *chunkTable) fillEntries() {
 		for k, r := range t.byIdx {
 			t.entries = append(t.entries, chunkEntry{decodeKey(k, gd, t.grid), r})
 		}
-	case t.keyKind == 2:
+	case t.keyKind == keySwizzled:
 		sm := make([]uint64, 0, rank)
 		sm = append(sm, undef)
 		for i := 0; i < rank; i++ {
@@ -139,12 +157,56 @@ func (ds *Dataset) table() (*chunkTable, error) {
 	return t, nil
 }
 
+// buildTable reads the chunk index of a chunked dataset (IV.A.2.i; the
+// index structures of Appendix C "Types of Indexes for Dataset Chunks")
+// into a lookup table.
 func (f *File) buildTable(d *dsInfo, path string) (*chunkTable, error) {
-	rank := len(d.chunk)
 	cb, err := d.chunkBytes()
 	if err != nil {
 		return nil, err
 	}
+	t, err := newChunkTable(d, cb)
+	if err != nil {
+		return nil, err
+	}
+	if d.addr == undef {
+		t.byIdx = map[uint64]chunkRec{}
+		return t, nil
+	}
+	switch d.index {
+	case idxBTree1:
+		return t, f.readBTree1Chunks(d, t)
+	case idxBTree2:
+		return t, f.readBTree2Chunks(d, t)
+	case idxSingle:
+		r := chunkRec{addr: d.addr, size: cb}
+		if d.lflags&layoutSingleFiltered != 0 {
+			r.size = d.singleSize
+			r.mask = d.singleMask
+		}
+		t.single = &r
+		return t, nil
+	case idxImplicit:
+		return t, f.implicitChunks(d, t)
+	case idxFixed:
+		t.keyKind = keyMaxDown
+		return t, f.readFixedArray(d, t, cb)
+	case idxExtArray:
+		if t.unlim < 0 {
+			return nil, errors.New("extensible array index without an unlimited dimension")
+		}
+		t.keyKind = keySwizzled
+		t.swDown = downProducts(swizzle(t.maxChunk, t.unlim))
+		t.byIdx = map[uint64]chunkRec{}
+		return t, f.readExtArray(d, t, cb)
+	}
+	return nil, fmt.Errorf("unknown chunk index %d", d.index)
+}
+
+// newChunkTable sizes the chunk grid of d (current and maximum chunks per
+// dimension; the first unlimited dimension) for chunks of cb bytes.
+func newChunkTable(d *dsInfo, cb uint64) (*chunkTable, error) {
+	rank := len(d.chunk)
 	t := &chunkTable{cbytes: cb, grid: make([]uint64, rank)}
 	for i := range d.chunk {
 		t.grid[i] = ceilDiv(d.space.dims[i], d.chunk[i])
@@ -153,144 +215,142 @@ func (f *File) buildTable(d *dsInfo, path string) (*chunkTable, error) {
 		return nil, errors.New("chunk grid size overflows")
 	}
 	// max chunks per dimension (unlimited -> undef)
-	maxChunks := make([]uint64, rank)
+	t.maxChunk = make([]uint64, rank)
 	t.unlim = -1
-	for i := range maxChunks {
+	for i := range t.maxChunk {
 		md := d.space.dims[i]
 		if d.space.maxdim != nil {
 			md = d.space.maxdim[i]
 		}
 		if md == undef {
-			maxChunks[i] = undef
+			t.maxChunk[i] = undef
 			if t.unlim < 0 {
 				t.unlim = i
 			}
+			continue
+		}
+		md = max(md, d.space.dims[i])
+		t.maxChunk[i] = ceilDiv(md, d.chunk[i])
+	}
+	t.maxDown = downProducts(t.maxChunk)
+	return t, nil
+}
+
+// downProducts returns, per dimension, the product of the sizes of the
+// dimensions after it (undef once an unlimited size or an overflow is
+// met): the strides of a row-major index over a grid of sizes m.
+func downProducts(m []uint64) []uint64 {
+	out := make([]uint64, len(m))
+	acc := uint64(1)
+	for i := len(m) - 1; i >= 0; i-- {
+		out[i] = acc
+		if m[i] == undef {
+			acc = undef
+			continue
+		}
+		if v, ok := mulCheck(acc, m[i]); ok && acc != undef {
+			acc = v
 		} else {
-			if md < d.space.dims[i] {
-				md = d.space.dims[i]
-			}
-			maxChunks[i] = ceilDiv(md, d.chunk[i])
+			acc = undef
 		}
 	}
-	down := func(m []uint64) []uint64 {
-		out := make([]uint64, len(m))
-		acc := uint64(1)
-		for i := len(m) - 1; i >= 0; i-- {
-			out[i] = acc
-			if m[i] == undef {
-				acc = undef
-				continue
-			}
-			if v, ok := mulCheck(acc, m[i]); ok && acc != undef {
-				acc = v
-			} else {
-				acc = undef
-			}
+	return out
+}
+
+// swizzle returns m with dimension unlim moved first.
+func swizzle(m []uint64, unlim int) []uint64 {
+	sw := make([]uint64, 0, len(m))
+	sw = append(sw, m[unlim])
+	for i, x := range m {
+		if i != unlim {
+			sw = append(sw, x)
 		}
-		return out
 	}
-	t.maxDown = down(maxChunks)
-	t.maxChunk = maxChunks
-	if d.addr == undef {
-		t.byIdx = map[uint64]chunkRec{}
-		return t, nil
+	return sw
+}
+
+// readBTree1Chunks reads a version 1 B-tree of node type 1 (III.A.1
+// Version 1 B-trees, raw data chunks): each key holds the chunk's stored
+// size (4 bytes), filter mask (4) and offset in each dimension plus a
+// final element offset (8 bytes each).
+func (f *File) readBTree1Chunks(d *dsInfo, t *chunkTable) error {
+	rank := len(d.chunk)
+	t.byIdx = map[uint64]chunkRec{}
+	keySize := 4 + 4 + 8*(rank+1)
+	return f.walkBTree1(d.addr, btree1Chunk, keySize, func(key []byte, child uint64) error {
+		c := f.cursor(key)
+		size := uint64(c.u32())
+		mask := c.u32()
+		scaled := make([]uint64, rank)
+		for i := range scaled {
+			off := c.u64()
+			if off%d.chunk[i] != 0 {
+				return fmt.Errorf("chunk key offset %d in dimension %d is not a multiple of the chunk size %d", off, i, d.chunk[i])
+			}
+			scaled[i] = off / d.chunk[i]
+		}
+		c.u64() // element offset: always 0 (libhdf5 ignores it too)
+		if c.err != nil {
+			return c.err
+		}
+		if k, ok := t.linear(scaled); ok {
+			t.byIdx[k] = chunkRec{child, size, mask}
+		}
+		return nil
+	})
+}
+
+// readBTree2Chunks reads a version 2 B-tree chunk index (Appendix C:
+// Version 2 B-trees Index; III.A.2 record type 10, non-filtered: address
+// and scaled offsets, or type 11, filtered: address, chunk size, filter
+// mask and scaled offsets).
+func (f *File) readBTree2Chunks(d *dsInfo, t *chunkTable) error {
+	rank := len(d.chunk)
+	t.byIdx = map[uint64]chunkRec{}
+	filtered := len(d.filters) > 0
+	return f.walkBTree2(d.addr, func(rec []byte) error {
+		c := f.cursor(rec)
+		r := chunkRec{addr: c.addr(), size: t.cbytes}
+		if filtered {
+			n := len(rec) - f.st.osize - filterMaskLen - 8*rank
+			if n < 1 || n > 8 {
+				return fmt.Errorf("filtered chunk record of %d bytes for rank %d", len(rec), rank)
+			}
+			r.size = c.uN(n)
+			r.mask = c.u32()
+		}
+		scaled := make([]uint64, rank)
+		for i := range scaled {
+			scaled[i] = c.u64()
+		}
+		if c.err != nil {
+			return c.err
+		}
+		if k, ok := t.linear(scaled); ok {
+			t.byIdx[k] = r
+		}
+		return nil
+	})
+}
+
+// implicitChunks sets up an implicit index (Appendix C: Implicit Index):
+// the chunks of the maximum grid are stored one after the other from
+// d.addr, unfiltered.
+func (f *File) implicitChunks(d *dsInfo, t *chunkTable) error {
+	n, ok := product(t.maxChunk)
+	if ok {
+		n, ok = mulCheck(n, t.cbytes)
 	}
-	switch d.index {
-	case idxBTree1:
-		t.byIdx = map[uint64]chunkRec{}
-		keySize := 8 + 8*(rank+1)
-		err := f.walkBTree1(d.addr, 1, keySize, func(key []byte, child uint64) error {
-			c := f.cursor(key)
-			size := uint64(c.u32())
-			mask := c.u32()
-			scaled := make([]uint64, rank)
-			for i := range scaled {
-				off := c.u64()
-				if off%d.chunk[i] != 0 {
-					return fmt.Errorf("chunk key offset %d in dimension %d is not a multiple of the chunk size %d", off, i, d.chunk[i])
-				}
-				scaled[i] = off / d.chunk[i]
-			}
-			c.u64() // element offset: always 0 (libhdf5 ignores it too)
-			if c.err != nil {
-				return c.err
-			}
-			if k, ok := t.linear(scaled); ok {
-				t.byIdx[k] = chunkRec{child, size, mask}
-			}
-			return nil
-		})
-		return t, err
-	case idxBTree2:
-		t.byIdx = map[uint64]chunkRec{}
-		filtered := len(d.filters) > 0
-		err := f.walkBTree2(d.addr, func(rec []byte) error {
-			c := f.cursor(rec)
-			r := chunkRec{addr: c.addr(), size: cb}
-			if filtered {
-				n := len(rec) - f.st.osize - 4 - 8*rank
-				if n < 1 || n > 8 {
-					return fmt.Errorf("filtered chunk record of %d bytes for rank %d", len(rec), rank)
-				}
-				r.size = c.uN(n)
-				r.mask = c.u32()
-			}
-			scaled := make([]uint64, rank)
-			for i := range scaled {
-				scaled[i] = c.u64()
-			}
-			if c.err != nil {
-				return c.err
-			}
-			if k, ok := t.linear(scaled); ok {
-				t.byIdx[k] = r
-			}
-			return nil
-		})
-		return t, err
-	case idxSingle:
-		r := chunkRec{addr: d.addr, size: cb}
-		if d.lflags&2 != 0 {
-			r.size = d.singleSize
-			r.mask = d.singleMask
-		}
-		t.single = &r
-		return t, nil
-	case idxImplicit:
-		n, ok := product(maxChunks)
-		if ok {
-			n, ok = mulCheck(n, cb)
-		}
-		if !ok {
-			return nil, errors.New("implicit index size overflows")
-		}
-		if _, err := f.absAddr(d.addr, n); err != nil {
-			return nil, fmt.Errorf("implicit chunk storage: %w", err)
-		}
-		t.implicit = true
-		t.base = d.addr
-		t.keyKind = 1
-		return t, nil
-	case idxFixed:
-		t.keyKind = 1
-		return t, f.readFixedArray(d, t, cb)
-	case idxExtArray:
-		if t.unlim < 0 {
-			return nil, errors.New("extensible array index without an unlimited dimension")
-		}
-		t.keyKind = 2
-		sw := make([]uint64, 0, rank)
-		sw = append(sw, maxChunks[t.unlim])
-		for i := 0; i < rank; i++ {
-			if i != t.unlim {
-				sw = append(sw, maxChunks[i])
-			}
-		}
-		t.swDown = down(sw)
-		t.byIdx = map[uint64]chunkRec{}
-		return t, f.readExtArray(d, t, cb)
+	if !ok {
+		return errors.New("implicit index size overflows")
 	}
-	return nil, fmt.Errorf("unknown chunk index %d", d.index)
+	if _, err := f.absAddr(d.addr, n); err != nil {
+		return fmt.Errorf("implicit chunk storage: %w", err)
+	}
+	t.implicit = true
+	t.base = d.addr
+	t.keyKind = keyMaxDown
+	return nil
 }
 
 // linear is the index of a chunk over the current chunk grid.
@@ -335,14 +395,14 @@ func (t *chunkTable) lookup(scaled []uint64) (chunkRec, bool) {
 		return *t.single, true
 	}
 	switch t.keyKind {
-	case 0:
+	case keyLinear:
 		k, ok := t.linear(scaled)
 		if !ok {
 			return chunkRec{}, false
 		}
 		r, ok := t.byIdx[k]
 		return r, ok
-	case 1:
+	case keyMaxDown:
 		k, ok := t.maxIndex(scaled, t.maxDown)
 		if !ok {
 			return chunkRec{}, false
@@ -372,11 +432,40 @@ func (t *chunkTable) lookup(scaled []uint64) (chunkRec, bool) {
 	}
 }
 
-// decodeElem decodes one fixed/extensible array element.
+// Sizes of the fixed and extensible array structures (Appendix C: Fixed
+// Array Index, Extensible Array Index). Every block starts with a
+// signature, a version and a client ID, and ends with a checksum.
+const (
+	arrayBlockStart = sigLen + 1 + 1 // signature, version, client ID
+	filterMaskLen   = 4              // a filtered chunk's filter mask
+	// fixed array header ("FAHD"): + entry size, page bits (1 each),
+	// max number of entries (length), data block address (offset),
+	// checksum
+	faHeaderFixed = arrayBlockStart + 1 + 1 + checksumLen
+	// extensible array header ("EAHD"): + element size, max elements
+	// bits, index block elements, data block min elements, secondary
+	// block min data pointers, max data block page elements bits (1
+	// each), six lengths (secondary blocks: number, size; data blocks:
+	// number, size; max index set; number of elements), index block
+	// address (offset), checksum
+	eaHeaderFixed   = arrayBlockStart + 6 + checksumLen
+	eaHeaderLengths = 6
+)
+
+// Array client IDs (the "Client ID" of the fixed and extensible array
+// headers).
+const (
+	arrayClientChunks         = 0 // H5FA_CLS_CHUNK / H5EA_CLS_CHUNK: chunk addresses
+	arrayClientFilteredChunks = 1 // ..._FILT_CHUNK: address, chunk size, filter mask
+)
+
+// decodeElem decodes one fixed/extensible array element: the chunk's
+// address, and for filtered chunks its stored size (esize minus the
+// address and the mask) and filter mask.
 func (f *File) decodeElem(c *cursor, filtered bool, esize int, cb uint64) chunkRec {
 	r := chunkRec{addr: c.addr(), size: cb}
 	if filtered {
-		n := esize - f.st.osize - 4
+		n := esize - f.st.osize - filterMaskLen
 		if n < 1 || n > 8 {
 			c.fail()
 			return r
@@ -387,14 +476,23 @@ func (f *File) decodeElem(c *cursor, filtered bool, esize int, cb uint64) chunkR
 	return r
 }
 
+// pageBit reports bit i of a page bitmap (most significant bit first).
+func pageBit(bitmap []byte, i uint64) bool {
+	return i/8 < uint64(len(bitmap)) && bitmap[i/8]&(0x80>>(i%8)) != 0
+}
+
+// readFixedArray reads a fixed array chunk index (Appendix C: Fixed Array
+// Index): the header ("FAHD") and its data block ("FADB"), whose entries
+// are either inline or, beyond 2^page bits entries, in pages that a
+// bitmap marks as initialized.
 func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	o := f.st.osize
-	hb, err := f.readBlock("fixed array header", d.addr, uint64(4+1+1+1+1+f.st.lsize+o+4), "FAHD")
+	hb, err := f.readBlock("fixed array header", d.addr, uint64(faHeaderFixed+f.st.lsize+o), "FAHD")
 	if err != nil {
 		return err
 	}
 	c := f.cursor(hb)
-	c.skip(5)
+	c.skip(sigLen + 1)
 	client := c.u8()
 	esize := int(c.u8())
 	pageBits := int(c.u8())
@@ -403,8 +501,8 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	if c.err != nil {
 		return c.err
 	}
-	filtered := client == 1
-	if esize < o || esize > o+8+4 || pageBits > 32 {
+	filtered := client == arrayClientFilteredChunks
+	if esize < o || esize > o+8+filterMaskLen || pageBits > 32 {
 		return fmt.Errorf("fixed array: element size %d, page bits %d", esize, pageBits)
 	}
 	total, ok := mulCheck(n, uint64(esize))
@@ -419,9 +517,9 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 		return nil
 	}
 	pageN := uint64(1) << uint(pageBits)
-	prefix := uint64(4 + 1 + 1 + o)
+	prefix := uint64(arrayBlockStart + o) // + header address
 	if n <= pageN {
-		b, err := f.readBlock("fixed array data block", dblk, prefix+total+4, "FADB")
+		b, err := f.readBlock("fixed array data block", dblk, prefix+total+checksumLen, "FADB")
 		if err != nil {
 			return err
 		}
@@ -432,9 +530,16 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 		}
 		return c.err
 	}
+	return f.readFixedArrayPages(t, dblk, prefix, n, pageN, esize, filtered, cb)
+}
+
+// readFixedArrayPages reads a paged fixed array data block: the prefix and
+// page bitmap, checksummed, then each page of pageN entries (the last
+// shorter) with its own checksum.
+func (f *File) readFixedArrayPages(t *chunkTable, dblk, prefix, n, pageN uint64, esize int, filtered bool, cb uint64) error {
 	npages := ceilDiv(n, pageN)
 	bm := (npages + 7) / 8
-	b, err := f.readBlock("fixed array data block", dblk, prefix+bm+4, "FADB")
+	b, err := f.readBlock("fixed array data block", dblk, prefix+bm+checksumLen, "FADB")
 	if err != nil {
 		return err
 	}
@@ -445,8 +550,8 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 		if p == npages-1 {
 			cnt = n - p*pageN
 		}
-		psize := cnt*uint64(esize) + 4
-		if bitmap[p/8]&(0x80>>(p%8)) != 0 {
+		psize := cnt*uint64(esize) + checksumLen
+		if pageBit(bitmap, p) {
 			pb, err := f.readBlock(fmt.Sprintf("fixed array page %d", p), pos, psize, "")
 			if err != nil {
 				return err
@@ -464,167 +569,227 @@ func (f *File) readFixedArray(d *dsInfo, t *chunkTable, cb uint64) error {
 	return nil
 }
 
+// eaReader reads the blocks of one extensible array chunk index
+// (Appendix C: Extensible Array Index).
+type eaReader struct {
+	f        *File
+	t        *chunkTable
+	cb       uint64 // unfiltered chunk size
+	filtered bool
+	esize    int    // element size
+	maxBits  int    // log2 of the maximum number of elements
+	idxElmts uint64 // elements stored in the index block
+	minElmts uint64 // elements in the smallest data blocks
+	minPtrs  uint64 // data block pointers in the smallest secondary blocks
+	pageN    uint64 // elements per data block page
+	maxIdx   uint64 // max index set: elements beyond it were never written
+	arrOff   int    // size of a block's "Block Offset" field
+}
+
+// readExtArray reads an extensible array chunk index: the header
+// ("EAHD"), the index block ("EAIB") with the first elements and the
+// addresses of the first data blocks and of the secondary blocks
+// ("EASB"), which hold the addresses of the other data blocks ("EADB").
 func (f *File) readExtArray(d *dsInfo, t *chunkTable, cb uint64) error {
-	o, l := f.st.osize, f.st.lsize
-	hb, err := f.readBlock("extensible array header", d.addr, uint64(4+1+1+1+1+1+1+1+1+6*l+o+4), "EAHD")
+	ea, iblk, err := f.readEAHeader(d.addr, t, cb)
+	if err != nil || iblk == undef || ea.maxIdx == 0 {
+		return err
+	}
+	log2min := bits.Len64(ea.minElmts) - 1
+	if ea.maxBits < log2min {
+		return errors.New("extensible array: max bits below data block size")
+	}
+	// super blocks 0 .. nsblks-1; those below iNsblks have their data
+	// blocks addressed from the index block directly
+	nsblks := 1 + ea.maxBits - log2min
+	iNsblks := 2 * (bits.Len64(ea.minPtrs) - 1)
+	dblkAddrs, sblkAddrs, err := ea.readIndexBlock(iblk, nsblks, iNsblks)
 	if err != nil {
 		return err
 	}
+	idx := ea.idxElmts
+	dblk := 0
+	for u := 0; u < nsblks && idx < ea.maxIdx; u++ {
+		ndblks := uint64(1) << uint(u/2)                  // data blocks in super block u
+		nel := (uint64(1) << uint((u+1)/2)) * ea.minElmts // elements per data block
+		if u >= iNsblks {
+			if err := ea.readSecondaryBlock(sblkAddrs[u-iNsblks], idx, ndblks, nel); err != nil {
+				return err
+			}
+			idx += ndblks * nel
+			continue
+		}
+		for j := uint64(0); j < ndblks && idx < ea.maxIdx; j++ {
+			if dblk >= len(dblkAddrs) {
+				return errors.New("extensible array: data block index out of range")
+			}
+			if a := dblkAddrs[dblk]; a != undef {
+				if err := ea.readDataBlock(a, idx, nel, nil, 0); err != nil {
+					return err
+				}
+			}
+			dblk++
+			idx += nel
+		}
+	}
+	return nil
+}
+
+// readEAHeader reads and checks an extensible array header; it returns
+// the index block address.
+func (f *File) readEAHeader(addr uint64, t *chunkTable, cb uint64) (*eaReader, uint64, error) {
+	o, l := f.st.osize, f.st.lsize
+	hb, err := f.readBlock("extensible array header", addr, uint64(eaHeaderFixed+eaHeaderLengths*l+o), "EAHD")
+	if err != nil {
+		return nil, 0, err
+	}
 	c := f.cursor(hb)
-	c.skip(5)
+	c.skip(sigLen + 1)
 	client := c.u8()
-	esize := int(c.u8())
-	maxBits := int(c.u8())
-	idxElmts := uint64(c.u8())
-	minElmts := uint64(c.u8())
-	minPtrs := uint64(c.u8())
+	ea := &eaReader{f: f, t: t, cb: cb, filtered: client == arrayClientFilteredChunks}
+	ea.esize = int(c.u8())
+	ea.maxBits = int(c.u8())
+	ea.idxElmts = uint64(c.u8())
+	ea.minElmts = uint64(c.u8())
+	ea.minPtrs = uint64(c.u8())
 	pageBits := int(c.u8())
 	for i := 0; i < 4; i++ {
-		c.length()
+		c.length() // secondary blocks: number, size; data blocks: number, size
 	}
-	maxIdx := c.length()
-	c.length()
+	ea.maxIdx = c.length()
+	c.length() // number of elements realized
 	iblk := c.addr()
 	if c.err != nil {
-		return c.err
+		return nil, 0, c.err
 	}
-	filtered := client == 1
-	if esize < o || esize > o+8+4 || maxBits == 0 || maxBits > 64 || minElmts == 0 || bits.OnesCount64(minElmts) != 1 ||
-		minPtrs == 0 || bits.OnesCount64(minPtrs) != 1 || pageBits > 32 {
-		return fmt.Errorf("extensible array: invalid parameters (element size %d, max bits %d, min elements %d, min pointers %d, page bits %d)",
-			esize, maxBits, minElmts, minPtrs, pageBits)
+	if ea.esize < o || ea.esize > o+8+filterMaskLen || ea.maxBits == 0 || ea.maxBits > 64 || ea.minElmts == 0 || bits.OnesCount64(ea.minElmts) != 1 ||
+		ea.minPtrs == 0 || bits.OnesCount64(ea.minPtrs) != 1 || pageBits > 32 {
+		return nil, 0, fmt.Errorf("extensible array: invalid parameters (element size %d, max bits %d, min elements %d, min pointers %d, page bits %d)",
+			ea.esize, ea.maxBits, ea.minElmts, ea.minPtrs, pageBits)
 	}
-	if maxIdx > uint64(f.size) {
-		return fmt.Errorf("extensible array with %d elements exceeds the file size", maxIdx)
+	if ea.maxIdx > uint64(f.size) {
+		return nil, 0, fmt.Errorf("extensible array with %d elements exceeds the file size", ea.maxIdx)
 	}
-	if iblk == undef || maxIdx == 0 {
-		return nil
+	ea.pageN = uint64(1) << uint(pageBits)
+	ea.arrOff = (ea.maxBits + 7) / 8
+	return ea, iblk, nil
+}
+
+// put records element idx of the array (skipping unallocated chunks and
+// elements beyond the max index set).
+func (ea *eaReader) put(idx uint64, r chunkRec) {
+	if r.addr != undef && idx < ea.maxIdx {
+		ea.t.byIdx[idx] = r
 	}
-	log2min := bits.Len64(minElmts) - 1
-	if maxBits < log2min {
-		return errors.New("extensible array: max bits below data block size")
-	}
-	nsblks := 1 + maxBits - log2min
-	iNsblks := 2 * (bits.Len64(minPtrs) - 1)
-	nDblkAddrs := 2 * (minPtrs - 1)
+}
+
+// readIndexBlock reads the index block at iblk: its elements, then the
+// addresses of the data blocks of the first iNsblks super blocks and of
+// the secondary blocks of the others.
+func (ea *eaReader) readIndexBlock(iblk uint64, nsblks, iNsblks int) (dblkAddrs, sblkAddrs []uint64, err error) {
+	o := ea.f.st.osize
+	nDblkAddrs := 2 * (ea.minPtrs - 1)
 	nSblkAddrs := 0
 	if nsblks > iNsblks {
 		nSblkAddrs = nsblks - iNsblks
 	}
-	arrOff := (maxBits + 7) / 8
-	isize := uint64(4+1+1+o) + idxElmts*uint64(esize) + nDblkAddrs*uint64(o) + uint64(nSblkAddrs*o) + 4
-	b, err := f.readBlock("extensible array index block", iblk, isize, "EAIB")
+	prefix := arrayBlockStart + o // + header address
+	isize := uint64(prefix) + ea.idxElmts*uint64(ea.esize) + nDblkAddrs*uint64(o) + uint64(nSblkAddrs*o) + checksumLen
+	b, err := ea.f.readBlock("extensible array index block", iblk, isize, "EAIB")
+	if err != nil {
+		return nil, nil, err
+	}
+	c := ea.f.cursor(b)
+	c.skip(prefix)
+	for i := uint64(0); i < ea.idxElmts; i++ {
+		ea.put(i, ea.f.decodeElem(c, ea.filtered, ea.esize, ea.cb))
+	}
+	dblkAddrs = make([]uint64, nDblkAddrs)
+	for i := range dblkAddrs {
+		dblkAddrs[i] = c.addr()
+	}
+	sblkAddrs = make([]uint64, nSblkAddrs)
+	for i := range sblkAddrs {
+		sblkAddrs[i] = c.addr()
+	}
+	return dblkAddrs, sblkAddrs, c.err
+}
+
+// readSecondaryBlock reads the secondary block at sa (undef: none
+// allocated) holding ndblks data blocks of nel elements from element idx,
+// with a page bitmap when the data blocks are paged.
+func (ea *eaReader) readSecondaryBlock(sa, idx, ndblks, nel uint64) error {
+	if sa == undef {
+		return nil
+	}
+	o := ea.f.st.osize
+	bm := uint64(0)
+	if nel > ea.pageN {
+		bm = (ndblks*(nel/ea.pageN) + 7) / 8
+	}
+	prefix := arrayBlockStart + o + ea.arrOff // + header address, block offset
+	sb, err := ea.f.readBlock("extensible array secondary block", sa, uint64(prefix)+bm+ndblks*uint64(o)+checksumLen, "EASB")
 	if err != nil {
 		return err
 	}
-	ic := f.cursor(b)
-	ic.skip(4 + 1 + 1 + o)
-	put := func(idx uint64, r chunkRec) {
-		if r.addr != undef && idx < maxIdx {
-			t.byIdx[idx] = r
+	sc := ea.f.cursor(sb)
+	sc.skip(prefix)
+	bitmap := sc.bytes(int(bm))
+	for j := uint64(0); j < ndblks && idx < ea.maxIdx; j++ {
+		a := sc.addr()
+		if sc.err != nil {
+			return sc.err
 		}
-	}
-	for i := uint64(0); i < idxElmts; i++ {
-		put(i, f.decodeElem(ic, filtered, esize, cb))
-	}
-	dblkAddrs := make([]uint64, nDblkAddrs)
-	for i := range dblkAddrs {
-		dblkAddrs[i] = ic.addr()
-	}
-	sblkAddrs := make([]uint64, nSblkAddrs)
-	for i := range sblkAddrs {
-		sblkAddrs[i] = ic.addr()
-	}
-	if ic.err != nil {
-		return ic.err
-	}
-	pageN := uint64(1) << uint(pageBits)
-	readDblk := func(addr, start, nel uint64, bitmap []byte, bitBase uint64) error {
-		prefix := uint64(4 + 1 + 1 + o + arrOff)
-		if nel > pageN {
-			npages := nel / pageN
-			pos := addr + prefix + 4
-			for p := uint64(0); p < npages; p++ {
-				psize := pageN*uint64(esize) + 4
-				if bit := bitBase + p; bitmap != nil && (bit/8 >= uint64(len(bitmap)) || bitmap[bit/8]&(0x80>>(bit%8)) == 0) {
-					pos += psize
-					continue // page never written
-				}
-				pb, err := f.readBlock("extensible array page", pos, psize, "")
-				if err != nil {
-					return err
-				}
-				c := f.cursor(pb)
-				for i := uint64(0); i < pageN; i++ {
-					put(start+p*pageN+i, f.decodeElem(c, filtered, esize, cb))
-				}
-				pos += psize
+		if a != undef {
+			var bb []byte
+			if bm > 0 {
+				bb = bitmap
 			}
-			return nil
+			if err := ea.readDataBlock(a, idx, nel, bb, j*(nel/ea.pageN)); err != nil {
+				return err
+			}
 		}
-		db, err := f.readBlock("extensible array data block", addr, prefix+nel*uint64(esize)+4, "EADB")
+		idx += nel
+	}
+	return nil
+}
+
+// readDataBlock reads the data block at addr holding elements start ..
+// start+nel-1. A data block of more than pageN elements is paged: its
+// prefix is followed by checksummed pages, those whose bit (from bitBase)
+// is clear in the secondary block's bitmap never written.
+func (ea *eaReader) readDataBlock(addr, start, nel uint64, bitmap []byte, bitBase uint64) error {
+	f := ea.f
+	prefix := uint64(arrayBlockStart + f.st.osize + ea.arrOff) // + header address, block offset
+	if nel <= ea.pageN {
+		db, err := f.readBlock("extensible array data block", addr, prefix+nel*uint64(ea.esize)+checksumLen, "EADB")
 		if err != nil {
 			return err
 		}
 		c := f.cursor(db)
 		c.skip(int(prefix))
 		for i := uint64(0); i < nel; i++ {
-			put(start+i, f.decodeElem(c, filtered, esize, cb))
+			ea.put(start+i, f.decodeElem(c, ea.filtered, ea.esize, ea.cb))
 		}
 		return c.err
 	}
-	idx := idxElmts
-	dblk := 0
-	for u := 0; u < nsblks && idx < maxIdx; u++ {
-		ndblks := uint64(1) << uint(u/2)
-		nel := (uint64(1) << uint((u+1)/2)) * minElmts
-		if u < iNsblks {
-			for j := uint64(0); j < ndblks && idx < maxIdx; j++ {
-				if dblk >= len(dblkAddrs) {
-					return errors.New("extensible array: data block index out of range")
-				}
-				if a := dblkAddrs[dblk]; a != undef {
-					if err := readDblk(a, idx, nel, nil, 0); err != nil {
-						return err
-					}
-				}
-				dblk++
-				idx += nel
-			}
-			continue
+	npages := nel / ea.pageN
+	pos := addr + prefix + checksumLen
+	psize := ea.pageN*uint64(ea.esize) + checksumLen
+	for p := uint64(0); p < npages; p++ {
+		if bitmap != nil && !pageBit(bitmap, bitBase+p) {
+			pos += psize
+			continue // page never written
 		}
-		sa := sblkAddrs[u-iNsblks]
-		if sa == undef {
-			idx += ndblks * nel
-			continue
-		}
-		bm := uint64(0)
-		if nel > pageN {
-			bm = (ndblks*(nel/pageN) + 7) / 8
-		}
-		sb, err := f.readBlock("extensible array secondary block", sa, uint64(4+1+1+o+arrOff)+bm+ndblks*uint64(o)+4, "EASB")
+		pb, err := f.readBlock("extensible array page", pos, psize, "")
 		if err != nil {
 			return err
 		}
-		sc := f.cursor(sb)
-		sc.skip(4 + 1 + 1 + o + arrOff)
-		bitmap := sc.bytes(int(bm))
-		for j := uint64(0); j < ndblks && idx < maxIdx; j++ {
-			a := sc.addr()
-			if sc.err != nil {
-				return sc.err
-			}
-			if a != undef {
-				var bb []byte
-				if bm > 0 {
-					bb = bitmap
-				}
-				if err := readDblk(a, idx, nel, bb, j*(nel/pageN)); err != nil {
-					return err
-				}
-			}
-			idx += nel
+		c := f.cursor(pb)
+		for i := uint64(0); i < ea.pageN; i++ {
+			ea.put(start+p*ea.pageN+i, f.decodeElem(c, ea.filtered, ea.esize, ea.cb))
 		}
+		pos += psize
 	}
 	return nil
 }

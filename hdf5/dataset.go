@@ -6,17 +6,37 @@ import (
 	"sync"
 )
 
-// Chunk index types (layout v4), plus 0 for the v1 B-tree of layout v1-3.
+// chunkIndex is a chunked dataset's chunk index type: the "Chunk
+// Indexing Type" of a version 4 Data Layout Message (IV.A.2.i), whose
+// structures are described in Appendix C "Types of Indexes for Dataset
+// Chunks"; layout versions 1-3 always use a version 1 B-tree (III.A.1),
+// given the value 0 here (libhdf5's H5D_CHUNK_IDX_BTREE, which a version 4
+// message may not name).
+type chunkIndex uint8
+
+// Chunk index types.
 const (
-	idxBTree1   = 0
-	idxSingle   = 1
-	idxImplicit = 2
-	idxFixed    = 3
-	idxExtArray = 4
-	idxBTree2   = 5
+	idxBTree1   chunkIndex = 0 // III.A.1 Version 1 B-trees (node type 1)
+	idxSingle   chunkIndex = 1 // Appendix C: Single Chunk Index
+	idxImplicit chunkIndex = 2 // Appendix C: Implicit Index
+	idxFixed    chunkIndex = 3 // Appendix C: Fixed Array Index
+	idxExtArray chunkIndex = 4 // Appendix C: Extensible Array Index
+	idxBTree2   chunkIndex = 5 // Appendix C: Version 2 B-trees Index (III.A.2 record types 10, 11)
 )
 
-var indexNames = map[int]string{0: "v1 B-tree", 1: "single chunk", 2: "implicit", 3: "fixed array", 4: "extensible array", 5: "v2 B-tree"}
+var indexNames = map[chunkIndex]string{idxBTree1: "v1 B-tree", idxSingle: "single chunk", idxImplicit: "implicit",
+	idxFixed: "fixed array", idxExtArray: "extensible array", idxBTree2: "v2 B-tree"}
+
+// layoutFlags are the flags of a version 4 chunked Data Layout Message
+// (IV.A.2.i).
+type layoutFlags uint8
+
+// layoutSingleFiltered (bit 1 of the version 4 chunked layout flags,
+// SINGLE_INDEX_WITH_FILTER): a single chunk index stores the filtered
+// chunk's size and filter mask. (Bit 0, DONT_FILTER_PARTIAL_BOUND_CHUNKS:
+// partial edge chunks are stored unfiltered, is honoured when chunks are
+// read, in read.go.)
+const layoutSingleFiltered layoutFlags = 0x02
 
 // maxLayoutRank is the largest dataspace rank (H5S_MAX_RANK).
 const maxLayoutRank = 32
@@ -30,17 +50,11 @@ type dsInfo struct {
 	addr     uint64 // contiguous data address or chunk index address
 	size     uint64 // contiguous size
 	chunk    []uint64
-	chunkElt uint64 // element size from the layout message
 	vdsIndex uint32 // virtual layout: global heap index of the mapping list
-	index    int
-	lflags   uint8
-	// index parameters
-	faPageBits    uint8
-	eaMaxBits     uint8
-	eaIdxElmts    uint8
-	eaMinPtrs     uint8
-	eaMinElmts    uint8
-	eaPageBits    uint8
+	index    chunkIndex
+	lflags   layoutFlags
+	// single chunk index of a filtered dataset: the chunk's stored size
+	// and filter mask
 	singleSize    uint64
 	singleMask    uint32
 	filters       []Filter
@@ -52,6 +66,9 @@ type dsInfo struct {
 	chunks        *chunkTable
 }
 
+// datasetInfo decodes (and caches) the messages of a dataset's object
+// header: dataspace, datatype, filter pipeline, fill value, external files
+// and layout (IV.A.2.b, d, l, f/e, h, i).
 func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 	if v, ok := f.st.dsCache.Load(h.addr); ok {
 		return v.(*dsInfo), nil
@@ -131,6 +148,7 @@ func (f *File) datasetInfo(h *objHeader, path string) (*dsInfo, error) {
 	return v.(*dsInfo), nil
 }
 
+// parseLayout decodes a Data Layout Message (IV.A.2.i, versions 1-4).
 func (d *dsInfo) parseLayout(c *cursor) error {
 	v := c.u8()
 	switch v {
@@ -144,13 +162,13 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 		// "Dataset Element Size" field. Compact data ends with a 4-byte
 		// size and the data.
 		nd := int(c.u8())
-		cls := c.u8()
+		cls := Layout(c.u8())
 		c.skip(5)
 		if nd < 1 || nd > maxLayoutRank+1 {
 			return fmt.Errorf("layout dimensionality %d", nd)
 		}
-		d.layout = Layout(cls)
-		if cls == 1 || cls == 2 {
+		d.layout = cls
+		if cls == LayoutContiguous || cls == LayoutChunked {
 			d.addr = c.addr()
 		}
 		dims := make([]uint64, 0, nd)
@@ -158,14 +176,13 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 			dims = append(dims, uint64(c.u32()))
 		}
 		switch cls {
-		case 0:
+		case LayoutCompact:
 			n := c.u32()
 			d.compact = c.bytes(int(min(n, 1<<30)))
-		case 1:
+		case LayoutContiguous:
 			d.size = undef // computed from the dataspace
-		case 2:
-			d.chunkElt = dims[nd-1]
-			d.chunk = dims[:nd-1]
+		case LayoutChunked:
+			d.chunk = dims[:nd-1] // the last is the element size
 			d.index = idxBTree1
 			for i, x := range d.chunk {
 				if x == 0 {
@@ -176,16 +193,16 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 			return fmt.Errorf("layout class %d", cls)
 		}
 	case 3, 4:
-		cls := c.u8()
-		d.layout = Layout(cls)
+		cls := Layout(c.u8())
+		d.layout = cls
 		switch cls {
-		case 0:
+		case LayoutCompact:
 			n := c.u16()
 			d.compact = c.bytes(int(n))
-		case 1:
+		case LayoutContiguous:
 			d.addr = c.addr()
 			d.size = c.length()
-		case 2:
+		case LayoutChunked:
 			if v == 3 {
 				nd := int(c.u8())
 				d.addr = c.addr()
@@ -195,11 +212,10 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 				for i := 0; i < nd; i++ {
 					d.chunk = append(d.chunk, uint64(c.u32()))
 				}
-				d.chunkElt = d.chunk[nd-1]
-				d.chunk = d.chunk[:nd-1]
+				d.chunk = d.chunk[:nd-1] // the last is the element size
 				d.index = idxBTree1
 			} else {
-				d.lflags = c.u8()
+				d.lflags = layoutFlags(c.u8())
 				nd := int(c.u8())
 				enc := int(c.u8())
 				if nd < 1 || nd > 33 || enc < 1 || enc > 8 {
@@ -208,30 +224,10 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 				for i := 0; i < nd; i++ {
 					d.chunk = append(d.chunk, c.uN(enc))
 				}
-				d.chunkElt = d.chunk[nd-1]
-				d.chunk = d.chunk[:nd-1]
-				d.index = int(c.u8())
-				switch d.index {
-				case idxSingle:
-					if d.lflags&2 != 0 {
-						d.singleSize = c.length()
-						d.singleMask = c.u32()
-					}
-				case idxImplicit:
-				case idxFixed:
-					d.faPageBits = c.u8()
-				case idxExtArray:
-					d.eaMaxBits = c.u8()
-					d.eaIdxElmts = c.u8()
-					d.eaMinPtrs = c.u8()
-					d.eaMinElmts = c.u8()
-					d.eaPageBits = c.u8()
-				case idxBTree2:
-					c.u32()
-					c.u8()
-					c.u8()
-				default:
-					return fmt.Errorf("unknown chunk index type %d", d.index)
+				d.chunk = d.chunk[:nd-1] // the last is the element size
+				d.index = chunkIndex(c.u8())
+				if err := d.parseIndexParams(c); err != nil {
+					return err
 				}
 				d.addr = c.addr()
 			}
@@ -240,7 +236,7 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 					return fmt.Errorf("chunk dimension %d is 0", i)
 				}
 			}
-		case 3:
+		case LayoutVirtual:
 			// IV.A.2.i, version 4, virtual storage: the global heap
 			// collection address and index of the mapping list (III.F
 			// Global Heap Block for Virtual Datasets)
@@ -258,6 +254,50 @@ func (d *dsInfo) parseLayout(c *cursor) error {
 	return c.err
 }
 
+// parseIndexParams decodes the "Indexing Information" of a version 4
+// chunked Data Layout Message (IV.A.2.i) for the index type d.index, and
+// checks it as libhdf5's H5O__layout_decode does: every fixed array and
+// extensible array creation parameter must be non-zero, and the v2 B-tree
+// split and merge percentages in 1..100. The array parameters are not kept:
+// the index's own header (Appendix C, FAHD / EAHD) repeats them and is
+// what the index is read with, as in libhdf5.
+func (d *dsInfo) parseIndexParams(c *cursor) error {
+	switch d.index {
+	case idxSingle:
+		if d.lflags&layoutSingleFiltered != 0 {
+			d.singleSize = c.length()
+			d.singleMask = c.u32()
+		}
+	case idxImplicit:
+	case idxFixed:
+		if pageBits := c.u8(); pageBits == 0 && c.err == nil {
+			return errors.New("invalid fixed array creation parameter: max data block page bits 0")
+		}
+	case idxExtArray:
+		// max elements bits, index block elements, min pointers in a
+		// secondary block, min elements in a data block, max data block
+		// page elements bits
+		names := [...]string{"max elements bits", "index block elements", "secondary block min data pointers",
+			"data block min elements", "max data block page bits"}
+		for _, name := range names {
+			if v := c.u8(); v == 0 && c.err == nil {
+				return fmt.Errorf("invalid extensible array creation parameter: %s 0", name)
+			}
+		}
+	case idxBTree2:
+		c.u32() // node size (the B-tree header's own is used)
+		split, merge := c.u8(), c.u8()
+		if c.err == nil && (split == 0 || split > 100 || merge == 0 || merge > 100) {
+			return fmt.Errorf("v2 B-tree index: split percent %d, merge percent %d (must be 1..100)", split, merge)
+		}
+	default:
+		return fmt.Errorf("unknown chunk index type %d", d.index)
+	}
+	return nil
+}
+
+// parsePipeline decodes a Filter Pipeline Message (IV.A.2.l, versions 1
+// and 2).
 func (d *dsInfo) parsePipeline(c *cursor) error {
 	v := c.u8()
 	n := int(c.u8())
@@ -312,6 +352,15 @@ func (d *dsInfo) parsePipeline(c *cursor) error {
 	return c.err
 }
 
+// Fill Value Message flags, version 3 (IV.A.2.f): bits 0-1 space
+// allocation time, 2-3 fill value write time, then these; bits 6-7 are
+// reserved.
+const (
+	fillUndefined = 0x10 // bit 4: the fill value is undefined
+	fillDefined   = 0x20 // bit 5: a fill value (size and value) follows
+	fillKnownBits = 0x3f
+)
+
 // parseFill decodes a fill value message (IV.A.2.f Fill Value Message,
 // versions 1-3) as libhdf5's H5O__fill_new_decode does: versions 1 and 2
 // store the size and the value only when "fill value defined" is set;
@@ -331,13 +380,13 @@ func (d *dsInfo) parseFill(c *cursor) error {
 		}
 	case 3:
 		flags := c.u8()
-		if flags&^0x3f != 0 {
+		if flags&^fillKnownBits != 0 {
 			return fmt.Errorf("unknown flags 0x%02x", flags)
 		}
-		if flags&0x10 != 0 && flags&0x20 != 0 {
+		if flags&fillUndefined != 0 && flags&fillDefined != 0 {
 			return errors.New("both the undefined-value and have-value flags are set")
 		}
-		if flags&0x20 != 0 {
+		if flags&fillDefined != 0 {
 			size, has = int32(c.u32()), true
 		}
 	default:
@@ -371,9 +420,12 @@ func (d *dsInfo) parseOldFill(c *cursor) error {
 	return c.err
 }
 
-// sharedData returns a message's body, resolving shared (committed) messages.
+// sharedData returns a message's body, resolving shared messages (IV.A.2,
+// "Shared Messages": version 1 and 2 references to another object header,
+// version 3 references to an object header or to the shared message heap
+// of III.I).
 func (f *File) sharedData(m *message, path string) ([]byte, error) {
-	if m.flags&0x02 == 0 {
+	if m.flags&msgFlagShared == 0 {
 		return m.data, nil
 	}
 	c := f.cursor(m.data)
@@ -414,7 +466,7 @@ func (f *File) sharedData(m *message, path string) ([]byte, error) {
 	}
 	for i := range h.msgs {
 		if h.msgs[i].typ == m.typ {
-			if h.msgs[i].flags&0x02 != 0 {
+			if h.msgs[i].flags&msgFlagShared != 0 {
 				return nil, f.errf(path, "shared message", errors.New("shared message points to another shared message"))
 			}
 			return h.msgs[i].data, nil

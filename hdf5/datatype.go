@@ -9,7 +9,20 @@ import (
 
 const maxTypeDepth = 16
 
-// parseDatatype decodes a datatype message body.
+// String padding types (IV.A.2.d, class 3 and class 9 string bit fields).
+const (
+	strNullTerm  = 0 // null-terminated
+	strNullPad   = 1 // null-padded
+	strSpacePad  = 2 // space-padded (Fortran)
+	refObject    = 0 // reference type (class 7 bits 0-3): object reference
+	refRegion    = 1 // dataset region reference
+	vlenSequence = 0 // variable-length type (class 9 bits 0-3): sequence
+	vlenString   = 1 // string
+)
+
+// parseDatatype decodes a datatype message body (IV.A.2.d The Datatype
+// Message: class and version (4 bits each), 24 class bit field bits, size,
+// then the class's properties).
 func parseDatatype(c *cursor, depth int) (Datatype, error) {
 	var t Datatype
 	if depth > maxTypeDepth {
@@ -173,7 +186,7 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 			t.EnumValues = append(t.EnumValues, c.bytes(bt.Size))
 		}
 	case ClassVarLen:
-		t.VarString = b0&0x0f == 1
+		t.VarString = b0&0x0f == vlenString
 		t.strPad = b0 >> 4
 		t.cset = b1 & 0x0f
 		bt, err := parseDatatype(c, depth+1)
@@ -430,7 +443,7 @@ func (t Datatype) String() string {
 		}
 		return "compound{" + strings.Join(parts, ", ") + "}"
 	case ClassReference:
-		if t.refType == 1 {
+		if t.refType == refRegion {
 			return "region reference"
 		}
 		return "object reference"
@@ -459,6 +472,12 @@ func (t Datatype) String() string {
 	return fmt.Sprintf("class%d", int(t.Class))
 }
 
+// Dataspace Message fields (IV.A.2.b).
+const (
+	dspaceMaxDims = 0x01 // flags bit 0: maximum dimensions present
+	dspaceNull    = 2    // version 2 dataspace type: 0 scalar, 1 simple, 2 null
+)
+
 // dataspace is a parsed dataspace message.
 type dataspace struct {
 	null   bool
@@ -466,6 +485,10 @@ type dataspace struct {
 	maxdim []uint64
 }
 
+// parseDataspace decodes a Dataspace Message (IV.A.2.b): version,
+// dimensionality, flags, then (version 1) 5 reserved bytes or (version 2)
+// the dataspace type; the dimension sizes and, when flagged, the maximum
+// sizes (lengths; undef = unlimited).
 func parseDataspace(c *cursor) (dataspace, error) {
 	var s dataspace
 	v := c.u8()
@@ -479,7 +502,7 @@ func parseDataspace(c *cursor) (dataspace, error) {
 		c.skip(5)
 	case 2:
 		typ := c.u8()
-		if typ == 2 {
+		if typ == dspaceNull {
 			s.null = true
 		}
 	default:
@@ -489,7 +512,7 @@ func parseDataspace(c *cursor) (dataspace, error) {
 	for i := range s.dims {
 		s.dims[i] = c.length()
 	}
-	if flags&1 != 0 {
+	if flags&dspaceMaxDims != 0 {
 		s.maxdim = make([]uint64, rank)
 		for i := range s.maxdim {
 			s.maxdim[i] = c.length()

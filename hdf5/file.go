@@ -10,7 +10,30 @@ import (
 	"sync"
 )
 
+// signature is the HDF5 format signature (II.A Disk Format: Level 0A -
+// Format Signature and Superblock), searched at offset 0, 512, 1024, ...
 var signature = []byte("\x89HDF\r\n\x1a\n")
+
+// Superblock sizes (II.A).
+const (
+	// versions 0 and 1: signature, superblock version, free-space,
+	// root group symbol table entry and shared header message format
+	// versions, reserved, size of offsets, size of lengths, reserved,
+	// group leaf and internal node K (2 each), file consistency flags
+	// (4); version 1 adds the indexed storage internal node K (2) and 2
+	// reserved bytes; then 4 addresses (base, free-space info, end of
+	// file, driver information block) and the root group symbol table
+	// entry (III.C)
+	sbV0Fixed  = 8 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 2 + 4
+	sbV1Extra  = 2 + 2
+	sbV0V1Addr = 4
+	// versions 2 and 3: signature, version, size of offsets, size of
+	// lengths, file consistency flags; then 4 addresses (base,
+	// superblock extension, end of file, root group object header) and
+	// the checksum
+	sbV2Fixed = 8 + 1 + 1 + 1 + 1
+	sbV2Addr  = 4
+)
 
 // fileState is the parsed, shared state of an open file.
 type fileState struct {
@@ -110,17 +133,31 @@ func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, erro
 	if size < 0 {
 		return nil, f.errf("", "file size", fmt.Errorf("negative size %d", size))
 	}
-	// search the signature at 0, 512, 1024, ...
-	var sig [8]byte
-	found := false
-	for off := int64(0); off+8 <= size; {
+	base, found, err := findSignature(r, size)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, f.errf("", "superblock", fmt.Errorf("%w: %s", ErrNotHDF5, sniffFormat(r, size)))
+	}
+	f.st.base = base
+	if err := f.readSuperblock(); err != nil {
+		return nil, err
+	}
+	f.root = &Group{f: f, path: "/", addr: f.st.rootAddr}
+	return f, nil
+}
+
+// findSignature searches the format signature at 0, 512, 1024, 2048, ...
+// (II.A) and returns its offset, the base address.
+func findSignature(r io.ReaderAt, size int64) (uint64, bool, error) {
+	var sig [8]byte // len(signature)
+	for off := int64(0); off+int64(len(sig)) <= size; {
 		if _, err := r.ReadAt(sig[:], off); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return 0, false, err
 		}
 		if bytes.Equal(sig[:], signature) {
-			f.st.base = uint64(off)
-			found = true
-			break
+			return uint64(off), true, nil
 		}
 		if off == 0 {
 			off = 512
@@ -128,14 +165,7 @@ func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, erro
 			off *= 2
 		}
 	}
-	if !found {
-		return nil, f.errf("", "superblock", fmt.Errorf("%w: %s", ErrNotHDF5, sniffFormat(r, size)))
-	}
-	if err := f.readSuperblock(); err != nil {
-		return nil, err
-	}
-	f.root = &Group{f: f, path: "/", addr: f.st.rootAddr}
-	return f, nil
+	return 0, false, nil
 }
 
 // errf builds a *FormatError.
@@ -257,81 +287,105 @@ func (f *File) cursor(b []byte) *cursor { return newCursor(b, f.st.osize, f.st.l
 
 func validSize(n int) bool { return n == 2 || n == 4 || n == 8 }
 
+// readSuperblock reads the superblock (II.A: versions 0-3) at the base
+// address and checks the file's size against its end-of-file address.
 func (f *File) readSuperblock() error {
 	st := f.st
-	var storedBase, storedEOF uint64
-	b, err := f.readAbs(st.base, 8+1)
+	b, err := f.readAbs(st.base, uint64(len(signature))+1)
 	if err != nil {
 		return f.errf("", "superblock", err)
 	}
-	st.sbVersion = int(b[8])
+	st.sbVersion = int(b[len(signature)])
+	var storedBase, storedEOF uint64
 	switch st.sbVersion {
 	case 0, 1:
-		// fixed part up to sizes
-		hb, err := f.readAtMost(0, 256)
-		if err != nil {
-			return f.errf("", "superblock", err)
-		}
-		c := newCursor(hb, 8, 8)
-		c.skip(9)
-		c.skip(4) // free space, root group stab, reserved, shared header versions
-		st.osize = int(c.u8())
-		st.lsize = int(c.u8())
-		if c.err == nil && (!validSize(st.osize) || !validSize(st.lsize)) {
-			return f.errf("", "superblock", fmt.Errorf("invalid size of offsets %d or lengths %d", st.osize, st.lsize))
-		}
-		c.osize, c.lsize = st.osize, st.lsize
-		c.skip(1)
-		c.u16() // leaf K
-		c.u16() // internal K
-		c.u32() // flags
-		if st.sbVersion == 1 {
-			c.u16()
-			c.u16()
-		}
-		storedBase = c.addr() // the signature's offset is the base; see checkEOF
-		c.addr()              // free space
-		storedEOF = c.addr()
-		c.addr() // driver info
-		// root group symbol table entry
-		c.addr() // link name offset
-		st.rootAddr = c.addr()
-		if c.err != nil {
-			return f.errf("", "superblock", c.err)
-		}
+		storedBase, storedEOF, err = f.superblockV0V1()
 	case 2, 3:
-		hb, err := f.readAtMost(0, 12+4*8+4)
-		if err != nil {
-			return f.errf("", "superblock", err)
-		}
-		c := newCursor(hb, 8, 8)
-		c.skip(9)
-		st.osize = int(c.u8())
-		st.lsize = int(c.u8())
-		if c.err == nil && (!validSize(st.osize) || !validSize(st.lsize)) {
-			return f.errf("", "superblock", fmt.Errorf("invalid size of offsets %d or lengths %d", st.osize, st.lsize))
-		}
-		c.osize, c.lsize = st.osize, st.lsize
-		c.u8() // flags
-		storedBase = c.addr()
-		st.extAddr = c.addr() // superblock extension (II.C)
-		storedEOF = c.addr()
-		st.rootAddr = c.addr()
-		end := c.off
-		c.u32()
-		if c.err != nil {
-			return f.errf("", "superblock", c.err)
-		}
-		if err := verifyChecksum(hb[:end+4]); err != nil {
-			return f.errf("", "superblock checksum", err)
-		}
+		storedBase, storedEOF, err = f.superblockV2V3()
 	default:
-		return f.errf("", "superblock", fmt.Errorf("unsupported superblock version %d", st.sbVersion))
+		err = fmt.Errorf("unsupported superblock version %d", st.sbVersion)
+	}
+	if errors.Is(err, errChecksum) {
+		return f.errf("", "superblock checksum", err)
+	}
+	if err != nil {
+		return f.errf("", "superblock", err)
 	}
 	if st.rootAddr == undef {
 		return f.errf("", "superblock", errors.New("undefined root group address"))
 	}
 	return f.checkEOF(storedBase, storedEOF)
+}
+
+// sizesFrom reads the size of offsets and of lengths and checks them.
+func (f *File) sizesFrom(c *cursor) error {
+	f.st.osize = int(c.u8())
+	f.st.lsize = int(c.u8())
+	if c.err == nil && (!validSize(f.st.osize) || !validSize(f.st.lsize)) {
+		return fmt.Errorf("invalid size of offsets %d or lengths %d", f.st.osize, f.st.lsize)
+	}
+	c.osize, c.lsize = f.st.osize, f.st.lsize
+	return nil
+}
+
+// superblockV0V1 reads a version 0 or 1 superblock; the root group is
+// the object header address of its root group symbol table entry.
+func (f *File) superblockV0V1() (storedBase, storedEOF uint64, err error) {
+	st := f.st
+	maxLen := uint64(sbV0Fixed + sbV1Extra + (sbV0V1Addr+2)*8 + symEntryFixed)
+	hb, err := f.readAtMost(0, maxLen)
+	if err != nil {
+		return 0, 0, err
+	}
+	c := newCursor(hb, 8, 8)
+	c.skip(len(signature) + 1)
+	c.skip(4) // free space, root group stab, reserved, shared header versions
+	if err := f.sizesFrom(c); err != nil {
+		return 0, 0, err
+	}
+	c.skip(1)
+	c.u16() // group leaf node K
+	c.u16() // group internal node K
+	c.u32() // file consistency flags
+	if st.sbVersion == 1 {
+		c.skip(sbV1Extra) // indexed storage internal node K, reserved
+	}
+	storedBase = c.addr() // the signature's offset is the base; see checkEOF
+	c.addr()              // free space
+	storedEOF = c.addr()
+	c.addr() // driver info
+	// root group symbol table entry
+	c.addr() // link name offset
+	st.rootAddr = c.addr()
+	return storedBase, storedEOF, c.err
+}
+
+// superblockV2V3 reads a version 2 or 3 superblock, checksummed.
+func (f *File) superblockV2V3() (storedBase, storedEOF uint64, err error) {
+	st := f.st
+	hb, err := f.readAtMost(0, sbV2Fixed+sbV2Addr*8+checksumLen)
+	if err != nil {
+		return 0, 0, err
+	}
+	c := newCursor(hb, 8, 8)
+	c.skip(len(signature) + 1)
+	if err := f.sizesFrom(c); err != nil {
+		return 0, 0, err
+	}
+	c.u8() // file consistency flags
+	storedBase = c.addr()
+	st.extAddr = c.addr() // superblock extension (II.C)
+	storedEOF = c.addr()
+	st.rootAddr = c.addr()
+	end := c.off
+	c.u32()
+	if c.err != nil {
+		return 0, 0, c.err
+	}
+	if err := verifyChecksum(hb[:end+checksumLen]); err != nil {
+		return 0, 0, err // wraps errChecksum
+	}
+	return storedBase, storedEOF, nil
 }
 
 // checkEOF compares the file size with the end-of-file address stored in

@@ -192,7 +192,7 @@ func FuzzSharedTable(f *testing.F) {
 			return
 		}
 		n := allocated(func() {
-			if b, err := ff.sohmMessage(typ, id); err == nil && len(b) > len(data) {
+			if b, err := ff.sohmMessage(msgType(typ), id); err == nil && len(b) > len(data) {
 				t.Fatalf("shared message of %d bytes from a %d-byte file", len(b), len(data))
 			}
 		})

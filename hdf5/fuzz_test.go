@@ -81,7 +81,7 @@ func collectSeeds(t testing.TB) *seedSet {
 				add(&s.btree1, at(c.addr()))
 				add(&s.lheap, at(c.addr()))
 			}
-			for _, typ := range []uint16{msgLinkInfo, msgAttrInfo} {
+			for _, typ := range []msgType{msgLinkInfo, msgAttrInfo} {
 				if m := h.find(typ); m != nil {
 					c := f.cursor(m.data)
 					c.u8()
@@ -197,10 +197,10 @@ func FuzzBTree(f *testing.F) {
 			ff.walkBTree2(0, func(r []byte) error { n++; return nil })
 		case 3:
 			// chunk indexes: try every kind on the same bytes
-			for idx := 0; idx <= 5; idx++ {
+			for idx := idxBTree1; idx <= idxBTree2; idx++ {
 				d := &dsInfo{space: dataspace{dims: []uint64{40, 50}, maxdim: []uint64{undef, 50}},
 					dt: Datatype{Class: ClassFixed, Size: 2}, layout: LayoutChunked, chunk: []uint64{8, 8},
-					index: idx, addr: 0, faPageBits: 2, eaMaxBits: 32, eaIdxElmts: 4, eaMinPtrs: 4, eaMinElmts: 16, eaPageBits: 3}
+					index: idx, addr: 0}
 				ff.buildTable(d, "/x")
 			}
 		}

@@ -14,24 +14,52 @@ type linkEntry struct {
 	addr uint64
 }
 
-// parseLinkMessage decodes a link message (type 0x06).
+// linkFlags are the flags of a Link Message (IV.A.2.g).
+type linkFlags uint8
+
+// Link message flags.
+const (
+	linkNameSizeMask   linkFlags = 0x03 // bits 0-1: the "Length of Link Name" field is 1, 2, 4 or 8 bytes
+	linkOrderPresent   linkFlags = 0x04 // bit 2: creation order (8 bytes) present
+	linkTypePresent    linkFlags = 0x08 // bit 3: link type present (else a hard link)
+	linkCharsetPresent linkFlags = 0x10 // bit 4: link name character set present
+)
+
+// infoOrderTracked (bit 0 of the Link Info (IV.A.2.c) and Attribute Info
+// (IV.A.2.v) message flags): creation order is tracked, and the maximum
+// creation index is stored (8 bytes for links, 2 for attributes).
+const infoOrderTracked = 0x01
+
+// Symbol table structures (III.B Group Symbol Table Nodes, III.C Symbol
+// Table Entry).
+const (
+	// symbol table node: "SNOD", version, reserved, number of symbols (2)
+	symNodeFixed = sigLen + 1 + 1 + 2
+	// symbol table entry: link name offset and object header address
+	// (offsets), cache type (4), reserved (4), scratch pad (16)
+	symEntryFixed   = 4 + 4 + symScratchLen
+	symScratchLen   = 16
+	symCacheSymlink = 2 // cache type 2: the scratch pad holds a soft link's value offset
+)
+
+// parseLinkMessage decodes a link message (IV.A.2.g The Link Message).
 func (f *File) parseLinkMessage(data []byte) (linkEntry, error) {
 	var l linkEntry
 	c := f.cursor(data)
 	if v := c.u8(); v != 1 {
 		return l, fmt.Errorf("link message version %d", v)
 	}
-	flags := c.u8()
-	if flags&0x08 != 0 {
+	flags := linkFlags(c.u8())
+	if flags&linkTypePresent != 0 {
 		l.Type = LinkType(c.u8())
 	}
-	if flags&0x04 != 0 {
+	if flags&linkOrderPresent != 0 {
 		c.u64()
 	}
-	if flags&0x10 != 0 {
+	if flags&linkCharsetPresent != 0 {
 		c.u8()
 	}
-	n := c.uN(1 << (flags & 3))
+	n := c.uN(1 << (flags & linkNameSizeMask))
 	if n > uint64(c.remaining()) {
 		return l, fmt.Errorf("link name of %d bytes in a %d-byte message", n, len(data))
 	}
@@ -63,67 +91,15 @@ func (f *File) parseLinkMessage(data []byte) (linkEntry, error) {
 	return l, nil
 }
 
-// links lists a group's members (unsorted).
+// links lists a group's members, sorted by name: those of an old-style
+// group (a symbol table), the link messages of a compact new-style group,
+// and the links in dense storage.
 func (f *File) links(h *objHeader, path string) ([]linkEntry, error) {
 	var out []linkEntry
 	if m := h.find(msgSymbolTable); m != nil {
-		c := f.cursor(m.data)
-		bt := c.addr()
-		hp := c.addr()
-		if c.err != nil {
-			return nil, f.errf(path, "symbol table message", c.err)
-		}
-		heap, err := f.localHeap(hp)
-		if err != nil {
-			return nil, f.errf(path, "group local heap", err)
-		}
-		entSize := 2*f.st.osize + 24
-		err = f.walkBTree1(bt, 0, f.st.lsize, func(_ []byte, child uint64) error {
-			hb, err := f.readAt(child, 8)
-			if err != nil {
-				return fmt.Errorf("symbol table node at 0x%x: %w", child, err)
-			}
-			if string(hb[:4]) != "SNOD" {
-				return fmt.Errorf("symbol table node at 0x%x: bad signature", child)
-			}
-			n := int(hb[6]) | int(hb[7])<<8
-			b, err := f.readAt(child, uint64(8+n*entSize))
-			if err != nil {
-				return fmt.Errorf("symbol table node at 0x%x with %d entries: %w", child, n, err)
-			}
-			c := f.cursor(b)
-			c.skip(8)
-			for i := 0; i < n; i++ {
-				nameOff := c.uN(f.st.osize)
-				addr := c.addr()
-				cache := c.u32()
-				c.skip(4)
-				scratch := c.bytes(16)
-				if c.err != nil {
-					return c.err
-				}
-				name, err := heap.str(nameOff)
-				if err != nil {
-					return err
-				}
-				le := linkEntry{Link: Link{Name: name, Type: LinkHard}, addr: addr}
-				if cache == 2 {
-					// soft link: the scratch pad holds the heap offset of its value
-					le.Type = LinkSoft
-					le.addr = undef
-					if le.Target, err = heap.str(leUint(scratch[:4])); err != nil {
-						return err
-					}
-				}
-				out = append(out, le)
-				if len(out) > maxLinks {
-					return errors.New("too many links")
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, f.errf(path, "group symbol table", err)
+		var err error
+		if out, err = f.symbolTableLinks(m, path); err != nil {
+			return nil, err
 		}
 	}
 	for i := range h.msgs {
@@ -137,46 +113,133 @@ func (f *File) links(h *objHeader, path string) ([]linkEntry, error) {
 		out = append(out, l)
 	}
 	if m := h.find(msgLinkInfo); m != nil {
-		c := f.cursor(m.data)
-		c.u8()
-		flags := c.u8()
-		if flags&1 != 0 {
-			c.u64()
-		}
-		heapAddr := c.addr()
-		nameIdx := c.addr()
-		if c.err != nil {
-			return nil, f.errf(path, "link info message", c.err)
-		}
-		if heapAddr != undef && nameIdx != undef {
-			fh, err := f.fractalHeap(heapAddr)
-			if err != nil {
-				return nil, f.errf(path, "dense link storage", err)
-			}
-			err = f.walkBTree2(nameIdx, func(rec []byte) error {
-				if len(rec) < 5 {
-					return errors.New("short link name record")
-				}
-				obj, err := fh.get(rec[4:])
-				if err != nil {
-					return err
-				}
-				l, err := f.parseLinkMessage(obj)
-				if err != nil {
-					return err
-				}
-				out = append(out, l)
-				if len(out) > maxLinks {
-					return errors.New("too many links")
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, f.errf(path, "dense link storage", err)
-			}
+		var err error
+		if out, err = f.denseLinks(m, path, out); err != nil {
+			return nil, err
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// symbolTableLinks lists an old-style group: the Symbol Table Message
+// (IV.A.2.r) names a version 1 B-tree of group nodes and the local heap
+// of the member names; the tree's children are symbol table nodes.
+func (f *File) symbolTableLinks(m *message, path string) ([]linkEntry, error) {
+	c := f.cursor(m.data)
+	bt := c.addr()
+	hp := c.addr()
+	if c.err != nil {
+		return nil, f.errf(path, "symbol table message", c.err)
+	}
+	heap, err := f.localHeap(hp)
+	if err != nil {
+		return nil, f.errf(path, "group local heap", err)
+	}
+	var out []linkEntry
+	err = f.walkBTree1(bt, btree1Group, f.st.lsize, func(_ []byte, child uint64) error {
+		var err error
+		out, err = f.symbolNode(child, heap, out)
+		return err
+	})
+	if err != nil {
+		return nil, f.errf(path, "group symbol table", err)
+	}
+	return out, nil
+}
+
+// symbolNode appends the entries of the symbol table node at addr (III.B
+// Group Symbol Table Nodes; each entry a III.C Symbol Table Entry) to out.
+func (f *File) symbolNode(addr uint64, heap *localHeap, out []linkEntry) ([]linkEntry, error) {
+	hb, err := f.readAt(addr, symNodeFixed)
+	if err != nil {
+		return out, fmt.Errorf("symbol table node at 0x%x: %w", addr, err)
+	}
+	if string(hb[:sigLen]) != "SNOD" {
+		return out, fmt.Errorf("symbol table node at 0x%x: bad signature", addr)
+	}
+	n := int(hb[6]) | int(hb[7])<<8
+	entSize := 2*f.st.osize + symEntryFixed
+	b, err := f.readAt(addr, uint64(symNodeFixed+n*entSize))
+	if err != nil {
+		return out, fmt.Errorf("symbol table node at 0x%x with %d entries: %w", addr, n, err)
+	}
+	c := f.cursor(b)
+	c.skip(symNodeFixed)
+	for i := 0; i < n; i++ {
+		nameOff := c.uN(f.st.osize)
+		objAddr := c.addr()
+		cache := c.u32()
+		c.skip(4)
+		scratch := c.bytes(symScratchLen)
+		if c.err != nil {
+			return out, c.err
+		}
+		name, err := heap.str(nameOff)
+		if err != nil {
+			return out, err
+		}
+		le := linkEntry{Link: Link{Name: name, Type: LinkHard}, addr: objAddr}
+		if cache == symCacheSymlink {
+			// soft link: the scratch pad holds the heap offset of its value
+			le.Type = LinkSoft
+			le.addr = undef
+			if le.Target, err = heap.str(leUint(scratch[:4])); err != nil {
+				return out, err
+			}
+		}
+		out = append(out, le)
+		if len(out) > maxLinks {
+			return out, errors.New("too many links")
+		}
+	}
+	return out, nil
+}
+
+// denseLinks appends to out the links in dense storage, as the Link Info
+// Message (IV.A.2.c) names it: a fractal heap (III.G) of link messages and
+// a version 2 B-tree (III.A.2, record type 5) indexing their names.
+func (f *File) denseLinks(m *message, path string, out []linkEntry) ([]linkEntry, error) {
+	c := f.cursor(m.data)
+	c.u8() // version
+	flags := c.u8()
+	if flags&infoOrderTracked != 0 {
+		c.u64() // maximum creation index
+	}
+	heapAddr := c.addr()
+	nameIdx := c.addr()
+	if c.err != nil {
+		return nil, f.errf(path, "link info message", c.err)
+	}
+	if heapAddr == undef || nameIdx == undef {
+		return out, nil
+	}
+	fh, err := f.fractalHeap(heapAddr)
+	if err != nil {
+		return nil, f.errf(path, "dense link storage", err)
+	}
+	err = f.walkBTree2(nameIdx, func(rec []byte) error {
+		// record type 5: name hash (4 bytes), heap ID
+		if len(rec) < 5 {
+			return errors.New("short link name record")
+		}
+		obj, err := fh.get(rec[4:])
+		if err != nil {
+			return err
+		}
+		l, err := f.parseLinkMessage(obj)
+		if err != nil {
+			return err
+		}
+		out = append(out, l)
+		if len(out) > maxLinks {
+			return errors.New("too many links")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, f.errf(path, "dense link storage", err)
+	}
 	return out, nil
 }
 

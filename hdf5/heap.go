@@ -8,20 +8,61 @@ import (
 	"sync"
 )
 
-// localHeap is a version 0 local heap (names of old-style group members).
+// Sizes of the heap structures (III.D, III.E, III.G).
+const (
+	// local heap: "HEAP", version, 3 reserved bytes, then the data
+	// segment size and free list head offset (lengths) and the data
+	// segment address
+	localHeapFixed = sigLen + 1 + 3
+	// global heap collection: "GCOL", version, 3 reserved bytes, then
+	// the collection size (length)
+	globalHeapFixed = sigLen + 1 + 3
+	// global heap object: heap object index (2), reference count (2),
+	// reserved (4), then the object size (length) and the data, padded
+	// to a multiple of 8 bytes
+	globalObjFixed = 2 + 2 + 4
+	// fractal heap header: "FRHP", version, heap ID length (2), I/O
+	// filters' encoded length (2), flags, maximum size of managed objects
+	// (4), table width (2), maximum heap size (2), starting number of
+	// rows (2), current number of rows (2); then fractalHeapLengths
+	// lengths, fractalHeapOffsets offsets and the checksum (the filtered
+	// root direct block fields are not supported)
+	fractalHeapFixed   = sigLen + 1 + 2 + 2 + 1 + 4 + 2 + 2 + 2 + 2 + checksumLen
+	fractalHeapLengths = 12 // next huge object ID, 8 space and object counts, starting block size, max direct block size
+	fractalHeapOffsets = 3  // huge object B-tree, free space manager, root block
+	// direct and indirect blocks: signature, version, then the heap
+	// header address (offset) and the block offset
+	fractalBlockStart = sigLen + 1
+)
+
+// fhDirectChecksums (bit 1 of the fractal heap header flags, III.G):
+// direct blocks are checksummed. (Bit 0, huge object IDs wrapped, does not
+// matter to a reader.)
+const fhDirectChecksums = 0x02
+
+// Fractal heap ID types (III.G "Fractal Heap ID": bits 4-5 of the first
+// byte).
+const (
+	heapIDManaged = 0
+	heapIDHuge    = 1
+	heapIDTiny    = 2
+)
+
+// localHeap is a local heap (III.D Local Heaps: the names of old-style
+// group members).
 type localHeap struct{ data []byte }
 
 func (f *File) localHeap(addr uint64) (*localHeap, error) {
-	n := uint64(8 + 2*f.st.lsize + f.st.osize)
+	n := uint64(localHeapFixed + 2*f.st.lsize + f.st.osize)
 	b, err := f.readAt(addr, n)
 	if err != nil {
 		return nil, fmt.Errorf("local heap at 0x%x: %w", addr, err)
 	}
-	if !bytes.Equal(b[:4], []byte("HEAP")) {
+	if !bytes.Equal(b[:sigLen], []byte("HEAP")) {
 		return nil, fmt.Errorf("local heap at 0x%x: bad signature", addr)
 	}
 	c := f.cursor(b)
-	c.skip(8)
+	c.skip(localHeapFixed)
 	size := c.length()
 	c.length()
 	daddr := c.addr()
@@ -46,7 +87,7 @@ func (h *localHeap) str(off uint64) (string, error) {
 	return "", fmt.Errorf("unterminated name at local heap offset %d", off)
 }
 
-// globalHeap is a global heap collection.
+// globalHeap is a global heap collection (III.E Global Heap).
 type globalHeap struct {
 	objs map[uint16][]byte
 	size uint64
@@ -80,22 +121,22 @@ func (f *File) globalHeapObject(addr uint64, idx uint32) ([]byte, error) {
 }
 
 func (f *File) readGlobalHeap(addr uint64) (*globalHeap, error) {
-	hb, err := f.readAt(addr, uint64(8+f.st.lsize))
+	hb, err := f.readAt(addr, uint64(globalHeapFixed+f.st.lsize))
 	if err != nil {
 		return nil, fmt.Errorf("global heap at 0x%x: %w", addr, err)
 	}
-	if !bytes.Equal(hb[:4], []byte("GCOL")) {
+	if !bytes.Equal(hb[:sigLen], []byte("GCOL")) {
 		return nil, fmt.Errorf("global heap at 0x%x: bad signature", addr)
 	}
-	size := f.cursor(hb[8:]).length()
+	size := f.cursor(hb[globalHeapFixed:]).length()
 	b, err := f.readAt(addr, size)
 	if err != nil {
 		return nil, fmt.Errorf("global heap at 0x%x (%d bytes): %w", addr, size, err)
 	}
 	c := f.cursor(b)
-	c.skip(8 + f.st.lsize)
+	c.skip(globalHeapFixed + f.st.lsize)
 	gh := &globalHeap{objs: map[uint16][]byte{}, size: size}
-	for c.remaining() >= 8+f.st.lsize {
+	for c.remaining() >= globalObjFixed+f.st.lsize {
 		idx := c.u16()
 		c.u16()
 		c.u32()
@@ -139,42 +180,36 @@ type fractalHeap struct {
 	blocks     map[uint64][]byte
 }
 
+// fractalHeap reads a fractal heap header (III.G Fractal Heap). Heaps
+// with I/O filters are not supported.
 func (f *File) fractalHeap(addr uint64) (*fractalHeap, error) {
-	o, l := uint64(f.st.osize), uint64(f.st.lsize)
-	n := 4 + 1 + 2 + 2 + 1 + 4 + l + o + l + o + l + l + l + l + l + l + l + 2 + l + l + 2 + 2 + o + 2
-	b, err := f.readAt(addr, n+l+4+4)
+	n := uint64(fractalHeapFixed + fractalHeapLengths*f.st.lsize + fractalHeapOffsets*f.st.osize)
+	b, err := f.readAt(addr, n)
 	if err != nil {
-		if b, err = f.readAt(addr, n+4); err != nil {
-			return nil, fmt.Errorf("fractal heap header at 0x%x: %w", addr, err)
-		}
+		return nil, fmt.Errorf("fractal heap header at 0x%x: %w", addr, err)
 	}
-	if !bytes.Equal(b[:4], []byte("FRHP")) {
+	if !bytes.Equal(b[:sigLen], []byte("FRHP")) {
 		return nil, fmt.Errorf("fractal heap header at 0x%x: bad signature", addr)
 	}
 	c := f.cursor(b)
-	c.skip(5)
+	c.skip(sigLen + 1)
 	h := &fractalHeap{f: f, addr: addr, blocks: map[uint64][]byte{}}
 	h.idLen = int(c.u16())
 	h.filterLen = int(c.u16())
 	h.flags = c.u8()
 	h.maxMan = uint64(c.u32())
-	c.length()
+	c.length() // next huge object ID
 	h.hugeTree = c.addr()
-	c.length()
-	c.addr()
-	c.length()
-	c.length()
-	c.length()
-	c.length()
-	c.length()
-	c.length()
-	c.length()
-	c.length()
+	c.length() // free space in managed blocks
+	c.addr()   // managed block free space manager
+	for range 8 {
+		c.length() // managed space, allocated managed space, direct block allocation iterator offset, managed objects, huge objects size and number, tiny objects size and number
+	}
 	h.width = uint64(c.u16())
 	h.startBlock = c.length()
 	h.maxDirect = c.length()
 	h.maxBits = int(c.u16())
-	c.u16()
+	c.u16() // starting number of rows in the root indirect block
 	h.root = c.addr()
 	h.curRows = int(c.u16())
 	if h.filterLen > 0 {
@@ -185,11 +220,10 @@ func (f *File) fractalHeap(addr uint64) (*fractalHeap, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	if err := verifyChecksum(b[:end+4]); err != nil {
+	if err := verifyChecksum(b[:end+checksumLen]); err != nil {
 		return nil, fmt.Errorf("fractal heap header at 0x%x: %w", addr, err)
 	}
-	if h.width == 0 || h.width > 1<<16 || h.startBlock == 0 || bits.OnesCount64(h.startBlock) != 1 ||
-		h.maxDirect < h.startBlock || bits.OnesCount64(h.maxDirect) != 1 || h.maxBits < 1 || h.maxBits > 64 || h.curRows > 64 {
+	if !h.validTable() {
 		return nil, fmt.Errorf("fractal heap at 0x%x: invalid table (width %d, start block %d, max direct %d, max heap bits %d, rows %d)",
 			addr, h.width, h.startBlock, h.maxDirect, h.maxBits, h.curRows)
 	}
@@ -202,6 +236,15 @@ func (f *File) fractalHeap(addr uint64) (*fractalHeap, error) {
 	return h, nil
 }
 
+// validTable checks the doubling table of the header: a width of at most
+// 2^16 blocks, starting and maximum direct block sizes that are powers of
+// two (the latter not smaller), 1-64 heap address bits, at most 64 rows.
+func (h *fractalHeap) validTable() bool {
+	return h.width > 0 && h.width <= 1<<16 && h.startBlock > 0 && bits.OnesCount64(h.startBlock) == 1 &&
+		h.maxDirect >= h.startBlock && bits.OnesCount64(h.maxDirect) == 1 && h.maxBits >= 1 && h.maxBits <= 64 && h.curRows <= 64
+}
+
+// rowSize is the size of the blocks in row r of the doubling table.
 func (h *fractalHeap) rowSize(r int) uint64 {
 	if r <= 1 {
 		return h.startBlock
@@ -216,14 +259,16 @@ func (h *fractalHeap) rowSize(r int) uint64 {
 	return s
 }
 
-// get returns the object a heap ID refers to.
+// get returns the object a heap ID refers to (III.G "Fractal Heap ID":
+// the first byte holds the version and the ID type).
 func (h *fractalHeap) get(id []byte) ([]byte, error) {
 	if len(id) < 1 {
 		return nil, errors.New("empty heap ID")
 	}
 	typ := (id[0] >> 4) & 3
 	switch typ {
-	case 0:
+	case heapIDManaged:
+		// offset in the heap's address space (offBytes), length (lenBytes)
 		c := h.f.cursor(id)
 		c.skip(1)
 		off := c.uN(h.offBytes)
@@ -232,67 +277,79 @@ func (h *fractalHeap) get(id []byte) ([]byte, error) {
 			return nil, fmt.Errorf("heap ID too short (%d bytes)", len(id))
 		}
 		return h.managed(off, n)
-	case 2:
-		n := int(id[0]&0x0f) + 1
-		data := id[1:]
-		if h.idLen > 18 {
-			if len(id) < 2 {
-				return nil, errors.New("heap ID too short")
-			}
-			n = int(id[0]&0x0f)<<8 | int(id[1]) + 1
-			data = id[2:]
+	case heapIDTiny:
+		return h.tiny(id)
+	case heapIDHuge:
+		return h.huge(id)
+	}
+	return nil, fmt.Errorf("unknown heap ID type %d", typ)
+}
+
+// tiny returns a tiny object, stored in the ID itself after its length
+// minus one (4 bits, or 12 bits in IDs longer than 18 bytes).
+func (h *fractalHeap) tiny(id []byte) ([]byte, error) {
+	n := int(id[0]&0x0f) + 1
+	data := id[1:]
+	if h.idLen > 18 {
+		if len(id) < 2 {
+			return nil, errors.New("heap ID too short")
 		}
-		if n > len(data) {
-			return nil, fmt.Errorf("tiny heap object of %d bytes in a %d-byte ID", n, len(id))
-		}
-		return data[:n], nil
-	case 1:
-		o, l := h.f.st.osize, h.f.st.lsize
-		if len(id) >= 1+o+l {
-			c := h.f.cursor(id)
-			c.skip(1)
-			a := c.addr()
-			n := c.length()
-			if n > 1<<30 {
-				return nil, fmt.Errorf("huge heap object of %d bytes", n)
-			}
-			return h.f.readAt(a, n)
-		}
-		// indirectly accessed: look the ID up in the huge-object v2 B-tree
-		if h.hugeTree == undef {
-			return nil, errors.New("huge heap object without a huge-object B-tree")
-		}
-		idSize := min(len(id)-1, l)
-		want := leUint(id[1 : 1+idSize])
-		var addr, n uint64
-		found := false
-		errStop := errors.New("stop")
-		err := h.f.walkBTree2(h.hugeTree, func(rec []byte) error {
-			c := h.f.cursor(rec)
-			a := c.addr()
-			ln := c.length()
-			rid := c.length()
-			if c.err != nil {
-				return c.err
-			}
-			if rid == want {
-				addr, n, found = a, ln, true
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && err != errStop {
-			return nil, fmt.Errorf("huge-object B-tree: %w", err)
-		}
-		if !found {
-			return nil, fmt.Errorf("huge heap object %d not found", want)
-		}
+		n = int(id[0]&0x0f)<<8 | int(id[1]) + 1
+		data = id[2:]
+	}
+	if n > len(data) {
+		return nil, fmt.Errorf("tiny heap object of %d bytes in a %d-byte ID", n, len(id))
+	}
+	return data[:n], nil
+}
+
+// huge returns a huge object: its address and length are in the ID when
+// it is long enough ("directly accessed"), else the ID holds a key looked
+// up in the huge-object v2 B-tree (III.A.2 record type 1).
+func (h *fractalHeap) huge(id []byte) ([]byte, error) {
+	o, l := h.f.st.osize, h.f.st.lsize
+	if len(id) >= 1+o+l {
+		c := h.f.cursor(id)
+		c.skip(1)
+		a := c.addr()
+		n := c.length()
 		if n > 1<<30 {
 			return nil, fmt.Errorf("huge heap object of %d bytes", n)
 		}
-		return h.f.readAt(addr, n)
+		return h.f.readAt(a, n)
 	}
-	return nil, fmt.Errorf("unknown heap ID type %d", typ)
+	if h.hugeTree == undef {
+		return nil, errors.New("huge heap object without a huge-object B-tree")
+	}
+	idSize := min(len(id)-1, l)
+	want := leUint(id[1 : 1+idSize])
+	var addr, n uint64
+	found := false
+	errStop := errors.New("stop")
+	err := h.f.walkBTree2(h.hugeTree, func(rec []byte) error {
+		c := h.f.cursor(rec)
+		a := c.addr()
+		ln := c.length()
+		rid := c.length()
+		if c.err != nil {
+			return c.err
+		}
+		if rid == want {
+			addr, n, found = a, ln, true
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, fmt.Errorf("huge-object B-tree: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("huge heap object %d not found", want)
+	}
+	if n > 1<<30 {
+		return nil, fmt.Errorf("huge heap object of %d bytes", n)
+	}
+	return h.f.readAt(addr, n)
 }
 
 func (h *fractalHeap) managed(off, n uint64) ([]byte, error) {
@@ -371,25 +428,23 @@ func (h *fractalHeap) findDirect(off uint64) ([]byte, uint64, error) {
 	return nil, 0, errors.New("fractal heap too deep")
 }
 
+// indirect reads the child block addresses of the indirect block at addr
+// with nrows rows of width entries (III.G Fractal Heap Indirect Block; the
+// direct block rows come first, then the indirect ones: both are plain
+// addresses in an unfiltered heap).
 func (h *fractalHeap) indirect(addr uint64, nrows int) ([]uint64, error) {
 	o := h.f.st.osize
-	nd := nrows
-	if nd > h.maxDRows {
-		nd = h.maxDRows
-	}
-	ni := nrows - nd
 	nent := uint64(nrows) * h.width
 	if nent > 1<<20 {
 		return nil, errors.New("fractal heap indirect block too large")
 	}
-	size := uint64(5+o+h.offBytes) + nent*uint64(o) + 4
-	_ = ni
+	size := uint64(fractalBlockStart+o+h.offBytes) + nent*uint64(o) + checksumLen
 	b, err := h.f.readBlock("fractal heap indirect block", addr, size, "FHIB")
 	if err != nil {
 		return nil, err
 	}
 	c := h.f.cursor(b)
-	c.skip(5 + o + h.offBytes)
+	c.skip(fractalBlockStart + o + h.offBytes)
 	out := make([]uint64, nent)
 	for i := range out {
 		out[i] = c.addr()
@@ -408,11 +463,11 @@ func (h *fractalHeap) direct(addr, size, blkOff uint64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fractal heap direct block at 0x%x: %w", addr, err)
 	}
-	if !bytes.Equal(b[:4], []byte("FHDB")) {
+	if !bytes.Equal(b[:sigLen], []byte("FHDB")) {
 		return nil, fmt.Errorf("fractal heap direct block at 0x%x: bad signature", addr)
 	}
-	if h.flags&2 != 0 {
-		p := 5 + h.f.st.osize + h.offBytes
+	if h.flags&fhDirectChecksums != 0 {
+		p := fractalBlockStart + h.f.st.osize + h.offBytes
 		if p+4 > len(b) {
 			return nil, errTruncated
 		}

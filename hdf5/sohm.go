@@ -5,10 +5,6 @@ import (
 	"fmt"
 )
 
-// msgSharedTable is the Shared Message Table message (IV.A.2.p), kept in
-// the superblock extension.
-const msgSharedTable = 0x0F
-
 // sohmIndex is one index of the shared object header message table (III.I
 // Shared Object Header Message Table): which message types it holds and
 // the fractal heap the shared messages are stored in.
@@ -21,7 +17,13 @@ type sohmIndex struct {
 // flags: libhdf5 sets bit <message type> (H5O_SHMESG_SDSPACE_FLAG is
 // 1 << 0x01, ..._DTYPE_FLAG 1 << 0x03, ..._FILL_FLAG 1 << 0x05,
 // ..._PLINE_FLAG 1 << 0x0B, ..._ATTR_FLAG 1 << 0x0C).
-var sohmFlag = map[uint16]uint16{msgDataspace: 1 << msgDataspace, msgDatatype: 1 << msgDatatype, msgFill: 1 << msgFill, msgPipeline: 1 << msgPipeline, msgAttribute: 1 << msgAttribute}
+var sohmFlag = map[msgType]uint16{msgDataspace: 1 << msgDataspace, msgDatatype: 1 << msgDatatype, msgFill: 1 << msgFill, msgPipeline: 1 << msgPipeline, msgAttribute: 1 << msgAttribute}
+
+// smtbIndexFixed is the size of one index of the shared message table
+// (III.I) before its two addresses: version, index type, message type
+// flags (2), minimum message size (4), list cutoff (2), B-tree cutoff (2),
+// number of messages (2).
+const smtbIndexFixed = 1 + 1 + 2 + 4 + 2 + 2 + 2
 
 // maxSOHMIndexes is H5O_SHMESG_MAX_NINDEXES.
 const maxSOHMIndexes = 8
@@ -65,12 +67,12 @@ func (f *File) readSharedTable() ([]sohmIndex, error) {
 	// flags (2), minimum message size (4), list cutoff (2), B-tree
 	// cutoff (2), number of messages (2), index address, fractal heap
 	// address; then the checksum
-	entry := 1 + 1 + 2 + 4 + 2 + 2 + 2 + 2*f.st.osize
-	b, err := f.readBlock("shared message table", addr, uint64(4+n*entry+4), "SMTB")
+	entry := smtbIndexFixed + 2*f.st.osize
+	b, err := f.readBlock("shared message table", addr, uint64(sigLen+n*entry+checksumLen), "SMTB")
 	if err != nil {
 		return nil, err
 	}
-	c = f.cursor(b[4 : len(b)-4])
+	c = f.cursor(b[sigLen : len(b)-checksumLen])
 	out := make([]sohmIndex, 0, n)
 	for i := 0; i < n; i++ {
 		if v := c.u8(); v != 0 {
@@ -92,7 +94,7 @@ func (f *File) readSharedTable() ([]sohmIndex, error) {
 
 // sohmMessage returns the body of a message of type typ stored in the
 // shared message heap under heapID (a shared message, version 3, type 1).
-func (f *File) sohmMessage(typ uint16, heapID []byte) ([]byte, error) {
+func (f *File) sohmMessage(typ msgType, heapID []byte) ([]byte, error) {
 	bit, ok := sohmFlag[typ]
 	if !ok {
 		return nil, fmt.Errorf("message type 0x%x cannot be shared in the shared message heap", typ)

@@ -74,7 +74,13 @@ type npzSkip struct {
 	path, reason string
 }
 
-func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// mat2npzOptions are mat2npz's flags and arguments.
+type mat2npzOptions struct {
+	in, out                                            string
+	matlabOrder, compress, asComplex, skipBad, verbose bool
+}
+
+func parseMat2npzFlags(args []string, stderr io.Writer) (mat2npzOptions, error) {
 	c := commands["mat2npz"]
 	fs := newFlagSet(c, stderr)
 	matlabOrder := fs.Bool("matlab-order", false, "write MATLAB's dims with fortran_order (same bytes)")
@@ -84,16 +90,24 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	verbose := fs.Bool("verbose", false, "list every dataset that is not written, with the reason")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return err
+		return mat2npzOptions{}, err
 	}
 	if len(pos) != 2 {
-		return errUsage
+		return mat2npzOptions{}, errUsage
 	}
-	in, out := pos[0], pos[1]
-	if sameFile(in, out) {
-		return fmt.Errorf("output %s is the input file; choose another name", out)
+	return mat2npzOptions{in: pos[0], out: pos[1], matlabOrder: *matlabOrder, compress: *compress,
+		asComplex: *asComplex, skipBad: *skipBad, verbose: *verbose}, nil
+}
+
+func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseMat2npzFlags(args, stderr)
+	if err != nil {
+		return err
 	}
-	f, err := openMAT(in)
+	if sameFile(o.in, o.out) {
+		return fmt.Errorf("output %s is the input file; choose another name", o.out)
+	}
+	f, err := openMAT(o.in)
 	if err != nil {
 		return err
 	}
@@ -101,91 +115,125 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	// Plan: collect the datasets first, so a damaged file fails before
 	// anything is written and the progress bar knows the total.
-	jobs, notWritten, bad, err := planNPZ(ctx, f.HDF5(), *asComplex)
+	jobs, notWritten, bad, err := planNPZ(ctx, f.HDF5(), o.asComplex)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+		return fmt.Errorf("%s: %w", o.in, err)
 	}
-	if len(bad) > 0 && !*skipBad {
+	if len(bad) > 0 && !o.skipBad {
 		// name every unreadable dataset, not only the first
 		bad = append(bad, probeJobs(ctx, jobs)...)
-		return unreadableError(in, bad)
+		return unreadableError(o.in, bad)
 	}
+	written, bad, err := o.writeNPZ(ctx, jobs, bad, stderr)
+	if err != nil {
+		return err
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "mat2npz: skipped unreadable %s: %s\n", strconv.Quote(b.path), escText(b.reason))
+	}
+	if o.verbose {
+		for _, s := range notWritten {
+			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), s.reason)
+		}
+	}
+	fmt.Fprintln(stderr, o.summary(written, notWritten, bad))
+	return nil
+}
+
+// writeNPZ writes the planned datasets to the archive o.out, with a
+// progress bar on stderr. It returns the number of arrays written and bad
+// with the datasets skipped as unreadable appended (with --skip-unreadable;
+// without it an unreadable dataset is an error naming all of them).
+func (o mat2npzOptions) writeNPZ(ctx context.Context, jobs []npzJob, bad []npzSkip, stderr io.Writer) (int, []npzSkip, error) {
 	var total int64
 	for _, j := range jobs {
 		total += j.size
 	}
-
-	z, err := npy.CreateNPZ(out, npy.NPZOptions{Compress: *compress})
+	z, err := npy.CreateNPZ(o.out, npy.NPZOptions{Compress: o.compress})
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer z.Abort() // no-op after Close
 	bar := progress.New(stderr, "mat2npz", total, "B")
 	written := 0
 	for i, j := range jobs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, nil, err
 		}
-		h := npy.Header{Descr: j.descr, Shape: toInts(j.shape)}
-		if *matlabOrder {
-			h.Shape = toInts(reverseU64(j.shape))
-			h.Fortran = true
+		r, skip, err := o.jobReader(ctx, j)
+		if err != nil {
+			return 0, nil, err
 		}
-		var r io.Reader
-		if j.size > slabBytes && len(j.ds.Shape()) > 0 {
-			if *skipBad {
-				// a read error in the middle of an entry would spoil the
-				// archive: check the whole dataset reads first
-				if _, err := io.Copy(io.Discard, j.ds.NewRawReader(ctx, slabBytes)); err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
-					continue
-				}
+		if skip != nil {
+			bad = append(bad, *skip)
+			if o.skipBad {
+				continue
 			}
-			r = j.ds.NewRawReader(ctx, slabBytes)
-		} else {
-			raw, err := j.ds.ReadRaw(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
-				if *skipBad {
-					continue
-				}
-				return unreadableError(in, append(bad, probeJobs(ctx, jobs[i+1:])...))
-			}
-			r = bytes.NewReader(raw)
+			return 0, nil, unreadableError(o.in, append(bad, probeJobs(ctx, jobs[i+1:])...))
 		}
 		name := strings.TrimPrefix(j.ds.Path(), "/")
-		if err := z.AddRaw(name, h, r); err != nil {
+		if err := z.AddRaw(name, o.npyHeader(j), r); err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return 0, nil, ctx.Err()
 			}
-			if !*skipBad {
+			if !o.skipBad {
 				bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
-				return unreadableError(in, append(bad, probeJobs(ctx, jobs[i+1:])...))
+				return 0, nil, unreadableError(o.in, append(bad, probeJobs(ctx, jobs[i+1:])...))
 			}
-			return fmt.Errorf("%s: dataset %s: %w", in, strconv.Quote(j.ds.Path()), err)
+			return 0, nil, fmt.Errorf("%s: dataset %s: %w", o.in, strconv.Quote(j.ds.Path()), err)
 		}
 		written++
 		bar.Add(j.size)
 	}
 	if err := z.Close(); err != nil {
-		return err
+		return 0, nil, err
 	}
 	bar.Done()
-	for _, b := range bad {
-		fmt.Fprintf(stderr, "mat2npz: skipped unreadable %s: %s\n", strconv.Quote(b.path), escText(b.reason))
+	return written, bad, nil
+}
+
+// npyHeader is the .npy header of a job's entry: h5py's shape, or with
+// --matlab-order MATLAB's dims in Fortran order (the same bytes).
+func (o mat2npzOptions) npyHeader(j npzJob) npy.Header {
+	h := npy.Header{Descr: j.descr, Shape: toInts(j.shape)}
+	if o.matlabOrder {
+		h.Shape = toInts(reverseU64(j.shape))
+		h.Fortran = true
 	}
-	if *verbose {
-		for _, s := range notWritten {
-			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), s.reason)
+	return h
+}
+
+// jobReader returns the raw bytes of a job's dataset: streamed in slabs
+// when larger than slabBytes (with --skip-unreadable, after reading it
+// once to check that it reads: a read error in the middle of an entry
+// would spoil the archive), else read whole. A dataset that cannot be read
+// is returned as skip; err is only the context's error.
+func (o mat2npzOptions) jobReader(ctx context.Context, j npzJob) (r io.Reader, skip *npzSkip, err error) {
+	if j.size > slabBytes && len(j.ds.Shape()) > 0 {
+		if o.skipBad {
+			if _, err := io.Copy(io.Discard, j.ds.NewRawReader(ctx, slabBytes)); err != nil {
+				if ctx.Err() != nil {
+					return nil, nil, ctx.Err()
+				}
+				return nil, &npzSkip{j.ds.Path(), err.Error()}, nil
+			}
 		}
+		return j.ds.NewRawReader(ctx, slabBytes), nil, nil
 	}
-	msg := fmt.Sprintf("mat2npz: wrote %d arrays to %s", written, out)
+	raw, err := j.ds.ReadRaw(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, &npzSkip{j.ds.Path(), err.Error()}, nil
+	}
+	return bytes.NewReader(raw), nil, nil
+}
+
+// summary is mat2npz's closing line: arrays written, datasets not written
+// by reason, unreadable datasets skipped.
+func (o mat2npzOptions) summary(written int, notWritten, bad []npzSkip) string {
+	msg := fmt.Sprintf("mat2npz: wrote %d arrays to %s", written, o.out)
 	if len(notWritten) > 0 {
 		counts := map[string]int{}
 		for _, s := range notWritten {
@@ -196,15 +244,14 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 		msg += "; not written: " + strings.Join(parts, ", ")
-		if !*verbose {
+		if !o.verbose {
 			msg += " (--verbose lists them)"
 		}
 	}
 	if len(bad) > 0 {
 		msg += fmt.Sprintf("; skipped %d unreadable", len(bad))
 	}
-	fmt.Fprintln(stderr, msg)
-	return nil
+	return msg
 }
 
 // planNPZ walks the file and sorts its datasets into those written, those
