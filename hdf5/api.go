@@ -61,6 +61,7 @@ type Datatype struct {
 	EnumValues [][]byte
 
 	fp      floatProps // floating-point bit layout (ClassFloat)
+	intBits intBits    // fixed-point bit offset and precision (ClassFixed)
 	strPad  uint8      // string padding: 0 null-terminated, 1 null-padded, 2 space-padded
 	cset    uint8      // character set: 0 ASCII, 1 UTF-8
 	refType uint8      // reference type: 0 object, 1 region

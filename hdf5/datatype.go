@@ -32,8 +32,8 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 	case ClassFixed:
 		t.BigEndian = b0&1 != 0
 		t.Signed = b0&8 != 0
-		c.u16()
-		c.u16()
+		// IV.A.2.d class 0 properties: bit offset, bit precision
+		t.intBits.off, t.intBits.prec = c.u16(), c.u16()
 	case ClassFloat:
 		// IV.A.2.d Datatype Message, class 1 (floating-point): bit field
 		// bits 0 and 6 byte order (0x40 VAX), 4-5 mantissa normalization,
@@ -258,7 +258,12 @@ func (t Datatype) isNumeric() bool {
 //     unsigned integer of their size;
 //   - IEEE floats of 2, 4, 8 bytes: "<f2", "<f4", ">f8"; the x87 80-bit
 //     long double stored in 16 bytes: "<f16" (numpy's float128 on x86);
-//     other float layouts (bfloat16, VAX, ...) have none (h5py converts);
+//     other float layouts (bfloat16, n-bit floats) the numpy float h5py
+//     converts them to (bfloat16: "<f4"), with NeedsNumpyConversion
+//     true: the stored bytes must go through ToNumpy; none when no numpy
+//     float holds the layout;
+//   - integers with a bit offset or precision below their size: their
+//     size's integer, NeedsNumpyConversion true;
 //   - enums: their base integer type, except h5py's bool (a 1-byte enum of
 //     exactly FALSE=0 and TRUE=1): "|b1";
 //   - arrays: the element's descr (h5py appends ArrayDims to the shape);
@@ -282,7 +287,16 @@ func (t Datatype) NumpyDescr() string {
 		return byteOrder(t) + k + strconv.Itoa(t.Size)
 	case ClassFloat:
 		if !t.isIEEE() {
-			return ""
+			// h5py's float for other layouts (bfloat16 -> float32);
+			// ToNumpy converts
+			sz, ok := t.numpyFloatSize()
+			if !ok {
+				return ""
+			}
+			if t.BigEndian {
+				return ">f" + strconv.Itoa(sz)
+			}
+			return "<f" + strconv.Itoa(sz)
 		}
 		return byteOrder(t) + "f" + strconv.Itoa(t.Size)
 	case ClassEnum:
@@ -336,9 +350,11 @@ func (t Datatype) NumpyElemDims() []uint64 {
 // NumpyElemSize is the size of one numpy element of t: the innermost base
 // type's size for array types, Size otherwise.
 func (t Datatype) NumpyElemSize() int {
-	u := t
-	for u.Class == ClassArray && u.Base != nil {
-		u = *u.Base
+	u := t.innermost()
+	if u.Class == ClassFloat && !u.isIEEE() {
+		if sz, ok := u.numpyFloatSize(); ok {
+			return sz
+		}
 	}
 	return u.Size
 }

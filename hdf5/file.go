@@ -22,7 +22,8 @@ type fileState struct {
 	osize     int
 	lsize     int
 	rootAddr  uint64
-	extAddr   uint64 // superblock extension object header (undef: none)
+	extAddr   uint64       // superblock extension object header (undef: none)
+	image     []imageEntry // metadata cache image entries by address (mdci.go)
 
 	sohmOnce sync.Once
 	sohm     []sohmIndex
@@ -134,6 +135,9 @@ func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, erro
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
 	}
+	if err := f.loadCacheImage(); err != nil {
+		return nil, f.errf("", "superblock extension", err)
+	}
 	f.root = &Group{f: f, path: "/", addr: f.st.rootAddr}
 	return f, nil
 }
@@ -195,6 +199,9 @@ func (f *File) absAddr(addr, n uint64) (uint64, error) {
 
 // readAt reads n bytes at file address addr (relative to the base address).
 func (f *File) readAt(addr, n uint64) ([]byte, error) {
+	if b, ok := f.st.fromImage(addr, n, false); ok {
+		return b, nil
+	}
 	abs, err := f.absAddr(addr, n)
 	if err != nil {
 		return nil, err
@@ -243,6 +250,9 @@ func (f *File) readInto(addr, n uint64, buf []byte) ([]byte, error) {
 
 // readAtMost reads up to n bytes at addr (fewer near the end of file).
 func (f *File) readAtMost(addr, n uint64) ([]byte, error) {
+	if b, ok := f.st.fromImage(addr, n, true); ok {
+		return b, nil
+	}
 	abs, err := f.absAddr(addr, 0)
 	if err != nil {
 		return nil, err

@@ -144,9 +144,13 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 					continue
 				}
 			}
-			r = j.ds.NewRawReader(ctx, slabBytes)
+			// n-bit integers and non-IEEE floats become h5py's dtype
+			r = j.ds.Datatype().NumpyReader(j.ds.NewRawReader(ctx, slabBytes))
 		} else {
 			raw, err := j.ds.ReadRaw(ctx)
+			if err == nil {
+				raw, err = j.ds.Datatype().ToNumpy(raw)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
