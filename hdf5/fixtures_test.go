@@ -17,8 +17,8 @@ import (
 
 // TestFeatureFixtures reads the files of testdata/fixtures (written by
 // h5py/libhdf5 with gen_fixtures.py: external storage, h5py's bool and
-// enum, float16, array elements, fill values) through NewRawReader and
-// compares dtype, shape and SHA-256 with what h5py read.
+// enum, float16, array elements, fill values, n-bit integers and floats)
+// through NewRawReader (and NumpyReader: h5py's conversions) and compares dtype, shape and SHA-256 with what h5py read.
 func TestFeatureFixtures(t *testing.T) {
 	dir := "testdata/fixtures"
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
@@ -50,7 +50,7 @@ func TestFeatureFixtures(t *testing.T) {
 			dt := d.Datatype()
 			shape := append(d.Shape(), dt.NumpyElemDims()...)
 			h := sha256.New()
-			if _, err := io.Copy(h, d.NewRawReader(context.Background(), 7)); err != nil {
+			if _, err := io.Copy(h, dt.NumpyReader(d.NewRawReader(context.Background(), 7))); err != nil {
 				t.Errorf("%s %s: %v", file, name, err)
 				continue
 			}

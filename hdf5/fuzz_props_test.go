@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // allocated returns the bytes allocated by fn (runtime.MemStats TotalAlloc
@@ -47,6 +48,14 @@ func FuzzOpenFile(f *testing.F) {
 	}
 	hostileSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// the work on a file is bounded by its size: a small input that
+		// keeps the reader busy for seconds is a hang in the making
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > fuzzTimeBound(len(data)) {
+				t.Fatalf("a %d-byte file took %v to open, walk and read", len(data), d)
+			}
+		}()
 		var ff *File
 		var walk1 []string
 		var ds []*Dataset
@@ -79,6 +88,13 @@ func FuzzOpenFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzTimeBound is the time FuzzOpenFile allows for one input: generous
+// (the machine is shared and the race detector or coverage slow things
+// down), but far below the minutes a runaway loop takes.
+func fuzzTimeBound(n int) time.Duration {
+	return 3*time.Second + time.Duration(n)*20*time.Microsecond
 }
 
 // walkSummary lists Walk's visits (path, kind, error) and collects the

@@ -219,12 +219,20 @@ func floatValue(v uint64, fp floatProps) float64 {
 func convFloats(dst, src []byte, t Datatype, ds int) {
 	sz := t.Size
 	for i, j := 0, 0; i+sz <= len(src); i, j = i+sz, j+ds {
-		x := floatValue(elemUint(src[i:i+sz], t.BigEndian), t.fp)
+		v := elemUint(src[i:i+sz], t.BigEndian)
+		x := floatValue(v, t.fp)
 		var bits uint64
-		switch ds {
-		case 2:
+		switch {
+		case math.IsNaN(x):
+			// H5T__conv_f_f writes a NaN as the sign, an all-ones
+			// exponent and an all-ones mantissa (h5py shows 0x7fffffff)
+			bits = 1<<(8*ds-1) - 1
+			if v>>t.fp.sign&1 != 0 {
+				bits |= 1 << (8*ds - 1)
+			}
+		case ds == 2:
 			bits = uint64(float16Bits(x))
-		case 4:
+		case ds == 4:
 			bits = uint64(math.Float32bits(float32(x)))
 		default:
 			bits = math.Float64bits(x)

@@ -45,12 +45,8 @@ var missingFilters = map[int]string{
 // counted, not failed), each with the missing feature. Shrink it as the
 // features are added; a file not listed here must pass.
 var knownGaps = map[string]string{
-	"hdfgroup-testfiles/testdata__c-library-corpus__basic__be_data.h5":         "needs the nbit filter (branch hdf5filters); the n-bit float conversion is in hdf5/numpyconv.go",
-	"hdfgroup-testfiles/testdata__c-library-corpus__basic__le_data.h5":         "needs the nbit filter (branch hdf5filters); the n-bit float conversion is in hdf5/numpyconv.go",
-	"hdfgroup-testfiles/testdata__hdf5_official__tmisc38a.h5":                  "needs the nbit filter (branch hdf5filters); the n-bit float conversion is in hdf5/numpyconv.go",
 	"hdfgroup-testfiles/testdata__hdf5_official__vds-eiger.h5":                 "virtual dataset source mapping (unlimited extent) is not read",
 	"hdfgroup-testfiles/testdata__hdf5_official__vds-percival-unlim-maxmin.h5": "virtual dataset source mapping (unlimited extent) is not read",
-	"hdfgroup-testfiles/testdata__hdf5_official__cve_2020_10810.h5":            "libhdf5 rejects it at open (ran off end of input buffer); we read it",
 }
 
 type worldExpected struct {
