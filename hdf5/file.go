@@ -304,7 +304,7 @@ func (f *File) readSuperblock() error {
 		storedEOF = c.addr()
 		c.addr() // driver info
 		// root group symbol table entry
-		c.addr() // link name offset
+		c.length() // link name offset (size of lengths, see group.go)
 		st.rootAddr = c.addr()
 		if c.err != nil {
 			return f.errf("", "superblock", c.err)

@@ -77,7 +77,11 @@ func (f *File) links(h *objHeader, path string) ([]linkEntry, error) {
 		if err != nil {
 			return nil, f.errf(path, "group local heap", err)
 		}
-		entSize := 2*f.st.osize + 24
+		// III.C symbol table entry: link name offset, object header
+		// address, cache type, reserved, 16-byte scratch pad; libhdf5
+		// encodes the name offset with the size of lengths (H5G__ent_decode:
+		// H5F_DECODE_LENGTH), which matters when the sizes differ
+		entSize := f.st.lsize + f.st.osize + 24
 		err = f.walkBTree1(bt, 0, f.st.lsize, func(_ []byte, child uint64) error {
 			hb, err := f.readAt(child, 8)
 			if err != nil {
@@ -94,7 +98,7 @@ func (f *File) links(h *objHeader, path string) ([]linkEntry, error) {
 			c := f.cursor(b)
 			c.skip(8)
 			for i := 0; i < n; i++ {
-				nameOff := c.uN(f.st.osize)
+				nameOff := c.length()
 				addr := c.addr()
 				cache := c.u32()
 				c.skip(4)

@@ -47,6 +47,13 @@ var missingFilters = map[int]string{
 var knownGaps = map[string]string{
 	"hdfgroup-testfiles/testdata__hdf5_official__vds-eiger.h5":                 "virtual dataset source mapping (unlimited extent) is not read",
 	"hdfgroup-testfiles/testdata__hdf5_official__vds-percival-unlim-maxmin.h5": "virtual dataset source mapping (unlimited extent) is not read",
+	// differs from paged_nopersist.h5 (which libhdf5 1.10.8 reads and so do
+	// we) in its end-of-file address (the file is cut at 1808 bytes), the
+	// flags of its File Space Info message (0x14 for 0x34) and two bytes at
+	// 0x38A; its File Space Info message is short (strategy "all persist"
+	// without the manager addresses) in both files, so checking it as
+	// libhdf5 1.14 does would refuse paged_nopersist.h5 too
+	"hdfgroup-testfiles/testdata__hdf5_official__cve_2020_10810.h5": "libhdf5 1.10.8 rejects it at open (ran off end of input buffer while decoding); we read it (see the comment)",
 }
 
 type worldExpected struct {
