@@ -24,6 +24,8 @@ type fileState struct {
 	rootAddr  uint64
 	extAddr   uint64       // superblock extension object header (undef: none)
 	image     []imageEntry // metadata cache image entries by address (mdci.go)
+	vdsDepth  int          // virtual-dataset source files opened to get here (vds.go)
+	vdsBusy   sync.Map     // uint64 -> true: virtual datasets being resolved or read
 
 	sohmOnce sync.Once
 	sohm     []sohmIndex

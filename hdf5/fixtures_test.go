@@ -35,6 +35,14 @@ func TestRobustFixtures(t *testing.T) {
 	checkFixtureSet(t, "testdata/fixtures", "robust_expected.json", 10)
 }
 
+// TestVirtualFixtures reads the virtual datasets gen_vds.py wrote with
+// h5py: sources in sibling files and in the same file, a missing source
+// file and an unmapped region (fill value), a strided source selection,
+// an unlimited mapping whose source grew after the VDS was written.
+func TestVirtualFixtures(t *testing.T) {
+	checkFixtureSet(t, "testdata/fixtures", "vds_expected.json", 1)
+}
+
 // checkFixtureSet opens every file listed in dir/expFile (file -> dataset
 // path -> numpy dtype, shape and SHA-256 as h5py read them) and compares.
 func checkFixtureSet(t *testing.T, dir, expFile string, minFiles int) {

@@ -211,7 +211,11 @@ func (f *File) object(addr uint64, path string) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Dataset{f: f, path: path, addr: addr, info: info}, nil
+		d := &Dataset{f: f, path: path, addr: addr, info: info}
+		if err := d.virtualExtent(); err != nil {
+			return nil, f.errf(path, "virtual dataset", err)
+		}
+		return d, nil
 	case isDatatypeHeader(h):
 		return &Other{path: path, f: f, addr: addr}, nil
 	}

@@ -45,8 +45,6 @@ var missingFilters = map[int]string{
 // counted, not failed), each with the missing feature. Shrink it as the
 // features are added; a file not listed here must pass.
 var knownGaps = map[string]string{
-	"hdfgroup-testfiles/testdata__hdf5_official__vds-eiger.h5":                 "virtual dataset source mapping (unlimited extent) is not read",
-	"hdfgroup-testfiles/testdata__hdf5_official__vds-percival-unlim-maxmin.h5": "virtual dataset source mapping (unlimited extent) is not read",
 	// differs from paged_nopersist.h5 (which libhdf5 1.10.8 reads and so do
 	// we) in its end-of-file address (the file is cut at 1808 bytes), the
 	// flags of its File Space Info message (0x14 for 0x34) and two bytes at
