@@ -38,6 +38,9 @@ const (
 	ClassEnum      Class = 8
 	ClassVarLen    Class = 9
 	ClassArray     Class = 10
+	// ClassComplex is HDF5 2.0's complex number class: two floats of the
+	// type Base, real part first.
+	ClassComplex Class = 11
 )
 
 // Datatype describes the element type of a dataset or attribute.

@@ -229,6 +229,10 @@ func complexFields(t Datatype) (*Field, *Field, error) {
 	if t.isNumeric() && t.Class != ClassEnum {
 		return nil, nil, nil
 	}
+	if t.Class == ClassComplex && t.Base != nil && numKind(*t.Base) >= kU8 {
+		// HDF5 2.0's complex class: real part, then imaginary part
+		return &Field{Name: "r", Type: *t.Base}, &Field{Name: "i", Offset: t.Base.Size, Type: *t.Base}, nil
+	}
 	if t.Class == ClassCompound && len(t.Fields) == 2 && numKind(t.Fields[0].Type) >= kU8 && numKind(t.Fields[1].Type) >= kU8 {
 		return &t.Fields[0], &t.Fields[1], nil
 	}

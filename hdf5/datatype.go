@@ -199,6 +199,23 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 			return t, err
 		}
 		t.Base = &bt
+	case ClassComplex:
+		// HDF5 2.0 (datatype message version 5): bit 0 of the bit field
+		// is "homogeneous" (both parts of one type, the only form libhdf5
+		// 2.0 writes), bits 1-2 the form (0 rectangular); the property
+		// is the parts' floating-point type (H5O__dtype_decode_helper)
+		if b0&1 == 0 || (b0>>1)&3 != 0 {
+			return t, fmt.Errorf("complex datatype with bit field 0x%x (only homogeneous rectangular complex numbers exist)", b0)
+		}
+		bt, err := parseDatatype(c, depth+1)
+		if err != nil {
+			return t, err
+		}
+		if bt.Class != ClassFloat || 2*bt.Size != t.Size {
+			return t, fmt.Errorf("complex datatype of size %d with parts of type %s", t.Size, bt)
+		}
+		t.Base = &bt
+		t.BigEndian = bt.BigEndian
 	default:
 		return t, fmt.Errorf("unknown datatype class %d", t.Class)
 	}
@@ -312,6 +329,13 @@ func (t Datatype) NumpyDescr() string {
 			return ""
 		}
 		return t.Base.NumpyDescr()
+	case ClassComplex:
+		// numpy's complex64/complex128 (and clongdouble for the x87
+		// long double); numpy has no complex of two float16
+		if t.Base == nil || !t.Base.isIEEE() || t.Base.Size < 4 {
+			return ""
+		}
+		return byteOrder(*t.Base) + "c" + strconv.Itoa(2*t.Base.Size)
 	case ClassString:
 		return "|S" + strconv.Itoa(t.Size)
 	case ClassCompound:
@@ -464,6 +488,10 @@ func (t Datatype) String() string {
 			b = t.Base.String()
 		}
 		return fmt.Sprintf("array%v(%s)", t.ArrayDims, b)
+	case ClassComplex:
+		if t.Base != nil {
+			return "complex(" + t.Base.String() + ")"
+		}
 	}
 	return fmt.Sprintf("class%d", int(t.Class))
 }
