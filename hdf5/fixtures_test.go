@@ -139,3 +139,21 @@ func TestExternalStorageErrors(t *testing.T) {
 		t.Errorf("Dir set: %v", err)
 	}
 }
+
+// TestVirtualEscape: a virtual dataset whose source file name leads out of
+// the HDF5 file's folder ("../vds_outside/src_outside.h5", which exists)
+// is refused with an error naming it, not read.
+func TestVirtualEscape(t *testing.T) {
+	f, err := hdf5.Open("testdata/fixtures/vds/escape.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := f.OpenDataset("/escape")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ReadRaw(context.Background()); err == nil || !strings.Contains(err.Error(), "src_outside.h5") {
+		t.Errorf("read: %v, want an error naming src_outside.h5", err)
+	}
+}
