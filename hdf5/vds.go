@@ -503,7 +503,10 @@ func (d *Dataset) readVirtual(ctx context.Context, sk sink, start, count []uint6
 			return err
 		}
 		if strings.Contains(m.file+m.dset, "%b") {
-			return fmt.Errorf("virtual dataset source names with printf patterns (%q, %q) are not read", m.file, m.dset)
+			if err := d.copyPrintfMapping(ctx, buf, m); err != nil {
+				return err
+			}
+			continue
 		}
 		src, done, err := d.vdsSource(m.file, m.dset)
 		if err != nil {
@@ -661,6 +664,46 @@ func (d *Dataset) copyMapping(ctx context.Context, buf []byte, m vdsMapping, src
 	}
 	for k := 0; k < len(so) && k < len(vo); k++ {
 		copy(buf[vo[k]*esz:(vo[k]+1)*esz], raw[so[k]*esz:(so[k]+1)*esz])
+	}
+	return nil
+}
+
+// copyPrintfMapping reads a mapping whose source names hold the printf
+// pattern %b (libhdf5's H5Pset_virtual): source k (the pattern replaced by
+// k = 0, 1, ... while the source exists) fills block k of the virtual
+// selection, which is unlimited in its count.
+func (d *Dataset) copyPrintfMapping(ctx context.Context, buf []byte, m vdsMapping) error {
+	u := m.virt.unlimitedDim()
+	if u < 0 || m.virt.count[u] != undef || m.virt.block[u] == undef {
+		return fmt.Errorf("virtual dataset source names with printf patterns (%q, %q) need a selection unlimited in its count", m.file, m.dset)
+	}
+	dims := d.info.space.dims
+	for k := uint64(0); k < 1<<16; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := m.virt.start[u] + k*m.virt.stride[u]
+		if start >= dims[u] {
+			return nil
+		}
+		fn := strings.ReplaceAll(m.file, "%b", fmt.Sprint(k))
+		dn := strings.ReplaceAll(m.dset, "%b", fmt.Sprint(k))
+		src, done, err := d.vdsSource(fn, dn)
+		if err != nil {
+			return err
+		}
+		if src == nil {
+			return nil
+		}
+		vk := m.virt
+		vk.start = append([]uint64(nil), m.virt.start...)
+		vk.count = append([]uint64(nil), m.virt.count...)
+		vk.start[u], vk.count[u] = start, 1
+		err = d.copyMapping(ctx, buf, vdsMapping{file: fn, dset: dn, src: m.src, virt: vk}, src)
+		done()
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
