@@ -155,6 +155,15 @@ func byteView[T any](s []T) []byte {
 }
 
 func makeNumSink[T number](p *[]T, n uint64, t Datatype, dstKind int) (sink, error) {
+	if t.needsNumpyConversion() {
+		// n-bit integers and non-IEEE floats: converted to h5py's numpy
+		// type first (numpyconv.go), then as that type
+		inner, err := makeNumSink(p, n, t.numpyType(), dstKind)
+		if err != nil {
+			return nil, fmt.Errorf("cannot convert %s to %T", t, *p)
+		}
+		return &numpyConvSink{t: t, inner: inner}, nil
+	}
 	k := numKind(t)
 	if k == kNone {
 		return nil, fmt.Errorf("cannot convert %s to %T", t, *p)

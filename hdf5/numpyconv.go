@@ -322,3 +322,31 @@ func (z *numpyReader) Read(p []byte) (int, error) {
 	z.out = z.out[n:]
 	return n, nil
 }
+
+// numpyType is the type whose stored bytes ToNumpy produces from t's: t
+// without its bit offset and precision (integers), or the IEEE float of
+// numpyFloatSize in t's byte order.
+func (t Datatype) numpyType() Datatype {
+	if t.Class == ClassFloat {
+		sz, _ := t.numpyFloatSize()
+		return Datatype{Class: ClassFloat, Size: sz, BigEndian: t.BigEndian}
+	}
+	u := t
+	u.intBits = intBits{}
+	return u
+}
+
+// numpyConvSink converts runs of stored elements with ToNumpy before
+// handing them to the sink of the numpy type.
+type numpyConvSink struct {
+	t     Datatype
+	inner sink
+}
+
+func (s *numpyConvSink) put(i uint64, src []byte) error {
+	b, err := s.t.ToNumpy(src)
+	if err != nil {
+		return err
+	}
+	return s.inner.put(i, b)
+}
