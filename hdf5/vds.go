@@ -373,6 +373,7 @@ func (d *Dataset) resolveVirtualExtent() error {
 	}
 	dims := d.info.space.dims
 	newDim, u := uint64(0), -1
+	st := &vdsRead{}
 	for _, m := range maps {
 		vu := m.virt.unlimitedDim()
 		if vu < 0 || vu >= len(dims) {
@@ -380,6 +381,9 @@ func (d *Dataset) resolveVirtualExtent() error {
 		}
 		u = vu
 		var units uint64
+		if err := st.probe(); err != nil {
+			return err
+		}
 		if su := m.src.unlimitedDim(); su >= 0 && !strings.Contains(m.file+m.dset, "%b") {
 			ds, done, err := d.vdsSource(m.file, m.dset)
 			if err != nil {
@@ -392,6 +396,9 @@ func (d *Dataset) resolveVirtualExtent() error {
 		} else {
 			// printf-named sources: one block per existing source
 			for k := uint64(0); k < 1<<16; k++ {
+				if err := st.probe(); err != nil {
+					return err
+				}
 				fn := strings.ReplaceAll(m.file, "%b", fmt.Sprint(k))
 				dn := strings.ReplaceAll(m.dset, "%b", fmt.Sprint(k))
 				ds, done, err := d.vdsSource(fn, dn)
@@ -498,12 +505,13 @@ func (d *Dataset) readVirtual(ctx context.Context, sk sink, start, count []uint6
 	if err != nil {
 		return err
 	}
+	st := &vdsRead{raw: map[string][]byte{}, rawLimit: d.readLimit(), workLimit: 8*(total/esz) + 1<<20}
 	for _, m := range maps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if strings.Contains(m.file+m.dset, "%b") {
-			if err := d.copyPrintfMapping(ctx, buf, m); err != nil {
+			if err := d.copyPrintfMapping(ctx, st, buf, m); err != nil {
 				return err
 			}
 			continue
@@ -515,7 +523,11 @@ func (d *Dataset) readVirtual(ctx context.Context, sk sink, start, count []uint6
 		if src == nil {
 			continue
 		}
-		err = d.copyMapping(ctx, buf, m, src)
+		if err := st.probe(); err != nil {
+			done()
+			return err
+		}
+		err = d.copyMapping(ctx, st, buf, m, src)
 		done()
 		if err != nil {
 			return err
@@ -644,23 +656,62 @@ func productOffsets(c [][]uint64, dims []uint64, limit uint64) ([]uint64, bool) 
 	}
 }
 
+// vdsRead bounds the work of one virtual dataset read: source data is
+// read once per source (cached), the bytes cached and the elements copied
+// are capped (a mapping list of 65536 entries each selecting the whole
+// dataset must not turn a small file into hours of copying), and so are
+// the source files probed for printf names.
+type vdsRead struct {
+	raw       map[string][]byte
+	rawBytes  uint64
+	rawLimit  uint64
+	work      uint64
+	workLimit uint64
+	probes    int
+}
+
+// maxVDSProbes bounds the source files a printf-named mapping list may
+// make us look for, in all.
+const maxVDSProbes = 1 << 16
+
+func (st *vdsRead) probe() error {
+	st.probes++
+	if st.probes > maxVDSProbes {
+		return fmt.Errorf("more than %d virtual dataset source files looked up", maxVDSProbes)
+	}
+	return nil
+}
+
 // copyMapping copies the elements of one mapping from its source into
 // buf (the virtual dataset, C order): the i-th selected source element to
 // the i-th selected virtual element.
-func (d *Dataset) copyMapping(ctx context.Context, buf []byte, m vdsMapping, src *Dataset) error {
+func (d *Dataset) copyMapping(ctx context.Context, st *vdsRead, buf []byte, m vdsMapping, src *Dataset) error {
 	esz := uint64(d.info.dt.Size)
 	if uint64(src.info.dt.Size) != esz || src.info.dt.Class != d.info.dt.Class || src.info.dt.BigEndian != d.info.dt.BigEndian {
 		return fmt.Errorf("virtual dataset source %q %q: type %s differs from %s (conversion not supported)", m.file, m.dset, src.info.dt, d.info.dt)
 	}
-	raw, err := src.ReadRaw(ctx)
-	if err != nil {
-		return fmt.Errorf("virtual dataset source %q %q: %w", m.file, m.dset, err)
+	key := m.file + "\x00" + m.dset
+	raw, ok := st.raw[key]
+	if !ok {
+		var err error
+		if raw, err = src.ReadRaw(ctx); err != nil {
+			return fmt.Errorf("virtual dataset source %q %q: %w", m.file, m.dset, err)
+		}
+		st.rawBytes += uint64(len(raw))
+		if st.rawBytes > st.rawLimit {
+			return fmt.Errorf("virtual dataset sources hold more than %d bytes (the read limit)", st.rawLimit)
+		}
+		st.raw[key] = raw
 	}
 	lim := uint64(len(buf))/esz + uint64(len(raw))/esz + 1
 	so, ok1 := selOffsets(m.src, src.info.space.dims, lim)
 	vo, ok2 := selOffsets(m.virt, d.info.space.dims, lim)
 	if !ok1 || !ok2 {
 		return fmt.Errorf("virtual dataset source %q %q: selection not read (rank or size)", m.file, m.dset)
+	}
+	st.work += uint64(len(so) + len(vo))
+	if st.work > st.workLimit {
+		return fmt.Errorf("the mappings select more than %d elements in all (more than 8 times the dataset and its sources)", st.workLimit)
 	}
 	for k := 0; k < len(so) && k < len(vo); k++ {
 		copy(buf[vo[k]*esz:(vo[k]+1)*esz], raw[so[k]*esz:(so[k]+1)*esz])
@@ -672,7 +723,7 @@ func (d *Dataset) copyMapping(ctx context.Context, buf []byte, m vdsMapping, src
 // pattern %b (libhdf5's H5Pset_virtual): source k (the pattern replaced by
 // k = 0, 1, ... while the source exists) fills block k of the virtual
 // selection, which is unlimited in its count.
-func (d *Dataset) copyPrintfMapping(ctx context.Context, buf []byte, m vdsMapping) error {
+func (d *Dataset) copyPrintfMapping(ctx context.Context, st *vdsRead, buf []byte, m vdsMapping) error {
 	u := m.virt.unlimitedDim()
 	if u < 0 || m.virt.count[u] != undef || m.virt.block[u] == undef {
 		return fmt.Errorf("virtual dataset source names with printf patterns (%q, %q) need a selection unlimited in its count", m.file, m.dset)
@@ -685,6 +736,9 @@ func (d *Dataset) copyPrintfMapping(ctx context.Context, buf []byte, m vdsMappin
 		start := m.virt.start[u] + k*m.virt.stride[u]
 		if start >= dims[u] {
 			return nil
+		}
+		if err := st.probe(); err != nil {
+			return err
 		}
 		fn := strings.ReplaceAll(m.file, "%b", fmt.Sprint(k))
 		dn := strings.ReplaceAll(m.dset, "%b", fmt.Sprint(k))
@@ -699,7 +753,7 @@ func (d *Dataset) copyPrintfMapping(ctx context.Context, buf []byte, m vdsMappin
 		vk.start = append([]uint64(nil), m.virt.start...)
 		vk.count = append([]uint64(nil), m.virt.count...)
 		vk.start[u], vk.count[u] = start, 1
-		err = d.copyMapping(ctx, buf, vdsMapping{file: fn, dset: dn, src: m.src, virt: vk}, src)
+		err = d.copyMapping(ctx, st, buf, vdsMapping{file: fn, dset: dn, src: m.src, virt: vk}, src)
 		done()
 		if err != nil {
 			return err
