@@ -39,7 +39,7 @@ func FuzzOpenFile(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, pat := range []string{"testdata/corpus/*.h5", "testdata/unit/*.h5", "testdata/fixtures/*.h5"} {
+	for _, pat := range []string{"testdata/corpus/*.h5", "testdata/unit/*.h5", "testdata/fixtures/*.h5", "testdata/fixtures/vds/*.h5"} {
 		cp, _ := filepath.Glob(pat)
 		for _, fn := range cp {
 			if b, err := os.ReadFile(fn); err == nil && len(b) < 1<<16 {
