@@ -6,10 +6,10 @@ import (
 	"sort"
 )
 
-// msgCacheImage is the Metadata Cache Image message (type 0x18) of the
-// superblock extension (spec IV.A.2.y "The Metadata Cache Image Message",
-// libhdf5 1.10.1+): version 0, the address and the length of the
-// metadata cache image block.
+// msgCacheImage is the metadata cache image message (type 0x18) that
+// libhdf5 1.10.1+ puts in the superblock extension (II.C) of a file closed
+// with a cache image (H5O_MSG_MDCI, H5Omdci.c): version 0, the address
+// (size of offsets) and the length (size of lengths) of the image block.
 const msgCacheImage = 0x18
 
 // maxImageEntries bounds the entries of a cache image (each takes at least
