@@ -444,6 +444,12 @@ func (t Datatype) String() string {
 		}
 		return fmt.Sprintf("uint%d%s", t.Size*8, be)
 	case ClassFloat:
+		if t.fp != (floatProps{}) && !t.isIEEE() {
+			if t.Size == 2 && t.fp.esize == 8 && t.fp.msize == 7 && t.fp.bias == 127 {
+				return "bfloat16" + be
+			}
+			return fmt.Sprintf("float%d%s (%d-bit exponent, %d-bit mantissa)", t.Size*8, be, t.fp.esize, t.fp.msize)
+		}
 		return fmt.Sprintf("float%d%s", t.Size*8, be)
 	case ClassTime:
 		return "time"
