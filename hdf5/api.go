@@ -40,6 +40,9 @@ const (
 	ClassEnum      Class = 8
 	ClassVarLen    Class = 9
 	ClassArray     Class = 10
+	// ClassComplex is HDF5 2.0's complex number class: two floats of the
+	// type Base, real part first.
+	ClassComplex Class = 11
 )
 
 // Datatype describes the element type of a dataset or attribute.
@@ -63,6 +66,7 @@ type Datatype struct {
 	EnumValues [][]byte
 
 	fp      floatProps // floating-point bit layout (ClassFloat)
+	intBits intBits    // fixed-point bit offset and precision (ClassFixed)
 	strPad  uint8      // string padding: 0 null-terminated, 1 null-padded, 2 space-padded
 	cset    uint8      // character set: 0 ASCII, 1 UTF-8
 	refType uint8      // reference type: 0 object, 1 region

@@ -155,6 +155,15 @@ func byteView[T any](s []T) []byte {
 }
 
 func makeNumSink[T number](p *[]T, n uint64, t Datatype, dstKind int) (sink, error) {
+	if t.needsNumpyConversion() {
+		// n-bit integers and non-IEEE floats: converted to h5py's numpy
+		// type first (numpyconv.go), then as that type
+		inner, err := makeNumSink(p, n, t.numpyType(), dstKind)
+		if err != nil {
+			return nil, fmt.Errorf("cannot convert %s to %T", t, *p)
+		}
+		return &numpyConvSink{t: t, inner: inner}, nil
+	}
 	k := numKind(t)
 	if k == kNone {
 		return nil, fmt.Errorf("cannot convert %s to %T", t, *p)
@@ -228,6 +237,10 @@ func (s *complexSink[T]) put(i uint64, src []byte) error {
 func complexFields(t Datatype) (*Field, *Field, error) {
 	if t.isNumeric() && t.Class != ClassEnum {
 		return nil, nil, nil
+	}
+	if t.Class == ClassComplex && t.Base != nil && numKind(*t.Base) >= kU8 {
+		// HDF5 2.0's complex class: real part, then imaginary part
+		return &Field{Name: "r", Type: *t.Base}, &Field{Name: "i", Offset: t.Base.Size, Type: *t.Base}, nil
 	}
 	if t.Class == ClassCompound && len(t.Fields) == 2 && numKind(t.Fields[0].Type) >= kU8 && numKind(t.Fields[1].Type) >= kU8 {
 		return &t.Fields[0], &t.Fields[1], nil

@@ -47,7 +47,7 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 		// bit offset and bit precision.
 		t.BigEndian = b0&1 != 0
 		t.Signed = b0&8 != 0
-		t.fp.off, t.fp.prec = c.u16(), c.u16()
+		t.intBits.off, t.intBits.prec = c.u16(), c.u16()
 	case ClassFloat:
 		// IV.A.2.d Datatype Message, class 1 (floating-point): bit field
 		// bits 0 and 6 byte order (0x40 VAX), 4-5 mantissa normalization,
@@ -213,6 +213,23 @@ func parseDatatype(c *cursor, depth int) (Datatype, error) {
 			return t, err
 		}
 		t.Base = &bt
+	case ClassComplex:
+		// HDF5 2.0 (datatype message version 5): bit 0 of the bit field
+		// is "homogeneous" (both parts of one type, the only form libhdf5
+		// 2.0 writes), bits 1-2 the form (0 rectangular); the property
+		// is the parts' floating-point type (H5O__dtype_decode_helper)
+		if b0&1 == 0 || (b0>>1)&3 != 0 {
+			return t, fmt.Errorf("complex datatype with bit field 0x%x (only homogeneous rectangular complex numbers exist)", b0)
+		}
+		bt, err := parseDatatype(c, depth+1)
+		if err != nil {
+			return t, err
+		}
+		if bt.Class != ClassFloat || 2*bt.Size != t.Size {
+			return t, fmt.Errorf("complex datatype of size %d with parts of type %s", t.Size, bt)
+		}
+		t.Base = &bt
+		t.BigEndian = bt.BigEndian
 	default:
 		return t, fmt.Errorf("unknown datatype class %d", t.Class)
 	}
@@ -272,7 +289,12 @@ func (t Datatype) isNumeric() bool {
 //     unsigned integer of their size;
 //   - IEEE floats of 2, 4, 8 bytes: "<f2", "<f4", ">f8"; the x87 80-bit
 //     long double stored in 16 bytes: "<f16" (numpy's float128 on x86);
-//     other float layouts (bfloat16, VAX, ...) have none (h5py converts);
+//     other float layouts (bfloat16, n-bit floats) the numpy float h5py
+//     converts them to (bfloat16: "<f4"), with NeedsNumpyConversion
+//     true: the stored bytes must go through ToNumpy; none when no numpy
+//     float holds the layout;
+//   - integers with a bit offset or precision below their size: their
+//     size's integer, NeedsNumpyConversion true;
 //   - enums: their base integer type, except h5py's bool (a 1-byte enum of
 //     exactly FALSE=0 and TRUE=1): "|b1";
 //   - arrays: the element's descr (h5py appends ArrayDims to the shape);
@@ -289,12 +311,6 @@ func (t Datatype) NumpyDescr() string {
 		if t.Size != 1 && t.Size != 2 && t.Size != 4 && t.Size != 8 {
 			return ""
 		}
-		if t.Class == ClassFixed && t.fp.off != 0 {
-			// integers stored above a bit offset (libhdf5 shifts, masks
-			// and sign-extends them on read): the stored bits are not
-			// numpy's.
-			return ""
-		}
 		k := "u"
 		if t.Signed && t.Class == ClassFixed {
 			k = "i"
@@ -302,7 +318,16 @@ func (t Datatype) NumpyDescr() string {
 		return byteOrder(t) + k + strconv.Itoa(t.Size)
 	case ClassFloat:
 		if !t.isIEEE() {
-			return ""
+			// h5py's float for other layouts (bfloat16 -> float32);
+			// ToNumpy converts
+			sz, ok := t.numpyFloatSize()
+			if !ok {
+				return ""
+			}
+			if t.BigEndian {
+				return ">f" + strconv.Itoa(sz)
+			}
+			return "<f" + strconv.Itoa(sz)
 		}
 		return byteOrder(t) + "f" + strconv.Itoa(t.Size)
 	case ClassEnum:
@@ -318,6 +343,13 @@ func (t Datatype) NumpyDescr() string {
 			return ""
 		}
 		return t.Base.NumpyDescr()
+	case ClassComplex:
+		// numpy's complex64/complex128 (and clongdouble for the x87
+		// long double); numpy has no complex of two float16
+		if t.Base == nil || !t.Base.isIEEE() || t.Base.Size < 4 {
+			return ""
+		}
+		return byteOrder(*t.Base) + "c" + strconv.Itoa(2*t.Base.Size)
 	case ClassString:
 		return "|S" + strconv.Itoa(t.Size)
 	case ClassCompound:
@@ -356,9 +388,11 @@ func (t Datatype) NumpyElemDims() []uint64 {
 // NumpyElemSize is the size of one numpy element of t: the innermost base
 // type's size for array types, Size otherwise.
 func (t Datatype) NumpyElemSize() int {
-	u := t
-	for u.Class == ClassArray && u.Base != nil {
-		u = *u.Base
+	u := t.innermost()
+	if u.Class == ClassFloat && !u.isIEEE() {
+		if sz, ok := u.numpyFloatSize(); ok {
+			return sz
+		}
 	}
 	return u.Size
 }
@@ -424,6 +458,12 @@ func (t Datatype) String() string {
 		}
 		return fmt.Sprintf("uint%d%s", t.Size*8, be)
 	case ClassFloat:
+		if t.fp != (floatProps{}) && !t.isIEEE() {
+			if t.Size == 2 && t.fp.esize == 8 && t.fp.msize == 7 && t.fp.bias == 127 {
+				return "bfloat16" + be
+			}
+			return fmt.Sprintf("float%d%s (%d-bit exponent, %d-bit mantissa)", t.Size*8, be, t.fp.esize, t.fp.msize)
+		}
 		return fmt.Sprintf("float%d%s", t.Size*8, be)
 	case ClassTime:
 		return "time"
@@ -468,6 +508,10 @@ func (t Datatype) String() string {
 			b = t.Base.String()
 		}
 		return fmt.Sprintf("array%v(%s)", t.ArrayDims, b)
+	case ClassComplex:
+		if t.Base != nil {
+			return "complex(" + t.Base.String() + ")"
+		}
 	}
 	return fmt.Sprintf("class%d", int(t.Class))
 }

@@ -45,7 +45,10 @@ type fileState struct {
 	osize     int
 	lsize     int
 	rootAddr  uint64
-	extAddr   uint64 // superblock extension object header (undef: none)
+	extAddr   uint64       // superblock extension object header (undef: none)
+	image     []imageEntry // metadata cache image entries by address (mdci.go)
+	vdsDepth  int          // virtual-dataset source files opened to get here (vds.go)
+	vdsBusy   sync.Map     // uint64 -> true: virtual datasets being resolved or read
 
 	sohmOnce sync.Once
 	sohm     []sohmIndex
@@ -144,6 +147,9 @@ func newFile(r io.ReaderAt, size int64, name string, o OpenOptions) (*File, erro
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
 	}
+	if err := f.loadCacheImage(); err != nil {
+		return nil, f.errf("", "superblock extension", err)
+	}
 	f.root = &Group{f: f, path: "/", addr: f.st.rootAddr}
 	return f, nil
 }
@@ -225,6 +231,9 @@ func (f *File) absAddr(addr, n uint64) (uint64, error) {
 
 // readAt reads n bytes at file address addr (relative to the base address).
 func (f *File) readAt(addr, n uint64) ([]byte, error) {
+	if b, ok := f.st.fromImage(addr, n, false); ok {
+		return b, nil
+	}
 	abs, err := f.absAddr(addr, n)
 	if err != nil {
 		return nil, err
@@ -273,6 +282,9 @@ func (f *File) readInto(addr, n uint64, buf []byte) ([]byte, error) {
 
 // readAtMost reads up to n bytes at addr (fewer near the end of file).
 func (f *File) readAtMost(addr, n uint64) ([]byte, error) {
+	if b, ok := f.st.fromImage(addr, n, true); ok {
+		return b, nil
+	}
 	abs, err := f.absAddr(addr, 0)
 	if err != nil {
 		return nil, err
@@ -355,7 +367,7 @@ func (f *File) superblockV0V1() (storedBase, storedEOF uint64, err error) {
 	storedEOF = c.addr()
 	c.addr() // driver info
 	// root group symbol table entry
-	c.addr() // link name offset
+	c.length() // link name offset (size of lengths: libhdf5's H5G__ent_decode)
 	st.rootAddr = c.addr()
 	return storedBase, storedEOF, c.err
 }

@@ -17,11 +17,36 @@ import (
 
 // TestFeatureFixtures reads the files of testdata/fixtures (written by
 // h5py/libhdf5 with gen_fixtures.py: external storage, h5py's bool and
-// enum, float16, array elements, fill values) through NewRawReader and
-// compares dtype, shape and SHA-256 with what h5py read.
+// enum, float16, array elements, fill values, n-bit integers and floats)
+// through NewRawReader (and NumpyReader: h5py's conversions) and compares dtype, shape and SHA-256 with what h5py read.
 func TestFeatureFixtures(t *testing.T) {
-	dir := "testdata/fixtures"
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	checkFixtureSet(t, "testdata/fixtures", "expected.json", 3)
+}
+
+// TestRobustFixtures reads the files gen_robust.py wrote with h5py
+// (libhdf5 1.10.8) for file-level features: user blocks of 512 and 4096
+// bytes, 4-byte offsets and/or lengths, earliest and latest formats,
+// creation-order tracking and indexes, dense attribute storage, paged file
+// space with persistent free space, 150-link groups, 40 attributes on one
+// object, big-endian data, empty arrays, compact/contiguous/chunked
+// layouts with every chunk index libhdf5 1.10 writes; every dataset must
+// equal h5py's read.
+func TestRobustFixtures(t *testing.T) {
+	checkFixtureSet(t, "testdata/fixtures", "robust_expected.json", 10)
+}
+
+// TestVirtualFixtures reads the virtual datasets gen_vds.py wrote with
+// h5py: sources in sibling files and in the same file, a missing source
+// file and an unmapped region (fill value), a strided source selection,
+// an unlimited mapping whose source grew after the VDS was written.
+func TestVirtualFixtures(t *testing.T) {
+	checkFixtureSet(t, "testdata/fixtures", "vds_expected.json", 1)
+}
+
+// checkFixtureSet opens every file listed in dir/expFile (file -> dataset
+// path -> numpy dtype, shape and SHA-256 as h5py read them) and compares.
+func checkFixtureSet(t *testing.T, dir, expFile string, minFiles int) {
+	b, err := os.ReadFile(filepath.Join(dir, expFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,15 +58,32 @@ func TestFeatureFixtures(t *testing.T) {
 	if err := json.Unmarshal(b, &exp); err != nil {
 		t.Fatal(err)
 	}
-	if len(exp) < 3 {
-		t.Fatalf("expected.json lists %d files", len(exp))
+	if len(exp) < minFiles {
+		t.Fatalf("%s lists %d files", expFile, len(exp))
 	}
 	for file, dsets := range exp {
 		f, err := hdf5.Open(filepath.Join(dir, file))
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		seen := map[string]bool{}
+		err = f.Walk(func(p string, o hdf5.Object) error {
+			switch o := o.(type) {
+			case *hdf5.BadObject:
+				t.Errorf("%s %s: %v", file, p, o.Err())
+			case *hdf5.Dataset:
+				seen[strings.TrimPrefix(p, "/")] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("%s: walk: %v", file, err)
 		}
 		for name, w := range dsets {
+			if !seen[name] {
+				t.Errorf("%s: Walk does not list %s", file, name)
+			}
 			d, err := f.OpenDataset("/" + name)
 			if err != nil {
 				t.Errorf("%s: %v", file, err)
@@ -50,7 +92,7 @@ func TestFeatureFixtures(t *testing.T) {
 			dt := d.Datatype()
 			shape := append(d.Shape(), dt.NumpyElemDims()...)
 			h := sha256.New()
-			if _, err := io.Copy(h, d.NewRawReader(context.Background(), 7)); err != nil {
+			if _, err := io.Copy(h, dt.NumpyReader(d.NewRawReader(context.Background(), 7))); err != nil {
 				t.Errorf("%s %s: %v", file, name, err)
 				continue
 			}
@@ -95,5 +137,23 @@ func TestExternalStorageErrors(t *testing.T) {
 	d, _ = g.OpenDataset("/ext")
 	if _, err := d.ReadRaw(context.Background()); err != nil {
 		t.Errorf("Dir set: %v", err)
+	}
+}
+
+// TestVirtualEscape: a virtual dataset whose source file name leads out of
+// the HDF5 file's folder ("../vds_outside/src_outside.h5", which exists)
+// is refused with an error naming it, not read.
+func TestVirtualEscape(t *testing.T) {
+	f, err := hdf5.Open("testdata/fixtures/vds/escape.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := f.OpenDataset("/escape")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ReadRaw(context.Background()); err == nil || !strings.Contains(err.Error(), "src_outside.h5") {
+		t.Errorf("read: %v, want an error naming src_outside.h5", err)
 	}
 }

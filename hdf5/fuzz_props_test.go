@@ -3,10 +3,12 @@ package hdf5
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // allocated returns the bytes allocated by fn (runtime.MemStats TotalAlloc
@@ -37,7 +39,7 @@ func FuzzOpenFile(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, pat := range []string{"testdata/corpus/*.h5", "testdata/unit/*.h5", "testdata/fixtures/*.h5"} {
+	for _, pat := range []string{"testdata/corpus/*.h5", "testdata/unit/*.h5", "testdata/fixtures/*.h5", "testdata/fixtures/vds/*.h5"} {
 		cp, _ := filepath.Glob(pat)
 		for _, fn := range cp {
 			if b, err := os.ReadFile(fn); err == nil && len(b) < 1<<16 {
@@ -47,6 +49,16 @@ func FuzzOpenFile(f *testing.F) {
 	}
 	hostileSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// the work on a file is bounded by its size: a small input that
+		// keeps the reader busy for seconds is a hang in the making
+		// (a watchdog: the fuzzing engine stops at -fuzztime without
+		// reporting an input that never returns; a panic in the timer's
+		// goroutine crashes the worker and the engine saves the input)
+		bound := fuzzTimeBound(len(data))
+		watchdog := time.AfterFunc(bound, func() {
+			panic(fmt.Sprintf("a %d-byte file is still being opened, walked or read after %v", len(data), bound))
+		})
+		defer watchdog.Stop()
 		var ff *File
 		var walk1 []string
 		var ds []*Dataset
@@ -79,6 +91,13 @@ func FuzzOpenFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzTimeBound is the time FuzzOpenFile allows for one input: generous
+// (the machine is shared and the race detector or coverage slow things
+// down), but far below the minutes a runaway loop takes.
+func fuzzTimeBound(n int) time.Duration {
+	return 3*time.Second + time.Duration(n)*20*time.Microsecond
 }
 
 // walkSummary lists Walk's visits (path, kind, error) and collects the

@@ -27,6 +27,10 @@ func collectSeeds(t testing.TB) *seedSet {
 		"testdata/unit/indexes_earliest.h5",
 		"testdata/unit/indexes_latest.h5",
 		"../testdata/golden/sessions/20220208_60MEA_marmoset_right_n1/frozencheckerflicker_data.mat",
+		// HDF5 2.0 complex class, virtual datasets, n-bit types
+		"../testdata/hdf5-world/hdfgroup-testfiles/testdata__hdf5_official__tcomplex.h5",
+		"testdata/fixtures/vds/vds.h5",
+		"testdata/fixtures/nbit.h5",
 	}
 	cp, _ := filepath.Glob("testdata/corpus/*.h5")
 	files = append(files, cp...)

@@ -159,7 +159,11 @@ func (f *File) symbolNode(addr uint64, heap *localHeap, out []linkEntry) ([]link
 		return out, fmt.Errorf("symbol table node at 0x%x: bad signature", addr)
 	}
 	n := int(hb[6]) | int(hb[7])<<8
-	entSize := 2*f.st.osize + symEntryFixed
+	// III.C: the link name offset has the size of lengths (libhdf5's
+	// H5G__ent_decode: H5F_DECODE_LENGTH), the object header address the
+	// size of offsets; they differ in files with 8-byte offsets and 4-byte
+	// lengths
+	entSize := f.st.lsize + f.st.osize + symEntryFixed
 	b, err := f.readAt(addr, uint64(symNodeFixed+n*entSize))
 	if err != nil {
 		return out, fmt.Errorf("symbol table node at 0x%x with %d entries: %w", addr, n, err)
@@ -167,7 +171,7 @@ func (f *File) symbolNode(addr uint64, heap *localHeap, out []linkEntry) ([]link
 	c := f.cursor(b)
 	c.skip(symNodeFixed)
 	for i := 0; i < n; i++ {
-		nameOff := c.uN(f.st.osize)
+		nameOff := c.length()
 		objAddr := c.addr()
 		cache := c.u32()
 		c.skip(4)
@@ -270,7 +274,11 @@ func (f *File) object(addr uint64, path string) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Dataset{f: f, path: path, addr: addr, info: info}, nil
+		d := &Dataset{f: f, path: path, addr: addr, info: info}
+		if err := d.virtualExtent(); err != nil {
+			return nil, f.errf(path, "virtual dataset", err)
+		}
+		return d, nil
 	case isDatatypeHeader(h):
 		return &Other{path: path, f: f, addr: addr}, nil
 	}

@@ -116,7 +116,10 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		r.cdims = info.chunk
 		r.cbytes = t.cbytes
 	case LayoutVirtual:
-		return fe("read", fmt.Errorf("virtual dataset (mapping list at global heap 0x%x index %d): reading the source datasets is not supported", info.addr, info.vdsIndex))
+		if err := d.readVirtual(ctx, sk, start, count); err != nil { // vds.go
+			return fe("read", fmt.Errorf("virtual dataset (mapping list at global heap 0x%x index %d): %w", info.addr, info.vdsIndex, err))
+		}
+		return nil
 	default:
 		return fe("read", fmt.Errorf("layout %d is not supported", info.layout))
 	}

@@ -218,9 +218,13 @@ func (o mat2npzOptions) jobReader(ctx context.Context, j npzJob) (r io.Reader, s
 				return nil, &npzSkip{j.ds.Path(), err.Error()}, nil
 			}
 		}
-		return j.ds.NewRawReader(ctx, slabBytes), nil, nil
+		// n-bit integers and non-IEEE floats become h5py's dtype
+		return j.ds.Datatype().NumpyReader(j.ds.NewRawReader(ctx, slabBytes)), nil, nil
 	}
 	raw, err := j.ds.ReadRaw(ctx)
+	if err == nil {
+		raw, err = j.ds.Datatype().ToNumpy(raw)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()

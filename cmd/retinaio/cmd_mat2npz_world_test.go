@@ -32,16 +32,23 @@ var missingFilters = map[int]string{
 // counted, not failed), each with the missing feature. Shrink it as the
 // features are added; a file not listed here must pass.
 var knownGaps = map[string]string{
-	"hdf5-json/data__hdf5__h5ex_d_nbit.h5":                                     "n-bit integer type (bit offset 5, precision 16) is not converted",
-	"hdfgroup-testfiles/testdata__c-library-corpus__basic__be_data.h5":         "n-bit float types (non-IEEE layout) are not converted",
-	"hdfgroup-testfiles/testdata__c-library-corpus__basic__le_data.h5":         "n-bit float types (non-IEEE layout) are not converted",
-	"hdfgroup-testfiles/testdata__hdf5_official__tmisc38a.h5":                  "n-bit float types (non-IEEE layout) are not converted",
-	"hdfgroup-testfiles/testdata__hdf5_official__tbfloat16.h5":                 "bfloat16 is not converted to float32",
-	"hdfgroup-testfiles/testdata__hdf5_official__tbfloat16_be.h5":              "bfloat16 is not converted to float32",
-	"hdfgroup-testfiles/testdata__hdf5_official__h5clear_mdc_image.h5":         "metadata cache image is not read",
-	"hdfgroup-testfiles/testdata__hdf5_official__vds-eiger.h5":                 "virtual dataset source mapping (unlimited extent) is not read",
-	"hdfgroup-testfiles/testdata__hdf5_official__vds-percival-unlim-maxmin.h5": "virtual dataset source mapping (unlimited extent) is not read",
-	"hdfgroup-testfiles/testdata__hdf5_official__cve_2020_10810.h5":            "libhdf5 rejects it at open (ran off end of input buffer); we read it",
+	// differs from paged_nopersist.h5 (which libhdf5 1.10.8 reads and so do
+	// we) in its end-of-file address (the file is cut at 1808 bytes), the
+	// flags of its File Space Info message (0x14 for 0x34) and two bytes at
+	// 0x38A; its File Space Info message is short (strategy "all persist"
+	// without the manager addresses) in both files, so checking it as
+	// libhdf5 1.14 does would refuse paged_nopersist.h5 too
+	"hdfgroup-testfiles/testdata__hdf5_official__cve_2020_10810.h5": "libhdf5 1.10.8 rejects it at open (ran off end of input buffer while decoding); we read it (see the comment)",
+}
+
+// corruptData lists datasets (file:path) whose stored data is damaged: h5py
+// returns values for them only because libhdf5 reads past the chunk (see the
+// reason), so an error is the right outcome; the value is a substring the
+// error must contain.
+var corruptData = map[string]string{
+	// the chunk header says 127 bits per value for a 2-byte type;
+	// libhdf5's scale-offset decoder then reads beyond the chunk
+	"hdfgroup-testfiles/testdata__hdf5_official__tmisc38a.h5:Scale_offset_short_data_le": "minimum bits 127 exceed the 2-byte type",
 }
 
 type worldExpected struct {
@@ -107,7 +114,7 @@ func TestMat2npzWorld(t *testing.T) {
 		t.Fatalf("the real-world corpus has %d files in MANIFEST.tsv; want hundreds", len(rows))
 	}
 	var nIdent, nFilter, nErrOK, nFiles, nGaps int
-	var nDatasetsOK, nDatasetsFilter int
+	var nDatasetsOK, nDatasetsFilter, nErrData int
 	failures := map[string]int{}
 	for _, r := range rows {
 		switch {
@@ -218,6 +225,9 @@ func TestMat2npzWorld(t *testing.T) {
 			case skipReason != "" && want.SHA256 == nil && strings.Contains(skipReason, "too large"):
 				// exabytes declared: the reference did not hash it either
 				nDatasetsOK++
+			case skipReason != "" && corruptData[r.file+":"+d.Paths[0]] != "" && strings.Contains(skipReason, corruptData[r.file+":"+d.Paths[0]]):
+				// damaged data that libhdf5 returns garbage for: we refuse
+				nErrData++
 			case skipReason != "" && allowedFilter(skipReason):
 				filterOnly = true
 				nDatasetsFilter++
@@ -257,8 +267,8 @@ func TestMat2npzWorld(t *testing.T) {
 			nIdent++
 		}
 	}
-	t.Logf("hdf5-world: %d files run: %d identical, %d filter-missing (only datasets needing a filter in missingFilters), %d clean errors (h5py fails too, or data libhdf5 cannot read), %d known gaps (knownGaps); failure kinds %v; datasets: %d identical, %d filter-missing",
-		nFiles, nIdent, nFilter, nErrOK, nGaps, failures, nDatasetsOK, nDatasetsFilter)
+	t.Logf("hdf5-world: %d files run: %d identical, %d filter-missing (only datasets needing a filter in missingFilters), %d clean errors (h5py fails too, or data libhdf5 cannot read), %d known gaps (knownGaps); failure kinds %v; datasets: %d identical, %d filter-missing, %d damaged and refused (corruptData)",
+		nFiles, nIdent, nFilter, nErrOK, nGaps, failures, nDatasetsOK, nDatasetsFilter, nErrData)
 }
 
 // worldWant returns what mat2npz must write for d (dtype, shape, sha256).
