@@ -38,8 +38,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return errUsage
+	if err := positional(pos, 0, 1, "at most one DIR"); err != nil {
+		return err
 	}
 	dir := "retinaio-demo"
 	if len(pos) == 1 {
@@ -47,7 +47,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	p, ok := synth.Profiles[*profile]
 	if !ok || (*profile != "tiny" && *profile != "small") {
-		return fmt.Errorf("--profile %q: use tiny or small (for bigger sessions use 'retinaio synth')", *profile)
+		return usagef("--profile %q: use tiny or small (for bigger sessions use 'retinaio synth')", *profile)
 	}
 	start := time.Now()
 	sessDir := filepath.Join(dir, "sessions")

@@ -37,14 +37,18 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one ROOT or SESSION (a folder or .zip)"); err != nil {
+		return err
 	}
 	st, err := karamanlis.ParseStimType(*stim)
 	if err != nil {
+		return usagef("--stim: %w", err)
+	}
+	sp, err := parseSpecies(*species, true)
+	if err != nil {
 		return err
 	}
-	sessions, err := karamanlis.FindSessions(pos[0], karamanlis.Species(*species))
+	sessions, err := karamanlis.FindSessions(pos[0], sp)
 	if err != nil {
 		return err
 	}

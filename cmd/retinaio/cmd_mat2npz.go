@@ -86,8 +86,8 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return errUsage
+	if err := positional(pos, 2, 2, "FILE.mat OUT.npz"); err != nil {
+		return err
 	}
 	in, out := pos[0], pos[1]
 	if sameFile(in, out) {

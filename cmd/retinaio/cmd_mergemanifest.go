@@ -35,8 +35,8 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 {
-		return errUsage
+	if err := positional(pos, 2, -1, "OUT.json and at least one IN.json"); err != nil {
+		return err
 	}
 	outPath, inputs := pos[0], pos[1:]
 	parts := make([]shard.Part, 0, len(inputs))

@@ -45,8 +45,11 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *out == "" {
-		return errUsage
+	if err := positional(pos, 1, 1, "one SESSION.npz"); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("missing --out FILE.gif or --out FILE.png")
 	}
 	sp, err := render.ParseSplit(*split)
 	if err != nil {

@@ -63,22 +63,22 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one OUT folder"); err != nil {
+		return err
 	}
 	p, ok := synth.Profiles[*profile]
 	if !ok {
-		return fmt.Errorf("unknown profile %q; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
+		return usagef("--profile %q: unknown profile; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
 	}
 	if *format != "earliest" {
-		return fmt.Errorf("--format %q is not supported: our writer writes the \"earliest\" format (superblock 0, as MATLAB does); write \"latest\" files with h5py (libver='latest')", *format)
+		return usagef("--format %q is not supported: our writer writes the \"earliest\" format (superblock 0, as MATLAB does); write \"latest\" files with h5py (libver='latest')", *format)
 	}
 	lay, err := synth.ParseLayout(*layout)
 	if err != nil {
-		return fmt.Errorf("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
+		return usagef("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
 	}
 	if *sessions < 1 {
-		return fmt.Errorf("--sessions %d: must be at least 1", *sessions)
+		return usagef("--sessions %d: must be at least 1", *sessions)
 	}
 	imgBytes := int64(*sessions) * int64(p.NRun+p.NFroz) * int64(p.Rows*p.Cols)
 	bar := progress.New(stderr, "synth", imgBytes, "B")
