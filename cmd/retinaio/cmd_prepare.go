@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -118,9 +119,15 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return prepareExit(man)
 }
 
+// prepareExit is prepare's exit status: 1 when a session failed, and 1 when
+// every session was skipped (nothing was prepared: a script that goes on to
+// train would find no data, so this is an error, not "nothing to do").
 func prepareExit(man *prepared.Manifest) error {
 	if man.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), man.OutDir+"/"+prepared.ManifestName)}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), filepath.Join(man.OutDir, prepared.ManifestName))}
+	}
+	if man.OK == 0 && man.Skipped > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("nothing was prepared: all %d session(s) were skipped (no %s data in them, see above); choose the stimulus the sessions have with --stim", man.Skipped, man.Settings.StimType)}
 	}
 	return nil
 }
@@ -202,6 +209,9 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWritableDir(opt.OutDir, "--out"); err != nil {
+		return nil, err
+	}
 	newPrepareUI(stderr, f.verbose).attach(&opt)
 	local, err := resolveRoot(ctx, root, opt.Stimulus.Species, opt.Stimulus.CacheDir, stderr)
 	if err != nil {
@@ -209,6 +219,14 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	}
 	if local != root {
 		opt.Source = root
+	} else if abs, err := filepath.Abs(local); err == nil {
+		// The manifest records absolute sources, so that 'retinaio view
+		// OUT' finds the source images from any working folder.
+		local = abs
+	}
+	if ign := karamanlis.IgnoredSessions(local, opt.Stimulus.Species); len(ign) > 0 {
+		fmt.Fprintf(stderr, "note: %d session(s) in %s are not prepared: their name has no species word (mouse or marmoset), which retinaio needs for the frame rate: %s; rename them, or pass a session folder or zip itself as ROOT\n",
+			len(ign), local, strings.Join(ign, ", "))
 	}
 	if !opt.Shard.IsAll() {
 		mine, total, err := prepare.SelectSessions(local, opt.Stimulus.Species, opt.Shard)
@@ -306,7 +324,11 @@ func printPrepareSummary(w io.Writer, man *prepared.Manifest) {
 		case prepared.StatusSkipped:
 			fmt.Fprintf(w, "skipped %s  %s\n", s.Name, s.Error)
 		default:
-			fmt.Fprintf(w, "FAILED  %s  %s%s\n", s.Name, s.Error, withAdvice(s.Err))
+			msg := s.Error
+			if s.Err != nil {
+				msg = explain(s.Err)
+			}
+			fmt.Fprintf(w, "FAILED  %s  %s\n", s.Name, msg)
 		}
 	}
 	fmt.Fprintf(w, "%d ok, %d skipped, %d failed in %.2fs; outputs and %s in %s\n",

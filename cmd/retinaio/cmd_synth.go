@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -59,6 +60,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	zip := fs.Bool("zip", false, "write <session>.zip files instead of folders")
 	format := fs.String("format", "earliest", `HDF5 format setting (only "earliest")`)
 	layout := fs.String("layout", "own", "chunking and compression: own, h5py, matlab or contiguous")
+	jsonOut := fs.Bool("json", false, `print {"profile", "layout", "seed", "sessions": [paths], "seconds"} as JSON instead of the paths`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -86,11 +88,26 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	paths, err := synth.Write(ctx, pos[0], synth.Options{Profile: p, Sessions: *sessions, Seed: *seed, Zip: *zip, Layout: lay,
 		Progress: func(n int64) { bar.Add(n) }})
 	bar.Done()
+	if err != nil {
+		for _, s := range paths { // what was written before the error
+			fmt.Fprintln(stderr, "written:", s)
+		}
+		return err
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Profile  string   `json:"profile"`
+			Layout   string   `json:"layout"`
+			Seed     uint64   `json:"seed"`
+			Zip      bool     `json:"zip"`
+			Sessions []string `json:"sessions"`
+			Seconds  float64  `json:"seconds"`
+		}{p.Name, string(lay), *seed, *zip, paths, time.Since(start).Seconds()})
+	}
 	for _, s := range paths {
 		fmt.Fprintln(stdout, s)
-	}
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(stderr, "wrote %d %s session(s) in %.1fs\n", len(paths), p.Name, time.Since(start).Seconds())
 	return nil

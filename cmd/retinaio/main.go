@@ -158,7 +158,7 @@ func runCommand(ctx context.Context, c *command, args []string, stdout, stderr i
 		fmt.Fprintf(stderr, "retinaio %s: interrupted; outputs already completed are kept, unfinished ones were not written\n", c.name)
 		return exitInterrupt
 	}
-	fmt.Fprintf(stderr, "retinaio %s: %v%s\n", c.name, err, withAdvice(err))
+	fmt.Fprintf(stderr, "retinaio %s: %s\n", c.name, explain(err))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/retinaio/retinaio/karamanlis"
 )
@@ -32,4 +35,29 @@ func sameFile(a, b string) bool {
 		return false
 	}
 	return os.SameFile(sa, sb)
+}
+
+// shellQuote quotes a path for a command line printed as advice, when it
+// needs quoting.
+func shellQuote(p string) string {
+	if p != "" && strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@") == "" {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+}
+
+// checkWritableDir creates dir if needed and checks that a file can be
+// written in it, so that a read-only output folder is reported before any
+// work is done. flagName names the flag that chose dir.
+func checkWritableDir(dir, flagName string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".retinaio-write-test-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: the folder is not writable (%w); choose a writable folder", flagName, dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
