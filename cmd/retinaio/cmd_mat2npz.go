@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -82,6 +84,7 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	asComplex := fs.Bool("complex", false, "write MATLAB's {real, imag} complex numbers as numpy complex dtypes instead of h5py's structured dtype (same bytes)")
 	skipBad := fs.Bool("skip-unreadable", false, "write the readable datasets and list the unreadable ones on stderr instead of failing")
 	verbose := fs.Bool("verbose", false, "list every dataset that is not written, with the reason")
+	jsonOut := fs.Bool("json", false, `print {"input", "output", "written", "not_written": [{"path", "reason"}], "unreadable": [...]} on stdout`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -204,6 +207,28 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		msg += fmt.Sprintf("; skipped %d unreadable", len(bad))
 	}
 	fmt.Fprintln(stderr, msg)
+	if *jsonOut {
+		type item struct {
+			Path   string `json:"path"`
+			Reason string `json:"reason"`
+		}
+		list := func(xs []npzSkip) []item {
+			out := []item{}
+			for _, x := range xs {
+				out = append(out, item{safetext.Escape(x.path), safetext.Escape(x.reason)})
+			}
+			return out
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Input      string `json:"input"`
+			Output     string `json:"output"`
+			Written    int    `json:"written"`
+			NotWritten []item `json:"not_written"`
+			Unreadable []item `json:"unreadable"`
+		}{in, out, written, list(notWritten), list(bad)})
+	}
 	return nil
 }
 
