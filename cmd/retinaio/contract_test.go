@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -174,6 +178,41 @@ func TestCLIInterrupt(t *testing.T) {
 		code, _, errs := runCLI(ctx, args...)
 		if code != exitInterrupt || !strings.Contains(errs, "interrupted") {
 			t.Errorf("%v with a cancelled context: exit %d, stderr %q; want 130 and 'interrupted'", args, code, errs)
+		}
+	}
+}
+
+// TestCLIFlagsConsistent: a flag name means the same type in every command,
+// and --seed is a uint64 wherever it exists.
+func TestCLIFlagsConsistent(t *testing.T) {
+	types := map[string]map[string][]string{} // flag -> type -> commands
+	for name, c := range commands {
+		err := c.run(context.Background(), []string{"--help"}, io.Discard, io.Discard)
+		var h *helpRequest
+		if !errors.As(err, &h) {
+			t.Fatalf("%s --help: %v", name, err)
+		}
+		h.fs.VisitAll(func(f *flag.Flag) {
+			typ := fmt.Sprintf("%T", f.Value)
+			if typ == "*main.repeatedPaths" { // a repeatable string flag
+				typ = "*flag.stringValue"
+			}
+			if types[f.Name] == nil {
+				types[f.Name] = map[string][]string{}
+			}
+			types[f.Name][typ] = append(types[f.Name][typ], name)
+			if f.Name == "seed" && typ != "*flag.uint64Value" {
+				t.Errorf("%s --seed is %s, want uint64", name, typ)
+			}
+		})
+	}
+	// Known exception: prepare --split (bool: also cut the clips) and
+	// render --split test|train|val (which movie); both names are the
+	// documented ones (issue 14 asks for 'render --split val').
+	delete(types, "split")
+	for fl, byType := range types {
+		if len(byType) > 1 {
+			t.Errorf("--%s has different types: %v", fl, byType)
 		}
 	}
 }
