@@ -51,6 +51,10 @@ func TestPrepareRelativeRootRecordsAbsoluteSource(t *testing.T) {
 			t.Errorf("recorded source not found from another folder: %v", err)
 		}
 	}
+	// view's lookup of the source images, from another folder.
+	if src := manifestSources(filepath.Join(dir, "prep")); len(src) != 1 {
+		t.Errorf("view finds %d source .mat files from another folder, want 1: %v", len(src), src)
+	}
 }
 
 // prepare --split on a session too short for the default split names the
