@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 
 	"github.com/retinaio/retinaio/clips"
@@ -20,6 +21,10 @@ func advice(err error) string {
 		return "use --semantics matlab, which leaves such a frame blank as returnFixMovie.m does"
 	case errors.Is(err, karamanlis.ErrConstantMovie):
 		return "use --no-normalize"
+	case errors.Is(err, fs.ErrNotExist) && !strings.Contains(err.Error(), "; "):
+		// A missing file or folder named by the user (messages that
+		// already advise something contain "; ").
+		return "check the path"
 	case errors.Is(err, karamanlis.ErrRemote):
 		return "pass the mirror's sessions folder URL to prepare or view, or download the zips with 'retinaio fetch' and pass the local folder"
 	}
