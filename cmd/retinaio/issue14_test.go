@@ -244,3 +244,15 @@ func TestReadmeSlurmBlockIsTheScript(t *testing.T) {
 		t.Errorf("README's SLURM block differs from docs/slurm/prepare-array.sbatch:\n%s", script)
 	}
 }
+
+// demo --json prints the manifest on stdout (status lines stay on stderr).
+func TestDemoJSON(t *testing.T) {
+	code, out, errs := runCLI(context.Background(), "demo", filepath.Join(t.TempDir(), "d"), "--profile", "tiny", "--json")
+	var m prepared.Manifest
+	if code != 0 || json.Unmarshal([]byte(out), &m) != nil || m.OK != 1 {
+		t.Fatalf("demo --json: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if !strings.Contains(errs, "Synthesising") || !strings.Contains(errs, "Preparing") {
+		t.Errorf("status lines not on stderr: %q", errs)
+	}
+}
