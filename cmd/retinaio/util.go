@@ -50,6 +50,12 @@ func shellQuote(p string) string {
 // written in it, so that a read-only output folder is reported before any
 // work is done. flagName names the flag that chose dir.
 func checkWritableDir(dir, flagName string) error {
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		// Created for the check only: removed again (the pipeline creates
+		// it when it writes), so that a run failing later leaves no empty
+		// folder behind.
+		defer os.Remove(dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
 	}
