@@ -33,7 +33,6 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"zero_index", false, []string{"/runningfixations", "block 2, frame 3", "image index = 0", "between 1 and 3"}, ErrBadInput},
 		{"index_too_big", false, []string{"/frozenfixations", "frame 4", "image index = 3", "between 1 and 2", "/frozenImages"}, ErrBadInput},
-		{"nonint", false, []string{"/runningfixations", "block 1, frame 5", "x = 400.5", "integers"}, ErrBadInput},
 		{"nan_fixation", false, []string{"/frozenfixations", "frame 3", "y = NaN", "finite"}, ErrBadInput},
 		{"missing_frozenimages", false, []string{"/frozenImages", "missing"}, ErrMissingDataset},
 		{"rank_fixations", false, []string{"/runningfixations", "(12, 3)", "2 dimensions, want 3"}, ErrBadInput},
@@ -221,6 +220,71 @@ func TestTruncatedFile(t *testing.T) {
 		_, err = LoadResponsesForSession(ctx, path, DefaultResponseOptions())
 		if size < st.Size()/2 && err == nil {
 			t.Errorf("truncated to %d bytes: responses loaded", size)
+		}
+	}
+}
+
+// TestFractionalFixations: openretina's loader truncates fractional
+// fixation values toward zero (.astype(int)); under openretina semantics we
+// do the same with one warning per session, under MATLAB semantics the
+// session is refused (returnFixMovie.m cannot index with fractions).
+func TestFractionalFixations(t *testing.T) {
+	ctx := context.Background()
+	path := badSession(t, "nonint") // block 1, frame 5: x = 400.5
+	_, err := LoadStimuliForSession(ctx, path, testOptions(t, fixmovie.MATLAB, nil))
+	if err == nil || !errors.Is(err, ErrBadInput) {
+		t.Fatalf("matlab semantics: err %v, want a refusal", err)
+	}
+	for _, w := range []string{"/runningfixations", "block 1, frame 5", "x = 400.5", "integers", "--semantics openretina"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("matlab refusal lacks %q: %v", w, err)
+		}
+	}
+	var warns []string
+	o := testOptions(t, fixmovie.OpenRetina, &warns)
+	o.Normalize = false
+	got, err := LoadStimuliForSession(ctx, path, o)
+	if err != nil {
+		t.Fatalf("openretina semantics: %v", err)
+	}
+	n := 0
+	for _, w := range warns {
+		if strings.Contains(w, "truncated toward zero") {
+			n++
+			if !strings.Contains(w, "x = 400.5") || !strings.Contains(w, "1 fractional") {
+				t.Errorf("warning does not name the value: %s", w)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d truncation warnings, want 1: %q", n, warns)
+	}
+	d, nt, w, err := ReadFixationMovieTruncating(ctx, filepath.Join(path, "fixationmovie_data.mat"))
+	if err != nil || nt != 1 || w == "" {
+		t.Fatalf("ReadFixationMovieTruncating: %d truncated, %q, %v", nt, w, err)
+	}
+	if x := d.RunningFixations[0][4].X; x != 400 {
+		t.Errorf("x = 400.5 truncated to %d, want 400", x)
+	}
+	if _, err := ReadFixationMovie(ctx, filepath.Join(path, "fixationmovie_data.mat")); err == nil {
+		t.Error("ReadFixationMovie accepted a fractional value")
+	}
+	// The other frames are those of the same session without the fraction.
+	fs := 60 * 80
+	okRaw := testOptions(t, fixmovie.OpenRetina, nil)
+	okRaw.Normalize = false
+	okm, err := LoadStimuliForSession(ctx, badSession(t, "ok"), okRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := 0; f < len(got.Train)/fs; f++ {
+		if f == 4 {
+			continue
+		}
+		for i := f * fs; i < (f+1)*fs; i++ {
+			if got.Train[i] != okm.Train[i] {
+				t.Fatalf("train frame %d differs from the session without the fraction", f)
+			}
 		}
 	}
 }

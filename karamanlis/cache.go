@@ -179,6 +179,12 @@ func lookupCache(folder, matPath string, opt StimulusOptions) (*rawMovie, string
 			warnf(opt.Warn, "not using cache %s: %v", c.path, err)
 			continue
 		}
+		if matPath != "" && !c.needOurRecord && foreignCache(c.path) {
+			if reason := foreignResizeProblem(matPath, mov, opt); reason != "" {
+				warnf(opt.Warn, "not using cache %s: %s", c.path, reason)
+				continue
+			}
+		}
 		if opt.Info != nil {
 			opt.Info("Loading stimuli from cached " + c.path)
 		}

@@ -3,6 +3,7 @@ package karamanlis
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -78,7 +79,17 @@ func (e *InputError) Error() string {
 		b.WriteString(": " + e.Problem)
 	}
 	if e.Err != nil && !isSentinel(e.Err) {
-		b.WriteString(": " + e.Err.Error())
+		// The readers below name the file too ("mat: PATH: hdf5: NAME:
+		// superblock: ..."): keep what follows its last mention, so that
+		// the message names the file once.
+		msg := e.Err.Error()
+		if e.File != "" {
+			base := filepath.Base(e.File) + ": "
+			if i := strings.LastIndex(msg, base); i >= 0 && i+len(base) < len(msg) {
+				msg = msg[i+len(base):]
+			}
+		}
+		b.WriteString(": " + msg)
 	}
 	if e.Hint != "" {
 		b.WriteString(" (" + e.Hint + ")")

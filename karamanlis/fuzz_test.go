@@ -55,6 +55,12 @@ func FuzzReadCache(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	for _, fx := range []string{"antialias", "noantialias"} {
+		if c, err := os.ReadFile(filepath.Join("testdata", "resizecache", fx, orCache)); err == nil {
+			f.Add(c)
+		}
+	}
+	okMat := filepath.Join("testdata", "bad", "ok", "fixationmovie_data.mat")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), orCache)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -66,6 +72,10 @@ func FuzzReadCache(f *testing.F) {
 			mov, err := readCache(path, need, &Source{Name: "x"}, &stimShapes{blocks: 2, perBlock: 6, testFrames: 5}, o)
 			if err == nil && (len(mov.train) != mov.t*60*80 || len(mov.test) != mov.tf*60*80) {
 				t.Fatalf("inconsistent movie %d/%d frames, %d/%d values", mov.t, mov.tf, len(mov.train), len(mov.test))
+			}
+			if err == nil && !need {
+				// The resize check of a foreign cache against a real .mat.
+				foreignResizeProblem(okMat, mov, o)
 			}
 		}
 		foreignCache(path)

@@ -29,8 +29,8 @@ func openMat(path string) (*matFile, error) {
 		case errors.Is(err, hdf5.ErrTruncatedFile):
 			return nil, &InputError{File: path, Problem: "is truncated", Err: err}
 		case errors.Is(err, mat.ErrNotV73):
-			return nil, &InputError{File: path, Problem: "is a MATLAB v5/v7 .mat file, not v7.3 (HDF5)",
-				Hint: "re-save it in MATLAB with save(name, '-v7.3'); the Karamanlis files are v7.3", Err: err}
+			// mat's message says how to convert the file.
+			return nil, &InputError{File: path, Problem: "is a MATLAB v5/v7 .mat file, not v7.3 (HDF5)", Err: err}
 		case errors.Is(err, hdf5.ErrNotHDF5), errors.Is(err, mat.ErrBadHeader):
 			return nil, &InputError{File: path, Problem: "is not a MATLAB v7.3 (HDF5) file", Err: err}
 		}

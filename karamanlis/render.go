@@ -87,3 +87,69 @@ func newRenderer(opt StimulusOptions, total int) (*renderer, error) {
 func (rd *renderer) render(ctx context.Context, imgs *fixmovie.Images, fix []fixmovie.Fixation, dst []float32) error {
 	return rd.r.RenderInto(ctx, dst, imgs, fix)
 }
+
+// GetRangesRxRy is the seed's get_ranges with its rx and ry arguments given
+// explicitly: the screen columns rx and rows ry (openretina's
+// return_fix_movie passes 1..Nxs and 1..Nys, numpy's arange(1, N+1)) are
+// kept where they lie within the image's placement, then
+//
+//	x_or = tr_x - Nxs//2 + rx[kept] - 1,  y_or likewise,
+//
+// and xmin, xmax (ymin, ymax) are the positions in rx (ry) of the first and
+// the last kept value. These are openretina's semantics, including x_or = -1
+// (the image's last column, by numpy's wrap) when the image's left edge is
+// on screen. When no value of rx (or ry) is kept, the seed raises
+// IndexError; this returns an error wrapping ErrOffScreen. With rx = 1..Nxs
+// and ry = 1..Nys the result agrees with GetRanges under fixmovie.OpenRetina
+// (XMin, XMax, YMin, YMax, and XOr, YOr as the first of xOr, yOr).
+func GetRangesRxRy(trX, trY, nxs, nys, nx, ny int, rx, ry []int) (xmin, xmax, ymin, ymax int, xOr, yOr []int, err error) {
+	if nxs < 1 || nys < 1 || nx < 1 || ny < 1 {
+		return 0, 0, 0, 0, nil, nil, fmt.Errorf("get_ranges: screen %dx%d and image %dx%d must be positive", nys, nxs, ny, nx)
+	}
+	axis := func(name string, tr, ns, n int, r []int) (lo, hi int, or []int, err error) {
+		// ns//2 is a floor division; ns > 0 so Go's / agrees.
+		min0 := max(ns/2-tr, 0)
+		max0 := min(n+ns/2-tr, ns)
+		lo = -1
+		for i, v := range r {
+			if v >= min0 && v <= max0 {
+				if lo < 0 {
+					lo = i
+				}
+				hi = i
+				or = append(or, tr-ns/2+v-1)
+			}
+		}
+		if lo < 0 {
+			return 0, 0, nil, fmt.Errorf("get_ranges: fixation %s = %d places the image outside the %d given screen positions (openretina raises IndexError): %w", name, tr, len(r), ErrOffScreen)
+		}
+		return lo, hi, or, nil
+	}
+	if xmin, xmax, xOr, err = axis("x", trX, nxs, nx, rx); err != nil {
+		return 0, 0, 0, 0, nil, nil, err
+	}
+	if ymin, ymax, yOr, err = axis("y", trY, nys, ny, ry); err != nil {
+		return 0, 0, 0, 0, nil, nil, err
+	}
+	return xmin, xmax, ymin, ymax, xOr, yOr, nil
+}
+
+// ReturnFixMovieHWT is ReturnFixMovie with the result in the seed's
+// (H, W, T) order: value (h, w, t) at out[(h*screenW+w)*T+t], as numpy
+// lays out return_fix_movie's (Ny, Nx, Nframes) array. ReturnFixMovie's
+// (T, H, W) order is the one the loaders and the outputs use.
+func ReturnFixMovieHWT(screenH, screenW int, imgs *fixmovie.Images, fix []fixmovie.Fixation, sem fixmovie.Semantics) ([]float32, error) {
+	thw, err := ReturnFixMovie(screenH, screenW, imgs, fix, sem)
+	if err != nil {
+		return nil, err
+	}
+	T, hw := len(fix), screenH*screenW
+	out := make([]float32, len(thw))
+	for t := 0; t < T; t++ {
+		frame := thw[t*hw : (t+1)*hw]
+		for p, v := range frame {
+			out[p*T+t] = v
+		}
+	}
+	return out, nil
+}

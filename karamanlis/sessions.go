@@ -40,7 +40,7 @@ func ListSessions(root string, species Species) ([]Session, error) {
 	byName := map[string]Session{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !strings.Contains(name, string(species)) {
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !nameHasSpecies(name, species) {
 			continue
 		}
 		p := filepath.Join(root, name)
@@ -67,9 +67,45 @@ func ListSessions(root string, species Species) ([]Session, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no session folders or .zip files for species %q found in %s: check the path and the species, and that the data files are there", species, root)
+		msg := fmt.Sprintf("no session folders or .zip files for species %q found in %s", species, root)
+		if ign := IgnoredSessions(root, species); len(ign) > 0 {
+			return nil, fmt.Errorf("%s: %d session(s) there have no species word in their name (%s); a session's name must contain its species (mouse or marmoset): rename them, or pass one session folder or zip itself", msg, len(ign), strings.Join(ign, ", "))
+		}
+		return nil, fmt.Errorf("%s: check the path and the species, and that the data files are there", msg)
 	}
 	return out, nil
+}
+
+// nameHasSpecies reports whether a session name contains the species word,
+// ignoring case as SpeciesOf does ("" matches every name).
+func nameHasSpecies(name string, species Species) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(string(species)))
+}
+
+// IgnoredSessions lists, by name, the entries of root that look like
+// sessions (a .zip, or a folder holding *_data.mat files) but that
+// ListSessions leaves out because their name contains no species word at
+// all (neither mouse nor marmoset; sessions of the other species are left
+// out on purpose and not listed). Callers print them as a hint; nil when
+// root is not a folder.
+func IgnoredSessions(root string, species Species) []string {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || nameHasSpecies(name, species) || SpeciesOf(name) != "" {
+			continue
+		}
+		p := filepath.Join(root, name)
+		if strings.HasSuffix(strings.ToLower(name), ".zip") || IsSessionFolder(p) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // FindSessions is ListSessions that also accepts a single session: a .zip
@@ -141,6 +177,9 @@ func SessionFolder(ctx context.Context, sessionPath, cacheDir string) (string, e
 	dest := filepath.Join(cacheDir, "unpacked", pathKey(sessionPath))
 	top, err := safezip.Unpack(ctx, sessionPath, dest, safezip.Limits{})
 	if err != nil {
+		if strings.Contains(err.Error(), sessionPath) { // safezip names the zip: say it once
+			return "", fmt.Errorf("unpack into %s: %w", dest, err)
+		}
 		return "", fmt.Errorf("unpack session %s into %s: %w", sessionPath, dest, err)
 	}
 	return top, nil

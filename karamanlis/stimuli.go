@@ -289,10 +289,29 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 	return wrap(img.data)
 }
 
+// fractions counts the fractional fixation values that were truncated
+// toward zero (openretina's .astype(int)); first describes the first one.
+type fractions struct {
+	n     int
+	first *InputError
+}
+
+// warning is the one warning per file about truncated values, "" when
+// there were none.
+func (f *fractions) warning() string {
+	if f == nil || f.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d fractional fixation value(s) truncated toward zero as openretina's .astype(int) does (first: %v); --semantics matlab refuses them, as returnFixMovie.m's indexing does",
+		f.n, f.first)
+}
+
 // readFixations reads and validates a fixation dataset: every value finite
-// and integer, image indices between 1 and nImages. The result has one
-// slice per block (one block for frozenfixations).
-func readFixations(ctx context.Context, m *matFile, name string, blocks, perBlock, nImages int, imgDataset string) ([][]fixmovie.Fixation, error) {
+// and integer, image indices between 1 and nImages. With frac non-nil
+// (openretina semantics), fractional values are truncated toward zero and
+// counted in frac instead of refused. The result has one slice per block
+// (one block for frozenfixations).
+func readFixations(ctx context.Context, m *matFile, name string, blocks, perBlock, nImages int, imgDataset string, frac *fractions) ([][]fixmovie.Fixation, error) {
 	vals, err := m.readFloat64(ctx, name)
 	if err != nil {
 		return nil, err
@@ -316,14 +335,20 @@ func readFixations(ctx context.Context, m *matFile, name string, blocks, perBloc
 				case math.IsNaN(v) || math.IsInf(v, 0):
 					e.Problem = "fixations must be finite integers"
 					return nil, e
-				case v != math.Trunc(v):
-					e.Problem = "fixations must be integers"
-					return nil, e
 				case math.Abs(v) > 1e7:
 					e.Problem = "is out of range"
 					return nil, e
+				case v != math.Trunc(v) && frac == nil:
+					e.Problem = "fixations must be integers (returnFixMovie.m cannot index with fractions; --semantics openretina truncates them toward zero as openretina does)"
+					return nil, e
+				case v != math.Trunc(v):
+					if frac.n == 0 {
+						e.Problem = "is fractional"
+						frac.first = e
+					}
+					frac.n++
 				}
-				iv[c] = int(v)
+				iv[c] = int(v) // toward zero, as numpy's astype(int)
 			}
 			if iv[0] < 1 || iv[0] > nImages {
 				e := &InputError{File: m.path, Dataset: "/" + name, Frame: t + 1, Field: "image index", Value: fmt.Sprint(iv[0]),
@@ -351,12 +376,12 @@ type stimulusFile struct {
 
 // openStimulus opens a stimulus file and reads and validates its fixations;
 // the caller closes s.m.
-func openStimulus(ctx context.Context, matPath string) (*stimulusFile, error) {
+func openStimulus(ctx context.Context, matPath string, frac *fractions) (*stimulusFile, error) {
 	m, err := openMat(matPath)
 	if err != nil {
 		return nil, err
 	}
-	s, err := readStimulus(ctx, m)
+	s, err := readStimulus(ctx, m, frac)
 	if err != nil {
 		m.Close()
 		return nil, err
@@ -364,7 +389,7 @@ func openStimulus(ctx context.Context, matPath string) (*stimulusFile, error) {
 	return s, nil
 }
 
-func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
+func readStimulus(ctx context.Context, m *matFile, frac *fractions) (*stimulusFile, error) {
 	if !hasAnyStimulus(m) {
 		return nil, fmt.Errorf("%w: %s has none of the stimulus datasets (%s); it carries responses only", ErrNoStimulus, m.path, joinNames(StimulusDatasets))
 	}
@@ -379,10 +404,10 @@ func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
 	if s.fds, s.fsh, err = openImages(m, DatasetFrozenImages); err != nil {
 		return nil, err
 	}
-	if s.runFix, err = readFixations(ctx, m, DatasetRunningFixations, sh.blocks, sh.perBlock, s.rsh[0], DatasetRunningImages); err != nil {
+	if s.runFix, err = readFixations(ctx, m, DatasetRunningFixations, sh.blocks, sh.perBlock, s.rsh[0], DatasetRunningImages, frac); err != nil {
 		return nil, err
 	}
-	if s.frzFix, err = readFixations(ctx, m, DatasetFrozenFixations, 1, sh.testFrames, s.fsh[0], DatasetFrozenImages); err != nil {
+	if s.frzFix, err = readFixations(ctx, m, DatasetFrozenFixations, 1, sh.testFrames, s.fsh[0], DatasetFrozenImages, frac); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -390,9 +415,16 @@ func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
 
 // composeFromMat reads a stimulus file and renders its movie.
 func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
-	st, err := openStimulus(ctx, matPath)
+	var frac *fractions
+	if opt.Semantics == fixmovie.OpenRetina {
+		frac = &fractions{}
+	}
+	st, err := openStimulus(ctx, matPath, frac)
 	if err != nil {
 		return nil, err
+	}
+	if w := frac.warning(); w != "" {
+		warnf(opt.Warn, "%s", w) // one warning per file (session)
 	}
 	m := st.m
 	defer m.Close()
@@ -531,9 +563,25 @@ type FixationMovieData struct {
 
 // ReadFixationMovie reads and validates the stimulus datasets of a
 // <stim>_data.mat file, for users of ReturnFixMovie and GetRanges. It reads
-// every image (hundreds of MB for a real session).
+// every image (hundreds of MB for a real session). Fractional fixation
+// values are refused (see ReadFixationMovieTruncating for openretina's
+// truncation).
 func ReadFixationMovie(ctx context.Context, matPath string) (*FixationMovieData, error) {
-	st, err := openStimulus(ctx, matPath)
+	return readFixationMovie(ctx, matPath, nil)
+}
+
+// ReadFixationMovieTruncating is ReadFixationMovie with openretina's
+// handling of fractional fixation values: truncated toward zero
+// (.astype(int)); truncated is how many values were, and warning says so in
+// one line ("" when none).
+func ReadFixationMovieTruncating(ctx context.Context, matPath string) (d *FixationMovieData, truncated int, warning string, err error) {
+	frac := &fractions{}
+	d, err = readFixationMovie(ctx, matPath, frac)
+	return d, frac.n, frac.warning(), err
+}
+
+func readFixationMovie(ctx context.Context, matPath string, frac *fractions) (*FixationMovieData, error) {
+	st, err := openStimulus(ctx, matPath, frac)
 	if err != nil {
 		return nil, err
 	}

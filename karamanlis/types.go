@@ -186,3 +186,57 @@ func shapeLen(shape []int) (int, error) {
 	}
 	return n, nil
 }
+
+// TestKey is the name openretina gives a dataset's single test stimulus in
+// test_dict and test_by_trial_dict: MoviesTrainTestSplit(test=...) and
+// ResponsesTrainTestSplit(test=..., test_by_trial=...) lift their arrays
+// into {"test": ...}.
+const TestKey = "test"
+
+// Float32Array is an array with its shape (row-major).
+type Float32Array struct {
+	Data  []float32
+	Shape []int
+}
+
+// Float64Array is an array with its shape (row-major).
+type Float64Array struct {
+	Data  []float64
+	Shape []int
+}
+
+// TestDict is openretina's test_dict: {"test": the test movie}.
+func (m *MoviesTrainTestSplit) TestDict() map[string]Float32Array {
+	return map[string]Float32Array{TestKey: {Data: m.Test, Shape: m.TestShape}}
+}
+
+// RandomSequences is openretina's random_sequences: nil, as the Karamanlis
+// loader passes random_sequences=None (the field is for Höfling 2024's clip
+// permutations).
+func (m *MoviesTrainTestSplit) RandomSequences() []int64 { return nil }
+
+// NormMeanStd returns openretina's norm_mean and norm_std, ok false for
+// their None (not normalised).
+func (m *MoviesTrainTestSplit) NormMeanStd() (mean, std float32, ok bool) {
+	return m.NormMean, m.NormStd, m.Normalized
+}
+
+// TestDict is openretina's test_dict: {"test": the trial-averaged test
+// responses (neurons, Tf)}.
+func (r *ResponsesTrainTestSplit) TestDict() map[string]Float64Array {
+	return map[string]Float64Array{TestKey: {Data: r.Test, Shape: r.TestShape}}
+}
+
+// TestByTrialDict is openretina's test_by_trial_dict: {"test": (trials,
+// neurons, Tf)}, or an empty map when there is no per-trial array (as
+// openretina leaves it when test_by_trial is None).
+func (r *ResponsesTrainTestSplit) TestByTrialDict() map[string]Float64Array {
+	if r.TestByTrial == nil {
+		return map[string]Float64Array{}
+	}
+	return map[string]Float64Array{TestKey: {Data: r.TestByTrial, Shape: r.TestByTrialShape}}
+}
+
+// SessionKwargs is openretina's session_kwargs: empty, as the Karamanlis
+// loader does not fill it.
+func (r *ResponsesTrainTestSplit) SessionKwargs() map[string]any { return map[string]any{} }

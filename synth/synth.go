@@ -69,7 +69,7 @@ type Profile struct {
 // Profiles lists the built-in profiles by name.
 var Profiles = map[string]Profile{
 	"tiny":     {Name: "tiny", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 640, Cols: 860, NRun: 3, NFroz: 2, Blocks: 2, Tr: 40, Tf: 30, Trials: 3, Cells: 5},
-	"small":    {Name: "small", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 2, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
+	"small":    {Name: "small", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 768, Cols: 1024, NRun: 6, NFroz: 2, Blocks: 6, Tr: 375, Tf: 375, Trials: 5, Cells: 20},
 	"medium":   {Name: "medium", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 10, NFroz: 4, Blocks: 4, Tr: 375, Tf: 375, Trials: 10, Cells: 50},
 	"mouse":    {Name: "mouse", Species: string(karamanlis.Mouse), Hz: mouseHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 40, Tr: 375, Tf: 1875, Trials: 40, Cells: 250},
 	"marmoset": {Name: "marmoset", Species: string(karamanlis.Marmoset), Hz: marmosetHz, Rows: 1024, Cols: 1532, NRun: 150, NFroz: 25, Blocks: 30, Tr: 3400, Tf: 1870, Trials: 30, Cells: 200},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,8 +39,11 @@ func TestPrepareAdvice(t *testing.T) {
 	if !strings.Contains(line, "off the 600x800 screen") || !strings.HasSuffix(line, "(use --semantics matlab, which leaves such a frame blank as returnFixMovie.m does)") {
 		t.Errorf("FAILED line %q lacks the advice", line)
 	}
-	if advice(nil) != "" || withAdvice(os.ErrNotExist) != "" {
+	if advice(nil) != "" || withAdvice(errors.New("something")) != "" {
 		t.Error("advice for an error without one")
+	}
+	if a := advice(&os.PathError{Op: "open", Path: "/x", Err: os.ErrNotExist}); a != "check the path" {
+		t.Errorf("missing file: advice %q", a)
 	}
 	if a := advice(fmt.Errorf("s: %w", karamanlis.ErrConstantMovie)); a != "use --no-normalize" {
 		t.Errorf("constant movie: advice %q", a)

@@ -57,11 +57,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return errUsage
+	if err := positional(pos, 0, 1, "at most one PATH"); err != nil {
+		return err
 	}
 	if _, ok := synth.Profiles[*profile]; !ok {
-		return fmt.Errorf("unknown profile %q; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
+		return usagef("--profile %q: unknown profile; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
 	}
 	var layouts []string
 	if *layoutFlag == "all" {
@@ -71,16 +71,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		for _, l := range strings.Split(*layoutFlag, ",") {
 			if _, err := synth.ParseLayout(l); err != nil || l == "" {
-				return fmt.Errorf("--layout %q: want own, h5py, matlab, contiguous, a comma-separated list of them, or all", *layoutFlag)
+				return usagef("--layout %q: want own, h5py, matlab, contiguous, a comma-separated list of them, or all", *layoutFlag)
 			}
 			layouts = append(layouts, l)
 		}
 	}
 	if len(pos) == 1 && *layoutFlag != "own" {
-		return fmt.Errorf("--layout applies to synthesised sessions, not to the sessions in %s", pos[0])
+		return usagef("--layout applies to synthesised sessions, not to the sessions in %s", pos[0])
 	}
 	opt := bench.Options{Profile: *profile, Seed: *seed, Keep: *keep, TempDir: *tmp, PrepareArgs: prepArgs, Log: stderr}
 	if len(pos) == 1 {
+		if _, err := os.Stat(pos[0]); err != nil {
+			return err // before any child process: names PATH once
+		}
 		opt.Dir = pos[0]
 	}
 	if *cpuprofile != "" || *inProcess {

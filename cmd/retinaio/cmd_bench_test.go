@@ -50,7 +50,7 @@ func TestBenchCommandInProcess(t *testing.T) {
 
 func TestBenchCommandErrors(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := runMain(context.Background(), []string{"bench", "--profile", "huge"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "unknown profile") {
+	if code := runMain(context.Background(), []string{"bench", "--profile", "huge"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unknown profile") {
 		t.Errorf("exit %d %s", code, errb.String())
 	}
 	if code := runMain(context.Background(), []string{"bench", "a", "b"}, &out, &errb); code != 2 {

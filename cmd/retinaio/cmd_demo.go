@@ -34,12 +34,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet(c, stderr)
 	profile := fs.String("profile", "small", "synthetic session size: tiny or small")
 	semantics := fs.String("semantics", fixmovie.OpenRetina.String(), "fixation semantics: openretina or matlab")
+	jsonOut := fs.Bool("json", false, "print the manifest as JSON on stdout instead of the summary")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return errUsage
+	if err := positional(pos, 0, 1, "at most one DIR"); err != nil {
+		return err
 	}
 	dir := "retinaio-demo"
 	if len(pos) == 1 {
@@ -47,21 +48,28 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	p, ok := synth.Profiles[*profile]
 	if !ok || (*profile != "tiny" && *profile != "small") {
-		return fmt.Errorf("--profile %q: use tiny or small (for bigger sessions use 'retinaio synth')", *profile)
+		return usagef("--profile %q: use tiny or small (for bigger sessions use 'retinaio synth')", *profile)
 	}
 	start := time.Now()
 	sessDir := filepath.Join(dir, "sessions")
-	synthSecs, err := demoSession(ctx, sessDir, p, stdout)
+	synthSecs, err := demoSession(ctx, sessDir, p, stderr)
 	if err != nil {
 		return err
 	}
 	outDir := filepath.Join(dir, "out")
 	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: defaultSize, screen: defaultScreen,
-		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1}
-	fmt.Fprintf(stdout, "Preparing %s -> %s ...\n", sessDir, outDir)
-	man, err := doPrepare(ctx, sessDir, f, io.Discard, stderr)
+		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1, jsonOut: *jsonOut}
+	fmt.Fprintf(stderr, "Preparing %s -> %s ...\n", sessDir, outDir)
+	prepOut := io.Discard
+	if *jsonOut {
+		prepOut = stdout
+	}
+	man, err := doPrepare(ctx, sessDir, f, prepOut, stderr)
 	if err != nil {
 		return err
+	}
+	if *jsonOut {
+		return prepareExit(man)
 	}
 	for _, s := range man.Sessions {
 		printDemoSession(stdout, s)
@@ -71,20 +79,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "synthesis %.2fs, ", synthSecs)
 	}
 	fmt.Fprintf(stdout, "prepare %.2fs, total %.2fs\n", man.WallSeconds, time.Since(start).Seconds())
-	fmt.Fprintf(stdout, "\nIn Python:  d = numpy.load(%q); d['stim_train'].shape\n", firstOutput(man))
+	first := firstOutput(man)
+	fmt.Fprintf(stdout, "\nIn Python:  d = numpy.load(%q); d['stim_train'].shape\n", first)
+	if first != "" {
+		split := filepath.Join(dir, "split.npz")
+		fmt.Fprintf(stdout, "Next:       retinaio split %s --out %s\n", shellQuote(first), shellQuote(split))
+		fmt.Fprintf(stdout, "            retinaio view %s\n", shellQuote(outDir))
+	}
 	return prepareExit(man)
 }
 
 // demoSession synthesises the demo session into sessDir unless it is there
 // already, and returns the seconds it took (0 when reused).
-func demoSession(ctx context.Context, sessDir string, p synth.Profile, stdout io.Writer) (float64, error) {
+func demoSession(ctx context.Context, sessDir string, p synth.Profile, status io.Writer) (float64, error) {
 	name := synth.SessionName(p.Species, 0)
 	if _, err := os.Stat(filepath.Join(sessDir, name, karamanlis.DataFileName(karamanlis.FixationMovie))); err == nil {
-		fmt.Fprintf(stdout, "Reusing the demo session in %s\n", sessDir)
+		fmt.Fprintf(status, "Reusing the demo session in %s\n", sessDir)
 		return 0, nil
 	}
 	t := time.Now()
-	fmt.Fprintf(stdout, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
+	fmt.Fprintf(status, "Synthesising a %q session (%dx%d images, %d blocks x %d frames, %d test frames x %d trials, %d cells) ...\n",
 		p.Name, p.Rows, p.Cols, p.Blocks, p.Tr, p.Tf, p.Trials, p.Cells)
 	if _, err := synth.Write(ctx, sessDir, synth.Options{Profile: p, Sessions: 1, Seed: 1}); err != nil {
 		return 0, fmt.Errorf("synthesise: %w", err)
@@ -95,7 +109,11 @@ func demoSession(ctx context.Context, sessDir string, p synth.Profile, stdout io
 // printDemoSession prints one session of the demo's manifest.
 func printDemoSession(w io.Writer, s prepared.SessionResult) {
 	if s.Status != prepared.StatusOK {
-		fmt.Fprintf(w, "%s: %s: %s%s\n", s.Name, s.Status, s.Error, withAdvice(s.Err))
+		msg := s.Error
+		if s.Err != nil {
+			msg = explain(s.Err)
+		}
+		fmt.Fprintf(w, "%s: %s: %s\n", s.Name, s.Status, msg)
 		return
 	}
 	fmt.Fprintf(w, "\nsession %s\n", s.Name)

@@ -81,7 +81,7 @@ func (p *repeatedPaths) Set(v string) error {
 
 // flagValueUsageError is a usage error naming the offending flag (exit 2).
 func flagValueUsageError(format string, a ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+	return usagef(format, a...)
 }
 
 // evalSession is one --pred/--data pair and its scores.
@@ -105,8 +105,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || len(preds) == 0 || len(datas) == 0 {
-		return errUsage
+	if err := positional(pos, 0, 0, "no positional arguments (--pred PRED --data SESSION.npz)"); err != nil {
+		return err
+	}
+	if len(preds) == 0 || len(datas) == 0 {
+		return usagef("missing --pred or --data: want --pred PRED.npz --data SESSION.npz")
 	}
 	if len(preds) != len(datas) {
 		return flagValueUsageError("%d --pred and %d --data: give one --pred for each --data, in the same order", len(preds), len(datas))

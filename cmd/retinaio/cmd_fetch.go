@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -85,22 +84,16 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "machine-readable output")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return errUsage
+		return err
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "retinaio fetch: unexpected argument %q\n", pos[0])
-		return errUsage
+	if err := positional(pos, 0, 0, "no arguments (name sessions with --session)"); err != nil {
+		return err
 	}
-	switch *species {
-	case "", string(karamanlis.Mouse), string(karamanlis.Marmoset):
-	default:
-		return fmt.Errorf("--species %q: use mouse or marmoset", *species)
+	if _, err := parseSpecies(*species, true); err != nil {
+		return err
 	}
 	if *source != hub.SourceHF && *source != hub.SourceGIN {
-		return fmt.Errorf("--source %q: use hf or gin", *source)
+		return usagef("--source %q: use hf or gin", *source)
 	}
 	if *jobs < 1 {
 		*jobs = 1

@@ -37,14 +37,18 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one ROOT or SESSION (a folder or .zip)"); err != nil {
+		return err
 	}
 	st, err := karamanlis.ParseStimType(*stim)
 	if err != nil {
+		return usagef("--stim: %w", err)
+	}
+	sp, err := parseSpecies(*species, true)
+	if err != nil {
 		return err
 	}
-	sessions, err := karamanlis.FindSessions(pos[0], karamanlis.Species(*species))
+	sessions, err := karamanlis.FindSessions(pos[0], sp)
 	if err != nil {
 		return err
 	}
@@ -58,6 +62,11 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			continue
 		}
 		infos = append(infos, info)
+		if bad := unreadableFiles(info); len(bad) > 0 {
+			// The session is listed with the error under each file; the
+			// exit status says that not everything could be read.
+			failed++
+		}
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
@@ -74,7 +83,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions could not be inspected", failed, len(sessions))}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions could not be inspected or have unreadable files (see the errors above)", failed, len(sessions))}
 	}
 	return nil
 }
@@ -130,8 +139,14 @@ func printSessionInfo(w io.Writer, s *karamanlis.SessionInfo) {
 	if r := s.Responses; r != nil {
 		fmt.Fprintf(w, "  responses: %d cells, %d test trials\n", r.Cells, r.Trials)
 	}
+	shown := map[string]bool{}
+	for _, f := range s.Files {
+		shown[f.Error] = true
+	}
 	for _, p := range s.Problems {
-		fmt.Fprintf(w, "  note: %s\n", p)
+		if !shown[p] { // a file's error is printed under the file already
+			fmt.Fprintf(w, "  note: %s\n", p)
+		}
 	}
 }
 
@@ -153,4 +168,15 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// unreadableFiles lists the session's files that could not be read.
+func unreadableFiles(info *karamanlis.SessionInfo) []string {
+	var bad []string
+	for _, f := range info.Files {
+		if f.Error != "" {
+			bad = append(bad, f.Name)
+		}
+	}
+	return bad
 }

@@ -66,8 +66,8 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one FILE (.mat or HDF5)"); err != nil {
+		return err
 	}
 	f, err := openMAT(pos[0])
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -78,6 +80,7 @@ type npzSkip struct {
 type mat2npzOptions struct {
 	in, out                                            string
 	matlabOrder, compress, asComplex, skipBad, verbose bool
+	json                                               bool // --json: the report on stdout
 }
 
 func parseMat2npzFlags(args []string, stderr io.Writer) (mat2npzOptions, error) {
@@ -88,15 +91,16 @@ func parseMat2npzFlags(args []string, stderr io.Writer) (mat2npzOptions, error) 
 	asComplex := fs.Bool("complex", false, "write MATLAB's {real, imag} complex numbers as numpy complex dtypes instead of h5py's structured dtype (same bytes)")
 	skipBad := fs.Bool("skip-unreadable", false, "write the readable datasets and list the unreadable ones on stderr instead of failing")
 	verbose := fs.Bool("verbose", false, "list every dataset that is not written, with the reason")
+	jsonOut := fs.Bool("json", false, `print {"input", "output", "written", "not_written": [{"path", "reason"}], "unreadable": [...]} on stdout`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return mat2npzOptions{}, err
 	}
-	if len(pos) != 2 {
-		return mat2npzOptions{}, errUsage
+	if err := positional(pos, 2, 2, "FILE.mat OUT.npz"); err != nil {
+		return mat2npzOptions{}, err
 	}
 	return mat2npzOptions{in: pos[0], out: pos[1], matlabOrder: *matlabOrder, compress: *compress,
-		asComplex: *asComplex, skipBad: *skipBad, verbose: *verbose}, nil
+		asComplex: *asComplex, skipBad: *skipBad, verbose: *verbose, json: *jsonOut}, nil
 }
 
 func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -137,7 +141,35 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	fmt.Fprintln(stderr, o.summary(written, notWritten, bad))
+	if o.json {
+		return o.writeJSON(stdout, written, notWritten, bad)
+	}
 	return nil
+}
+
+// writeJSON prints mat2npz's report for scripts (--json); names from the
+// file are escaped.
+func (o mat2npzOptions) writeJSON(stdout io.Writer, written int, notWritten, bad []npzSkip) error {
+	type item struct {
+		Path   string `json:"path"`
+		Reason string `json:"reason"`
+	}
+	list := func(xs []npzSkip) []item {
+		out := []item{}
+		for _, x := range xs {
+			out = append(out, item{safetext.Escape(x.path), safetext.Escape(x.reason)})
+		}
+		return out
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Input      string `json:"input"`
+		Output     string `json:"output"`
+		Written    int    `json:"written"`
+		NotWritten []item `json:"not_written"`
+		Unreadable []item `json:"unreadable"`
+	}{o.in, o.out, written, list(notWritten), list(bad)})
 }
 
 // writeNPZ writes the planned datasets to the archive o.out, with a

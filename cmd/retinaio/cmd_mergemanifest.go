@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -31,12 +32,13 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 	c := commands["merge-manifest"]
 	fs := newFlagSet(c, stderr)
 	quiet := fs.Bool("q", false, "print nothing on success")
+	jsonOut := fs.Bool("json", false, `print {"output", "inputs", "sessions", "ok", "skipped", "failed", "warnings"} as JSON`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 {
-		return errUsage
+	if err := positional(pos, 2, -1, "OUT.json and at least one IN.json"); err != nil {
+		return err
 	}
 	outPath, inputs := pos[0], pos[1:]
 	parts := make([]shard.Part, 0, len(inputs))
@@ -59,6 +61,22 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if err := m.Write(outPath); err != nil {
 		return fmt.Errorf("write %s: %w", outPath, err)
+	}
+	if *jsonOut {
+		if warns == nil {
+			warns = []string{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Output   string   `json:"output"`
+			Inputs   []string `json:"inputs"`
+			Sessions int      `json:"sessions"`
+			OK       int      `json:"ok"`
+			Skipped  int      `json:"skipped"`
+			Failed   int      `json:"failed"`
+			Warnings []string `json:"warnings"`
+		}{outPath, inputs, len(m.Sessions), m.OK, m.Skipped, m.Failed, warns})
 	}
 	if !*quiet {
 		fmt.Fprintf(stdout, "merged %d manifests: %d sessions (%d ok, %d skipped, %d failed) -> %s\n",

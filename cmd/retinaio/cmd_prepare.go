@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 	"github.com/retinaio/retinaio/internal/progress"
 	"github.com/retinaio/retinaio/internal/sysmem"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/nprand"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/shard"
@@ -62,7 +63,7 @@ type prepareFlags struct {
 	shard, maxMemory                                      string // --shard I/N, --max-memory
 	split                                                 bool
 	clipLength, valClips                                  int
-	seed                                                  uint
+	seed                                                  uint64
 }
 
 // The default --size and --screen: openretina's frame size and the
@@ -96,7 +97,7 @@ func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
 	fs.BoolVar(&f.split, "split", false, "also cut each session into openretina's training and validation clips: writes val_clip_idx, stim_train, stim_val, resp_train, resp_val (as 'retinaio split')")
 	fs.IntVar(&f.clipLength, "clip-length", 75, "with --split: frames per clip")
 	fs.IntVar(&f.valClips, "val-clips", 20, "with --split: validation clips per session")
-	fs.UintVar(&f.seed, "seed", 42, "with --split: numpy RandomState seed of the validation clip draw")
+	fs.Uint64Var(&f.seed, "seed", 42, "with --split: numpy RandomState seed of the validation clip draw")
 }
 
 func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -108,8 +109,8 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one ROOT (a folder of sessions, a session folder or zip, or the mirror URL)"); err != nil {
+		return err
 	}
 	man, err := doPrepare(ctx, pos[0], f, stdout, stderr)
 	if err != nil {
@@ -118,9 +119,15 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return prepareExit(man)
 }
 
+// prepareExit is prepare's exit status: 1 when a session failed, and 1 when
+// every session was skipped (nothing was prepared: a script that goes on to
+// train would find no data, so this is an error, not "nothing to do").
 func prepareExit(man *prepared.Manifest) error {
 	if man.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), man.OutDir+"/"+prepared.ManifestName)}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d sessions failed (see above and %s)", man.Failed, len(man.Sessions), filepath.Join(man.OutDir, prepared.ManifestName))}
+	}
+	if man.OK == 0 && man.Skipped > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("nothing was prepared: all %d session(s) were skipped (no %s data in them, see above); choose the stimulus the sessions have with --stim", man.Skipped, man.Settings.StimType)}
 	}
 	return nil
 }
@@ -130,24 +137,26 @@ func (f prepareFlags) options() (prepare.Options, error) {
 	so := karamanlis.DefaultStimulusOptions()
 	var err error
 	if so.StimType, err = karamanlis.ParseStimType(f.stim); err != nil {
+		return prepare.Options{}, usagef("--stim: %w", err)
+	}
+	if so.Species, err = parseSpecies(f.species, false); err != nil {
 		return prepare.Options{}, err
 	}
 	if so.Height, so.Width, err = karamanlis.ParseSize(f.size); err != nil {
-		return prepare.Options{}, fmt.Errorf("--size: %w", err)
+		return prepare.Options{}, usagef("--size: %w", err)
 	}
 	if so.ScreenHeight, so.ScreenWidth, err = karamanlis.ParseSize(f.screen); err != nil {
-		return prepare.Options{}, fmt.Errorf("--screen: %w", err)
+		return prepare.Options{}, usagef("--screen: %w", err)
 	}
 	if so.Semantics, err = fixmovie.ParseSemantics(f.semantics); err != nil {
-		return prepare.Options{}, fmt.Errorf("--semantics: %w", err)
+		return prepare.Options{}, usagef("--semantics: %w", err)
 	}
 	if !(f.frNorm > 0) {
-		return prepare.Options{}, fmt.Errorf("--fr-norm %v must be positive", f.frNorm)
+		return prepare.Options{}, usagef("--fr-norm %v must be positive", f.frNorm)
 	}
 	if f.jobs < 1 {
-		return prepare.Options{}, fmt.Errorf("--jobs %d must be at least 1", f.jobs)
+		return prepare.Options{}, usagef("--jobs %d must be at least 1", f.jobs)
 	}
-	so.Species = karamanlis.Species(f.species)
 	so.Normalize = !f.noNormalize
 	so.UseOpenretinaCache = !f.noOpenretinaCache
 	so.DisableCache = f.noCache
@@ -158,17 +167,18 @@ func (f prepareFlags) options() (prepare.Options, error) {
 		Compress: f.compress, NoChecksums: f.noChecksums,
 	}
 	if po.Shard, err = shard.Parse(f.shard); err != nil {
-		return prepare.Options{}, fmt.Errorf("--shard: %w", err)
+		return prepare.Options{}, usagef("--shard: %w", err)
 	}
 	if po.MemoryBudget, err = parseBudget(f.maxMemory); err != nil {
 		return prepare.Options{}, err
 	}
 	if f.split {
-		if f.seed > math.MaxUint32 {
-			return prepare.Options{}, fmt.Errorf("--seed %d: numpy's RandomState takes seeds below 2^32", f.seed)
+		seed, err := nprand.CheckSeed(f.seed)
+		if err != nil {
+			return prepare.Options{}, usagef("--seed: %w", err)
 		}
 		co := clips.DefaultOptions()
-		co.ClipLength, co.ValClips, co.Seed = f.clipLength, f.valClips, uint32(f.seed)
+		co.ClipLength, co.ValClips, co.Seed = f.clipLength, f.valClips, seed
 		po.Split = &co
 	}
 	return po, nil
@@ -182,10 +192,10 @@ func parseBudget(s string) (uint64, error) {
 	}
 	b, err := sysmem.ParseSize(s)
 	if err != nil {
-		return 0, fmt.Errorf("--max-memory: %w", err)
+		return 0, usagef("--max-memory: %w", err)
 	}
 	if b < 64<<20 {
-		return 0, fmt.Errorf("--max-memory %s is below 64 MiB", s)
+		return 0, usagef("--max-memory %s is below 64 MiB", s)
 	}
 	return b, nil
 }
@@ -199,6 +209,9 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWritableDir(opt.OutDir, "--out"); err != nil {
+		return nil, err
+	}
 	newPrepareUI(stderr, f.verbose).attach(&opt)
 	local, err := resolveRoot(ctx, root, opt.Stimulus.Species, opt.Stimulus.CacheDir, stderr)
 	if err != nil {
@@ -206,6 +219,14 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	}
 	if local != root {
 		opt.Source = root
+	} else if abs, err := filepath.Abs(local); err == nil {
+		// The manifest records absolute sources, so that 'retinaio view
+		// OUT' finds the source images from any working folder.
+		local = abs
+	}
+	if ign := karamanlis.IgnoredSessions(local, opt.Stimulus.Species); len(ign) > 0 {
+		fmt.Fprintf(stderr, "note: %d session(s) in %s are not prepared: their name has no species word (mouse or marmoset), which retinaio needs for the frame rate: %s; rename them, or pass a session folder or zip itself as ROOT\n",
+			len(ign), local, strings.Join(ign, ", "))
 	}
 	if !opt.Shard.IsAll() {
 		mine, total, err := prepare.SelectSessions(local, opt.Stimulus.Species, opt.Shard)
@@ -303,7 +324,11 @@ func printPrepareSummary(w io.Writer, man *prepared.Manifest) {
 		case prepared.StatusSkipped:
 			fmt.Fprintf(w, "skipped %s  %s\n", s.Name, s.Error)
 		default:
-			fmt.Fprintf(w, "FAILED  %s  %s%s\n", s.Name, s.Error, withAdvice(s.Err))
+			msg := s.Error
+			if s.Err != nil {
+				msg = explain(s.Err)
+			}
+			fmt.Fprintf(w, "FAILED  %s  %s\n", s.Name, msg)
 		}
 	}
 	fmt.Fprintf(w, "%d ok, %d skipped, %d failed in %.2fs; outputs and %s in %s\n",

@@ -14,7 +14,7 @@ func init() {
 	register(&command{
 		name:    "render",
 		summary: "draw a prepared session: animated GIF, PNG contact sheet or a cell's raster",
-		usage: `retinaio render SESSION.npz [--split test|train] [--frames A:B] [--cell N] [--raster]
+		usage: `retinaio render SESSION.npz [--split test|train|val] [--frames A:B] [--cell N] [--raster]
                 [--scale S] [--delay D] --out FILE.gif|FILE.png
 
 FILE.gif: an animated GIF of frames A:B (default the first 300) of the
@@ -33,7 +33,7 @@ trial-averaged rate in spikes/s with labelled axes.`,
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := commands["render"]
 	fs := newFlagSet(c, stderr)
-	split := fs.String("split", "test", "movie: test or train")
+	split := fs.String("split", "test", "movie: test, train, or val (the validation clips of a 'retinaio split' file)")
 	frames := fs.String("frames", "", "frame range A:B (half-open; either side may be empty)")
 	cell := fs.Int("cell", -1, "cell index for the raster strip (GIF) or the raster plot")
 	raster := fs.Bool("raster", false, "write the cell's raster and average (PNG)")
@@ -45,18 +45,24 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *out == "" {
-		return errUsage
+	if err := positional(pos, 1, 1, "one SESSION.npz"); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("missing --out FILE.gif or --out FILE.png")
 	}
 	sp, err := render.ParseSplit(*split)
 	if err != nil {
-		return err
+		return usagef("--split: %w", err)
 	}
 	s, err := render.Open(pos[0])
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if sp == render.Val && s.ValFrames == 0 {
+		return fmt.Errorf("%s has no validation movie (stim_val): --split val needs a file written by 'retinaio split' or 'retinaio prepare --split'", s.Path)
+	}
 	ext := strings.ToLower(*out)
 	isGIF, isPNG := strings.HasSuffix(ext, ".gif"), strings.HasSuffix(ext, ".png")
 	if !isGIF && !isPNG {

@@ -67,8 +67,8 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one SESSION.npz"); err != nil {
+		return err
 	}
 	if *out == "" {
 		return flagValueUsageError("--out SPLIT.npz is required")
@@ -89,7 +89,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if sameFile(pos[0], *out) {
-		return fmt.Errorf("--out %s is the input file; choose another path (the input is never modified)", *out)
+		return usagef("--out %s is the input file; choose another path (the input is never modified)", *out)
 	}
 	in, err := npy.OpenNPZ(pos[0])
 	if err != nil {

@@ -87,7 +87,7 @@ func TestSplitCommand(t *testing.T) {
 		want string
 	}{
 		{[]string{"split", in, "--out", filepath.Join(dir, "x.npz")}, 1, "session.npz: the training movie has 1000 frames = 13 clips of 75 frames; --val-clips 20 needs at least 21 clips (20 for validation, 1 or more for training): use --val-clips 12 or fewer, or --clip-length 47 or shorter\n"},
-		{[]string{"split", in, "--val-clips", "5", "--out", in}, 1, "input file"},
+		{[]string{"split", in, "--val-clips", "5", "--out", in}, 2, "input file"},
 		{[]string{"split", in}, 2, "--out"},
 		{[]string{"split", in, "--seed", "-1", "--out", filepath.Join(dir, "y.npz")}, 0, "seed"},
 		{[]string{"split", in, "--seed", "4294967296", "--out", filepath.Join(dir, "y.npz")}, 2, "--seed: seed 4294967296 is out of range: numpy's RandomState takes seeds from 0 to 2^32-1 = 4294967295"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -59,26 +60,27 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	zip := fs.Bool("zip", false, "write <session>.zip files instead of folders")
 	format := fs.String("format", "earliest", `HDF5 format setting (only "earliest")`)
 	layout := fs.String("layout", "own", "chunking and compression: own, h5py, matlab or contiguous")
+	jsonOut := fs.Bool("json", false, `print {"profile", "layout", "seed", "sessions": [paths], "seconds"} as JSON instead of the paths`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one OUT folder"); err != nil {
+		return err
 	}
 	p, ok := synth.Profiles[*profile]
 	if !ok {
-		return fmt.Errorf("unknown profile %q; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
+		return usagef("--profile %q: unknown profile; choose one of %s", *profile, strings.Join(synth.ProfileNames(), ", "))
 	}
 	if *format != "earliest" {
-		return fmt.Errorf("--format %q is not supported: our writer writes the \"earliest\" format (superblock 0, as MATLAB does); write \"latest\" files with h5py (libver='latest')", *format)
+		return usagef("--format %q is not supported: our writer writes the \"earliest\" format (superblock 0, as MATLAB does); write \"latest\" files with h5py (libver='latest')", *format)
 	}
 	lay, err := synth.ParseLayout(*layout)
 	if err != nil {
-		return fmt.Errorf("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
+		return usagef("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
 	}
 	if *sessions < 1 {
-		return fmt.Errorf("--sessions %d: must be at least 1", *sessions)
+		return usagef("--sessions %d: must be at least 1", *sessions)
 	}
 	imgBytes := int64(*sessions) * int64(p.NRun+p.NFroz) * int64(p.Rows*p.Cols)
 	bar := progress.New(stderr, "synth", imgBytes, "B")
@@ -86,11 +88,26 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	paths, err := synth.Write(ctx, pos[0], synth.Options{Profile: p, Sessions: *sessions, Seed: *seed, Zip: *zip, Layout: lay,
 		Progress: func(n int64) { bar.Add(n) }})
 	bar.Done()
+	if err != nil {
+		for _, s := range paths { // what was written before the error
+			fmt.Fprintln(stderr, "written:", s)
+		}
+		return err
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Profile  string   `json:"profile"`
+			Layout   string   `json:"layout"`
+			Seed     uint64   `json:"seed"`
+			Zip      bool     `json:"zip"`
+			Sessions []string `json:"sessions"`
+			Seconds  float64  `json:"seconds"`
+		}{p.Name, string(lay), *seed, *zip, paths, time.Since(start).Seconds()})
+	}
 	for _, s := range paths {
 		fmt.Fprintln(stdout, s)
-	}
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(stderr, "wrote %d %s session(s) in %.1fs\n", len(paths), p.Name, time.Since(start).Seconds())
 	return nil

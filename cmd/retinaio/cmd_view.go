@@ -60,8 +60,8 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage
+	if err := positional(pos, 1, 1, "one PATH (a prepare output folder, a SESSION.npz, or raw data)"); err != nil {
+		return err
 	}
 	warn, err := viewer.CheckAddr(*addr, *remote)
 	if err != nil {

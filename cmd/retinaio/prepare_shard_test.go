@@ -89,7 +89,7 @@ func TestPrepareShards(t *testing.T) {
 	for _, bad := range [][]string{{"--shard", "2/2"}, {"--shard", "x"}, {"--max-memory", "10M"}, {"--max-memory", "lots"}} {
 		errb.Reset()
 		args := append([]string{"prepare", data, "--out", filepath.Join(dir, "bad"), "--no-cache"}, bad...)
-		if code := runMain(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), bad[0]) {
+		if code := runMain(ctx, args, &out, &errb); code != 2 || !strings.Contains(errb.String(), bad[0]) {
 			t.Errorf("%v: exit %d %s", bad, code, errb.String())
 		}
 	}

@@ -1,6 +1,27 @@
 package main
 
-import "os"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/retinaio/retinaio/karamanlis"
+)
+
+// parseSpecies checks a --species value: mouse or marmoset (the species of
+// the Karamanlis 2024 sessions), or "" when allowEmpty (all species).
+func parseSpecies(s string, allowEmpty bool) (karamanlis.Species, error) {
+	switch sp := karamanlis.Species(s); sp {
+	case karamanlis.Mouse, karamanlis.Marmoset:
+		return sp, nil
+	case "":
+		if allowEmpty {
+			return "", nil
+		}
+	}
+	return "", usagef("--species %q: use mouse or marmoset (the species of the Karamanlis 2024 sessions)", s)
+}
 
 // sameFile reports whether the two paths name the same existing file (so
 // that a command never overwrites its input with its output).
@@ -14,4 +35,35 @@ func sameFile(a, b string) bool {
 		return false
 	}
 	return os.SameFile(sa, sb)
+}
+
+// shellQuote quotes a path for a command line printed as advice, when it
+// needs quoting.
+func shellQuote(p string) string {
+	if p != "" && strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@") == "" {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+}
+
+// checkWritableDir creates dir if needed and checks that a file can be
+// written in it, so that a read-only output folder is reported before any
+// work is done. flagName names the flag that chose dir.
+func checkWritableDir(dir, flagName string) error {
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		// Created for the check only: removed again (the pipeline creates
+		// it when it writes), so that a run failing later leaves no empty
+		// folder behind.
+		defer os.Remove(dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".retinaio-write-test-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: the folder is not writable (%w); choose a writable folder", flagName, dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }

@@ -21,38 +21,46 @@ import (
 	"github.com/retinaio/retinaio/prepared"
 )
 
-// Split selects the training or the test movie.
+// Split selects the training, validation or test movie.
 type Split string
 
-// The two movies of a prepared session.
+// The movies of a prepared session (Val: the validation clips of a file
+// written by 'retinaio split' or 'prepare --split', stim_val).
 const (
 	Train Split = "train"
 	Test  Split = "test"
+	Val   Split = "val"
 )
 
 // stimKey and respKey are the split's movie and responses in a prepared
 // archive.
 func (sp Split) stimKey() string {
-	if sp == Train {
+	switch sp {
+	case Train:
 		return prepared.KeyStimTrain
+	case Val:
+		return prepared.KeyStimVal
 	}
 	return prepared.KeyStimTest
 }
 
 func (sp Split) respKey() string {
-	if sp == Train {
+	switch sp {
+	case Train:
 		return prepared.KeyRespTrain
+	case Val:
+		return prepared.KeyRespVal
 	}
 	return prepared.KeyRespTest
 }
 
-// ParseSplit accepts "train" or "test".
+// ParseSplit accepts "train", "test" or "val".
 func ParseSplit(s string) (Split, error) {
 	switch Split(s) {
-	case Train, Test:
+	case Train, Test, Val:
 		return Split(s), nil
 	}
-	return "", fmt.Errorf("unknown split %q: use train or test", s)
+	return "", fmt.Errorf("unknown split %q: use train, test or val", s)
 }
 
 // Session is a prepared session opened for lazy reads. It is safe for
@@ -69,8 +77,9 @@ type Session struct {
 	FrameRate float64
 	// H, W are the prepared frame size.
 	H, W int
-	// TrainFrames, TestFrames are the movie lengths.
-	TrainFrames, TestFrames int
+	// TrainFrames, TestFrames and ValFrames are the movie lengths
+	// (ValFrames 0 without stim_val).
+	TrainFrames, TestFrames, ValFrames int
 	// Cells is the number of neurons, Trials the number of test repeats
 	// (0 when resp_test_by_trial is absent).
 	Cells, Trials int
@@ -126,7 +135,7 @@ func (s *Session) check() error {
 		}
 	}
 	var h0, w0 int
-	for _, key := range []string{prepared.KeyStimTrain, prepared.KeyStimTest} {
+	for _, key := range []string{prepared.KeyStimTrain, prepared.KeyStimTest, prepared.KeyStimVal} {
 		m := s.z.members[key]
 		if m == nil {
 			continue
@@ -136,12 +145,15 @@ func (s *Session) check() error {
 			return s.errf("array %q has shape %v; want (1, T, h, w)", key, m.hdr.Shape)
 		}
 		if h0 != 0 && (h != h0 || w != w0) {
-			return s.errf("stim_train is %dx%d but stim_test is %dx%d", h0, w0, h, w)
+			return s.errf("the movies differ in frame size: %dx%d and %s is %dx%d", h0, w0, key, h, w)
 		}
 		h0, w0 = h, w
-		if key == prepared.KeyStimTrain {
+		switch key {
+		case prepared.KeyStimTrain:
 			s.TrainFrames = t
-		} else {
+		case prepared.KeyStimVal:
+			s.ValFrames = t
+		default:
 			s.TestFrames = t
 		}
 	}
@@ -216,8 +228,11 @@ func (s *Session) Shape(name string) []int {
 
 // Frames returns the number of frames of a split.
 func (s *Session) Frames(sp Split) int {
-	if sp == Train {
+	switch sp {
+	case Train:
 		return s.TrainFrames
+	case Val:
+		return s.ValFrames
 	}
 	return s.TestFrames
 }

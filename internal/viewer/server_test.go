@@ -188,7 +188,8 @@ func TestFrames(t *testing.T) {
 		"/api/s/" + sessionA + "/frame/test/-1":             404,
 		"/api/s/" + sessionA + "/frame/test/x":              400,
 		"/api/s/" + sessionA + "/frame/test/1e3":            400,
-		"/api/s/" + sessionA + "/frame/val/1":               400,
+		"/api/s/" + sessionA + "/frame/bogus/1":             400,
+		"/api/s/" + sessionA + "/frame/val/1":               404, // no stim_val in a prepare output
 		"/api/s/" + sessionA + "/frame/test/1?fmt=png":      400,
 		"/api/s/nope/frame/test/1":                          404,
 		"/api/s/" + sessionA + "/frames/test?from=0&to=41":  404,
