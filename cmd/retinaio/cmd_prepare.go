@@ -206,6 +206,7 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	}
 	if local != root {
 		opt.Source = root
+		opt.Origin = downloadOrigin
 	}
 	if !opt.Shard.IsAll() {
 		mine, total, err := prepare.SelectSessions(local, opt.Stimulus.Species, opt.Shard)
