@@ -17,7 +17,9 @@ import (
 )
 
 // The output folder's locks: one for the manifest, one per session file.
-func manifestLockPath(out string) string { return filepath.Join(out, "."+prepared.ManifestName+".lock") }
+func manifestLockPath(out string) string {
+	return filepath.Join(out, "."+prepared.ManifestName+".lock")
+}
 func sessionLockPath(out, name string) string {
 	return filepath.Join(out, "."+name+".npz.lock")
 }
