@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net/http"
@@ -53,6 +54,14 @@ type Options struct {
 	Sources func(session string) (Source, error)
 	// Logf, when set, receives warnings (skipped files, missing sources).
 	Logf func(format string, a ...any)
+	// MaxInflight bounds the API requests served at once (default
+	// DefaultMaxInflight); MemoryBudget bounds the working memory they
+	// reserve (default DefaultMemoryBudget); a request waits at most
+	// QueueWait (default DefaultQueueWait) for both, else it is answered
+	// 503 with Retry-After.
+	MaxInflight  int
+	MemoryBudget int64
+	QueueWait    time.Duration
 }
 
 // Server serves the viewer. Create it with New; it is an http.Handler.
@@ -62,6 +71,7 @@ type Server struct {
 	names    []string
 	mux      *http.ServeMux
 	static   map[string]staticFile
+	budget   *budget
 }
 
 type staticFile struct {
@@ -95,6 +105,15 @@ func New(opts Options) (*Server, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
+	if opts.MaxInflight <= 0 {
+		opts.MaxInflight = DefaultMaxInflight
+	}
+	if opts.MemoryBudget <= 0 {
+		opts.MemoryBudget = DefaultMemoryBudget
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = DefaultQueueWait
+	}
 	st, err := os.Stat(opts.Path)
 	if err != nil {
 		return nil, err
@@ -113,7 +132,7 @@ func New(opts Options) (*Server, error) {
 	} else {
 		files = []string{opts.Path}
 	}
-	srv := &Server{opts: opts, sessions: map[string]*session{}}
+	srv := &Server{opts: opts, sessions: map[string]*session{}, budget: newBudget(opts.MaxInflight, opts.MemoryBudget)}
 	for _, f := range files {
 		s, err := render.Open(f)
 		if err != nil {
@@ -277,10 +296,12 @@ func (srv *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { srv.serveStatic(w, r, "index.html") })
 	m.HandleFunc("GET /static/{file}", func(w http.ResponseWriter, r *http.Request) { srv.serveStatic(w, r, r.PathValue("file")) })
-	m.HandleFunc("GET /api/sessions", srv.handleSessions)
+	m.HandleFunc("GET /api/sessions", func(w http.ResponseWriter, r *http.Request) {
+		srv.limited(fixedWeight, func(w http.ResponseWriter, r *http.Request, _ *session) { srv.handleSessions(w, r) })(w, r, nil)
+	})
 	m.HandleFunc("GET /api/s/{name}/info", srv.withSession(srv.handleInfo))
-	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSession(srv.handleFrame))
-	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSession(srv.handleFrames))
+	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSessionWeight(frameWeight, srv.handleFrame))
+	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSessionWeight(frameWeight, srv.handleFrames))
 	m.HandleFunc("GET /api/s/{name}/raster/{n}", srv.withSession(srv.handleRaster))
 	m.HandleFunc("GET /api/s/{name}/avg/{split}/{n}", srv.withSession(srv.handleAvg))
 	m.HandleFunc("GET /api/s/{name}/pred/{n}", srv.withSession(srv.handlePred))
@@ -323,6 +344,13 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 type sessionHandler func(w http.ResponseWriter, r *http.Request, ss *session)
 
 func (srv *Server) withSession(h sessionHandler) http.HandlerFunc {
+	return srv.withSessionWeight(fixedWeight, h)
+}
+
+// withSessionWeight is withSession with the request's reservation of the
+// memory budget (see limited).
+func (srv *Server) withSessionWeight(weight func(*http.Request, *session) int64, h sessionHandler) http.HandlerFunc {
+	h = srv.limited(weight, h)
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		ss, ok := srv.sessions[name] // a map lookup: names never become paths
@@ -433,7 +461,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
 // writeBinary serves computed bytes with an ETag tied to the session file's
 // identity, long-lived caching when the URL carries ?v=<version>, and Range
 // support (http.ServeContent).
-func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string, dtype string, shape []int, b []byte) {
+func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string, dtype string, shape []int, body any) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Dtype", dtype)
 	parts := make([]string, len(shape))
@@ -448,7 +476,14 @@ func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+	var rs io.ReadSeeker
+	switch b := body.(type) {
+	case []byte:
+		rs = bytes.NewReader(b)
+	case io.ReadSeeker:
+		rs = b
+	}
+	http.ServeContent(w, r, "", time.Time{}, rs)
 }
 
 func parseSplit(w http.ResponseWriter, r *http.Request) (render.Split, bool) {
@@ -484,32 +519,6 @@ func parseFmt(w http.ResponseWriter, r *http.Request) (string, bool) {
 	}
 	httpError(w, http.StatusBadRequest, fmt.Sprintf("fmt %q: use u8 or f32", f))
 	return "", false
-}
-
-func (srv *Server) frameBytes(ss *session, sp render.Split, from, to int, format string) ([]byte, error) {
-	s := ss.s
-	hw := s.H * s.W
-	var out []byte
-	var f []float32
-	var err error
-	for k := from; k < to; k++ {
-		f, err = s.Frame(sp, k, f)
-		if err != nil {
-			return nil, err
-		}
-		if format == "u8" {
-			for _, v := range f {
-				out = append(out, s.Display(v))
-			}
-		} else {
-			start := len(out)
-			out = append(out, make([]byte, 4*hw)...)
-			for i, v := range f {
-				binary.LittleEndian.PutUint32(out[start+4*i:], math.Float32bits(v))
-			}
-		}
-	}
-	return out, nil
 }
 
 func (srv *Server) handleFrame(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -557,10 +566,11 @@ func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *sess
 }
 
 // writeFrames answers with frames [from, to) of split sp in format ("u8"
-// or "f32") as a binary array named name of the given shape.
+// or "f32") as a binary array named name of the given shape, streamed
+// frame by frame (frameReader).
 func (srv *Server) writeFrames(w http.ResponseWriter, r *http.Request, ss *session, sp render.Split, from, to int, format, name string, shape []int) {
-	b, err := srv.frameBytes(ss, sp, from, to, format)
-	if err != nil {
+	fr := newFrameReader(ss.s, sp, from, to, format == "f32")
+	if err := fr.load(0); err != nil { // errors before the status line
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -568,7 +578,7 @@ func (srv *Server) writeFrames(w http.ResponseWriter, r *http.Request, ss *sessi
 	if format == "f32" {
 		dt = "float32"
 	}
-	writeBinary(w, r, ss, name, dt, shape, b)
+	writeBinary(w, r, ss, name, dt, shape, fr)
 }
 
 func f32bytes(rows ...[]float64) []byte {

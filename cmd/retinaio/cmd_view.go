@@ -115,7 +115,7 @@ func serve(ctx context.Context, srv *viewer.Server, addr string, open bool, stdo
 	if viewer.IsLoopback(addr) {
 		h = viewer.LoopbackHostOnly(srv)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	hs := viewer.NewHTTPServer(h)
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "retinaio view: %d session(s) at %s (Ctrl-C to stop)\n", len(srv.Sessions()), url)
 	if open {

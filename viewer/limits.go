@@ -1,0 +1,227 @@
+package viewer
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/retinaio/retinaio/render"
+)
+
+// Default limits of a Server (see Options).
+const (
+	// DefaultMaxInflight bounds the API requests served at once.
+	DefaultMaxInflight = 32
+	// DefaultMemoryBudget bounds the working memory the API requests in
+	// flight may reserve (each reserves an estimate of what it allocates:
+	// two frames for /frame and /frames, which are streamed frame by
+	// frame, 1 MiB for the others).
+	DefaultMemoryBudget = 64 << 20
+	// DefaultQueueWait is how long a request waits for a slot before it is
+	// answered 503 with Retry-After.
+	DefaultQueueWait = 2 * time.Second
+)
+
+// Timeouts and header bound of the http.Server made by NewHTTPServer.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 30 * time.Second
+	// WriteTimeout cuts a client that does not read its answer (a stalled
+	// socket holds a request slot at most this long).
+	WriteTimeout   = 60 * time.Second
+	IdleTimeout    = 60 * time.Second
+	MaxHeaderBytes = 64 << 10
+)
+
+// NewHTTPServer returns an http.Server for h with the viewer's timeouts
+// and header bound: a client that sends a request slowly, never reads the
+// answer or keeps an idle connection is cut off.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}
+}
+
+// budget is a counting and weighted semaphore: at most slots holders and
+// at most bytes reserved in all.
+type budget struct {
+	mu       sync.Mutex
+	slots    int
+	bytes    int64
+	total    int64
+	changed  chan struct{}
+	inflight int
+	peak     int64 // bytes reserved since memory was last given back
+	lastFree time.Time
+}
+
+func newBudget(slots int, bytes int64) *budget {
+	return &budget{slots: slots, bytes: bytes, total: bytes, changed: make(chan struct{})}
+}
+
+// acquire reserves n bytes (at most the whole budget) and a slot, waiting
+// until ctx ends; it returns the amount reserved, or false.
+func (b *budget) acquire(ctx context.Context, n int64) (int64, bool) {
+	n = min(max(n, 1), b.total)
+	for {
+		b.mu.Lock()
+		if b.slots > 0 && b.bytes >= n {
+			b.slots--
+			b.bytes -= n
+			b.inflight++
+			b.peak = max(b.peak, b.total-b.bytes)
+			b.mu.Unlock()
+			return n, true
+		}
+		ch := b.changed
+		b.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return 0, false
+		}
+	}
+}
+
+// release gives back a reservation. When the last request in flight ends
+// after a burst (over 16 MiB reserved), the freed memory is returned to
+// the operating system (at most every 5 s), so that the viewer's memory
+// goes back down after its clients leave.
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.slots++
+	b.bytes += n
+	b.inflight--
+	close(b.changed)
+	b.changed = make(chan struct{})
+	free := b.inflight == 0 && b.peak > 16<<20 && time.Since(b.lastFree) > 5*time.Second
+	if free {
+		b.peak, b.lastFree = 0, time.Now()
+	}
+	b.mu.Unlock()
+	if free {
+		go debug.FreeOSMemory()
+	}
+}
+
+// limited wraps an API handler: it waits up to the queue wait for a slot
+// and weight bytes of the memory budget, else answers 503 with
+// Retry-After.
+func (srv *Server) limited(weight func(*http.Request, *session) int64, h sessionHandler) sessionHandler {
+	return func(w http.ResponseWriter, r *http.Request, ss *session) {
+		ctx, cancel := context.WithTimeout(r.Context(), srv.opts.QueueWait)
+		n, ok := srv.budget.acquire(ctx, weight(r, ss))
+		cancel()
+		if !ok {
+			w.Header().Set("Retry-After", "1")
+			httpError(w, http.StatusServiceUnavailable, "the viewer is busy; retry in a second")
+			return
+		}
+		defer srv.budget.release(n)
+		h(w, r, ss)
+	}
+}
+
+// fixedWeight is the reservation of requests other than frames.
+func fixedWeight(*http.Request, *session) int64 { return 1 << 20 }
+
+// frameWeight reserves two frames (the float32 frame and its encoding)
+// and a copy buffer.
+func frameWeight(_ *http.Request, ss *session) int64 {
+	return 8*int64(ss.s.H)*int64(ss.s.W) + 64<<10
+}
+
+// frameReader serves frames [from, to) of a split, encoded as uint8 or
+// float32 little-endian, as one io.ReadSeeker that computes each frame
+// when it is read: a request holds one frame in memory whatever its size,
+// and http.ServeContent still answers Range and conditional requests.
+type frameReader struct {
+	s        *render.Session
+	sp       render.Split
+	from, to int
+	f32      bool
+	fb       int64 // bytes per frame
+	off      int64
+	cur      int // frame held in buf (-1: none)
+	buf      []byte
+	fl       []float32
+}
+
+func newFrameReader(s *render.Session, sp render.Split, from, to int, f32 bool) *frameReader {
+	fb := int64(s.H) * int64(s.W)
+	if f32 {
+		fb *= 4
+	}
+	return &frameReader{s: s, sp: sp, from: from, to: to, f32: f32, fb: fb, cur: -1}
+}
+
+func (r *frameReader) size() int64 { return int64(r.to-r.from) * r.fb }
+
+// load encodes frame from+k into buf.
+func (r *frameReader) load(k int) error {
+	var err error
+	r.fl, err = r.s.Frame(r.sp, r.from+k, r.fl)
+	if err != nil {
+		return err
+	}
+	if cap(r.buf) < int(r.fb) {
+		r.buf = make([]byte, r.fb)
+	}
+	r.buf = r.buf[:r.fb]
+	if r.f32 {
+		for i, v := range r.fl {
+			binary.LittleEndian.PutUint32(r.buf[4*i:], math.Float32bits(v))
+		}
+	} else {
+		for i, v := range r.fl {
+			r.buf[i] = r.s.Display(v)
+		}
+	}
+	r.cur = k
+	return nil
+}
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	if r.off >= r.size() {
+		return 0, io.EOF
+	}
+	k := int(r.off / r.fb)
+	if k != r.cur {
+		if err := r.load(k); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf[r.off-int64(k)*r.fb:])
+	r.off += int64(n)
+	return n, nil
+}
+
+func (r *frameReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.size()
+	default:
+		return 0, errors.New("frameReader: bad whence " + strconv.Itoa(whence))
+	}
+	if offset < 0 {
+		return 0, errors.New("frameReader: negative position")
+	}
+	r.off = offset
+	return offset, nil
+}
+
+// inflightNow is the number of API requests being served.
+func (b *budget) inflightNow() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.inflight
+}
