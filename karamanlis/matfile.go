@@ -23,6 +23,9 @@ type matFile struct {
 // openMat opens a MATLAB v7.3 (HDF5) file with mat.Open, turning its errors
 // for older MATLAB formats, non-HDF5 and truncated files into *InputError.
 func openMat(path string) (*matFile, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, &InputError{File: path, Problem: "is not a regular file", Err: err}
+	}
 	f, err := mat.Open(path)
 	if err != nil {
 		switch {

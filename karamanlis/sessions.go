@@ -178,7 +178,11 @@ func FindDataFile(folder string, stim StimType) (string, error) {
 	case 0:
 		return "", nil
 	case 1:
-		return filepath.Join(folder, found[0]), nil
+		p := filepath.Join(folder, found[0])
+		if err := checkRegular(p); err != nil {
+			return "", &InputError{File: p, Problem: "is not a regular file", Err: err}
+		}
+		return p, nil
 	}
 	return "", fmt.Errorf("multiple files with postfix %s found in folder %s: %s; keep one", suffix, folder, strings.Join(found, ", "))
 }
