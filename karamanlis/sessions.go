@@ -139,7 +139,9 @@ func SessionFolder(ctx context.Context, sessionPath, cacheDir string) (string, e
 		cacheDir = DefaultCacheDir()
 	}
 	dest := filepath.Join(cacheDir, "unpacked", pathKey(sessionPath))
-	top, err := safezip.Unpack(ctx, sessionPath, dest, safezip.Limits{})
+	// Root: a link planted anywhere between the cache root and dest (say
+	// cacheDir/unpacked in a shared cache) is refused.
+	top, err := safezip.UnpackWith(ctx, sessionPath, dest, safezip.UnpackOptions{Root: cacheDir})
 	if err != nil {
 		return "", fmt.Errorf("unpack session %s into %s: %w", sessionPath, dest, err)
 	}
