@@ -17,12 +17,14 @@ import (
 
 // Default limits of a Server (see Options).
 const (
-	// DefaultMaxInflight bounds the API requests served at once.
+	// DefaultMaxInflight bounds the API requests computing at once (a
+	// frames answer holds a slot only while it computes a frame, not while
+	// its client reads).
 	DefaultMaxInflight = 32
 	// DefaultMemoryBudget bounds the working memory the API requests in
 	// flight may reserve (each reserves an estimate of what it allocates:
-	// two frames for /frame and /frames, which are streamed frame by
-	// frame, 1 MiB for the others).
+	// 1 MiB, or for /frame and /frames, which are streamed frame by frame,
+	// a frame's working memory while that frame is computed).
 	DefaultMemoryBudget = 64 << 20
 	// DefaultQueueWait is how long a request waits for a slot before it is
 	// answered 503 with Retry-After.
@@ -33,11 +35,13 @@ const (
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 30 * time.Second
-	// WriteTimeout cuts a client that does not read its answer (a stalled
-	// socket holds a request slot at most this long).
-	WriteTimeout   = 60 * time.Second
+	// WriteTimeout bounds the time to write one answer.
+	WriteTimeout   = 5 * time.Minute
 	IdleTimeout    = 60 * time.Second
 	MaxHeaderBytes = 64 << 10
+	// StallTimeout cuts a frames answer whose client has not taken any
+	// bytes for this long (the write deadline is renewed on every write).
+	StallTimeout = 10 * time.Second
 )
 
 // NewHTTPServer returns an http.Server for h with the viewer's timeouts
@@ -57,7 +61,7 @@ type budget struct {
 	total    int64
 	changed  chan struct{}
 	inflight int
-	peak     int64 // bytes reserved since memory was last given back
+	served   int // acquisitions since memory was last given back
 	lastFree time.Time
 }
 
@@ -75,7 +79,7 @@ func (b *budget) acquire(ctx context.Context, n int64) (int64, bool) {
 			b.slots--
 			b.bytes -= n
 			b.inflight++
-			b.peak = max(b.peak, b.total-b.bytes)
+			b.served++
 			b.mu.Unlock()
 			return n, true
 		}
@@ -90,7 +94,7 @@ func (b *budget) acquire(ctx context.Context, n int64) (int64, bool) {
 }
 
 // release gives back a reservation. When the last request in flight ends
-// after a burst (over 16 MiB reserved), the freed memory is returned to
+// after a burst (over 256 acquisitions), the freed memory is returned to
 // the operating system (at most every 5 s), so that the viewer's memory
 // goes back down after its clients leave.
 func (b *budget) release(n int64) {
@@ -100,9 +104,9 @@ func (b *budget) release(n int64) {
 	b.inflight--
 	close(b.changed)
 	b.changed = make(chan struct{})
-	free := b.inflight == 0 && b.peak > 16<<20 && time.Since(b.lastFree) > 5*time.Second
+	free := b.inflight == 0 && b.served > 256 && time.Since(b.lastFree) > 5*time.Second
 	if free {
-		b.peak, b.lastFree = 0, time.Now()
+		b.served, b.lastFree = 0, time.Now()
 	}
 	b.mu.Unlock()
 	if free {
@@ -131,17 +135,13 @@ func (srv *Server) limited(weight func(*http.Request, *session) int64, h session
 // fixedWeight is the reservation of requests other than frames.
 func fixedWeight(*http.Request, *session) int64 { return 1 << 20 }
 
-// frameWeight reserves two frames (the float32 frame and its encoding)
-// and a copy buffer.
-func frameWeight(_ *http.Request, ss *session) int64 {
-	return 8*int64(ss.s.H)*int64(ss.s.W) + 64<<10
-}
-
 // frameReader serves frames [from, to) of a split, encoded as uint8 or
 // float32 little-endian, as one io.ReadSeeker that computes each frame
 // when it is read: a request holds one frame in memory whatever its size,
 // and http.ServeContent still answers Range and conditional requests.
 type frameReader struct {
+	ctx      context.Context
+	b        *budget
 	s        *render.Session
 	sp       render.Split
 	from, to int
@@ -150,7 +150,6 @@ type frameReader struct {
 	off      int64
 	cur      int // frame held in buf (-1: none)
 	buf      []byte
-	fl       []float32
 }
 
 func newFrameReader(s *render.Session, sp render.Split, from, to int, f32 bool) *frameReader {
@@ -163,10 +162,29 @@ func newFrameReader(s *render.Session, sp render.Split, from, to int, f32 bool) 
 
 func (r *frameReader) size() int64 { return int64(r.to-r.from) * r.fb }
 
-// load encodes frame from+k into buf.
+// errBusy: no slot of the budget within the wait.
+var errBusy = errors.New("the viewer is busy; retry in a second")
+
+// floats recycles the float32 frames of frameReader.load.
+var floats sync.Pool
+
+// load encodes frame from+k into buf, holding a slot and the frame's
+// working memory of the budget (when set) while it computes: a client that
+// reads slowly holds only the encoded frame, and no slot.
 func (r *frameReader) load(k int) error {
-	var err error
-	r.fl, err = r.s.Frame(r.sp, r.from+k, r.fl)
+	if r.b != nil {
+		n, ok := r.b.acquire(r.ctx, 4*int64(r.s.H)*int64(r.s.W)+r.fb+64<<10)
+		if !ok {
+			return errBusy
+		}
+		defer r.b.release(n)
+	}
+	var fl []float32
+	if p, ok := floats.Get().(*[]float32); ok {
+		fl = *p
+	}
+	fl, err := r.s.Frame(r.sp, r.from+k, fl)
+	defer floats.Put(&fl)
 	if err != nil {
 		return err
 	}
@@ -175,11 +193,11 @@ func (r *frameReader) load(k int) error {
 	}
 	r.buf = r.buf[:r.fb]
 	if r.f32 {
-		for i, v := range r.fl {
+		for i, v := range fl {
 			binary.LittleEndian.PutUint32(r.buf[4*i:], math.Float32bits(v))
 		}
 	} else {
-		for i, v := range r.fl {
+		for i, v := range fl {
 			r.buf[i] = r.s.Display(v)
 		}
 	}
@@ -225,3 +243,20 @@ func (b *budget) inflightNow() int {
 	defer b.mu.Unlock()
 	return b.inflight
 }
+
+// stallWriter renews the connection's write deadline before every write,
+// so that an answer is cut when its client takes nothing for the timeout
+// (however long the whole answer takes).
+type stallWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -104,17 +104,17 @@ func heapInuse() uint64 {
 // TestStalledClientsBounded: clients that ask for 10 MB of float32
 // frames and never read hold about one frame each (the answer is streamed
 // frame by frame), not the whole answer (8 clients used to hold 80 MB),
-// and the write timeout frees their slots.
+// hold no slot (a reading client is served meanwhile), and are cut after
+// the stall timeout.
 func TestStalledClientsBounded(t *testing.T) {
 	dir := bigSession(t, 256, 100, 100) // 40 KB a float32 frame, 10 MB per request
-	srv, err := New(Options{Path: dir})
+	srv, err := New(Options{Path: dir, StallTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	ts := httptest.NewUnstartedServer(srv)
 	ts.Config = NewHTTPServer(srv)
-	ts.Config.WriteTimeout = 2 * time.Second
 	ts.Start()
 	defer ts.Close()
 	base := heapInuse()
@@ -130,15 +130,27 @@ func TestStalledClientsBounded(t *testing.T) {
 	if held > 16<<20 {
 		t.Errorf("8 stalled clients hold %d MB of heap; want each to hold about a frame", held>>20)
 	}
-	if in := srv.budget.inflightNow(); in == 0 {
-		t.Errorf("no request in flight while clients stall (the answers fit in the socket buffers: the test is too small)")
+	if in := srv.streams.Load(); in == 0 {
+		t.Errorf("no answer in flight while clients stall (the answers fit in the socket buffers: the test is too small)")
 	}
+	if in := srv.budget.inflightNow(); in != 0 {
+		t.Errorf("stalled answers hold %d slots; they should hold none while blocked", in)
+	}
+	// A client that reads is served meanwhile.
+	resp, err := http.Get(ts.URL + "/api/s/big/frames/train?from=0&to=10&fmt=f32")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a reading client while others stall: %v %v", err, resp)
+	}
+	if n, _ := io.Copy(io.Discard, resp.Body); n != 10*100*100*4 {
+		t.Errorf("got %d bytes", n)
+	}
+	resp.Body.Close()
 	deadline := time.Now().Add(5 * time.Second)
-	for srv.budget.inflightNow() > 0 && time.Now().Before(deadline) {
+	for srv.streams.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if in := srv.budget.inflightNow(); in > 0 {
-		t.Errorf("%d requests still in flight 3 s after the write timeout", in)
+	if in := srv.streams.Load(); in > 0 {
+		t.Errorf("%d answers still in flight 4 s after the 1 s stall timeout", in)
 	}
 }
 

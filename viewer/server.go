@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/retinaio/retinaio/prepared"
@@ -62,6 +63,9 @@ type Options struct {
 	MaxInflight  int
 	MemoryBudget int64
 	QueueWait    time.Duration
+	// StallTimeout (default StallTimeout) cuts a frames answer whose
+	// client takes no bytes for that long.
+	StallTimeout time.Duration
 }
 
 // Server serves the viewer. Create it with New; it is an http.Handler.
@@ -72,6 +76,7 @@ type Server struct {
 	mux      *http.ServeMux
 	static   map[string]staticFile
 	budget   *budget
+	streams  atomic.Int64 // frames answers being written
 }
 
 type staticFile struct {
@@ -113,6 +118,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.QueueWait <= 0 {
 		opts.QueueWait = DefaultQueueWait
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = StallTimeout
 	}
 	st, err := os.Stat(opts.Path)
 	if err != nil {
@@ -300,8 +308,8 @@ func (srv *Server) routes() {
 		srv.limited(fixedWeight, func(w http.ResponseWriter, r *http.Request, _ *session) { srv.handleSessions(w, r) })(w, r, nil)
 	})
 	m.HandleFunc("GET /api/s/{name}/info", srv.withSession(srv.handleInfo))
-	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSessionWeight(frameWeight, srv.handleFrame))
-	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSessionWeight(frameWeight, srv.handleFrames))
+	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSessionWeight(nil, srv.handleFrame))
+	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSessionWeight(nil, srv.handleFrames))
 	m.HandleFunc("GET /api/s/{name}/raster/{n}", srv.withSession(srv.handleRaster))
 	m.HandleFunc("GET /api/s/{name}/avg/{split}/{n}", srv.withSession(srv.handleAvg))
 	m.HandleFunc("GET /api/s/{name}/pred/{n}", srv.withSession(srv.handlePred))
@@ -350,7 +358,9 @@ func (srv *Server) withSession(h sessionHandler) http.HandlerFunc {
 // withSessionWeight is withSession with the request's reservation of the
 // memory budget (see limited).
 func (srv *Server) withSessionWeight(weight func(*http.Request, *session) int64, h sessionHandler) http.HandlerFunc {
-	h = srv.limited(weight, h)
+	if weight != nil {
+		h = srv.limited(weight, h)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		ss, ok := srv.sessions[name] // a map lookup: names never become paths
@@ -569,16 +579,32 @@ func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *sess
 // or "f32") as a binary array named name of the given shape, streamed
 // frame by frame (frameReader).
 func (srv *Server) writeFrames(w http.ResponseWriter, r *http.Request, ss *session, sp render.Split, from, to int, format, name string, shape []int) {
+	srv.streams.Add(1)
+	defer srv.streams.Add(-1)
 	fr := newFrameReader(ss.s, sp, from, to, format == "f32")
-	if err := fr.load(0); err != nil { // errors before the status line
+	fr.b = srv.budget
+	// The first frame waits at most QueueWait for the budget (503 when
+	// busy); errors come before the status line.
+	ctx, cancel := context.WithTimeout(r.Context(), srv.opts.QueueWait)
+	fr.ctx = ctx
+	err := fr.load(0)
+	cancel()
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	fr.ctx = r.Context()
 	dt := "uint8"
 	if format == "f32" {
 		dt = "float32"
 	}
-	writeBinary(w, r, ss, name, dt, shape, fr)
+	sw := &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: srv.opts.StallTimeout}
+	writeBinary(sw, r, ss, name, dt, shape, fr)
 }
 
 func f32bytes(rows ...[]float64) []byte {
