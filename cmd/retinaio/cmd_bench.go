@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"os"
 	"strings"
@@ -123,7 +124,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(safetext.JSONWriter(stdout))
 		enc.SetIndent("", "  ")
 		var v any = reps
 		if len(reps) == 1 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"math"
 	"os"
@@ -126,7 +127,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		for _, w := range warn {
-			fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", w)
+			fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", safetext.Message(w))
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -136,7 +137,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%s vs %s: %w", preds[i], datas[i], err)
 		}
 		for _, n := range res.Notes {
-			fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", datas[i], n)
+			fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", safetext.Escape(datas[i]), safetext.Message(n))
 		}
 		sessions[i] = &evalSession{pred: preds[i], data: datas[i], res: res, notes: append(warn, res.Notes...)}
 		results[i] = res
@@ -150,7 +151,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if es.res.Trials == 1 {
 				n := "its neurons have no var_ratio, so the var_ratio filter leaves them out of the summary (as openretina does when other sessions have repeats)"
 				es.notes = append(es.notes, n)
-				fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", es.data, n)
+				fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", safetext.Escape(es.data), safetext.Message(n))
 			}
 		}
 	}
@@ -535,7 +536,7 @@ func writeEvalJSON(w io.Writer, sessions []*evalSession, s metrics.Summary, opt 
 			out.Summary.NaNReasons = reasons
 		}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(safetext.JSONWriter(w))
 	enc.SetIndent("", " ")
 	if err := enc.Encode(out); err != nil {
 		return errors.New("writing JSON: " + err.Error())
@@ -559,6 +560,7 @@ func fmtMetric(v float64) string {
 }
 
 func writeEvalTable(w io.Writer, sessions []*evalSession, s metrics.Summary, opt metrics.Options) {
+	w = safetext.MessageWriter(w) // session and file names
 	multi := len(sessions) > 1
 	sessHead, gmoHead := "", ""
 	if multi {

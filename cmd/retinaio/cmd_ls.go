@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"sort"
 	"strconv"
@@ -93,7 +94,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err = fmt.Fprintf(stdout, "%s\n", b); err != nil {
+		if _, err = fmt.Fprintf(stdout, "%s\n", safetext.JSON(b)); err != nil {
 			return err
 		}
 		return failed

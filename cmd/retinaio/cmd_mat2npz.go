@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"math"
 	"sort"
@@ -182,7 +183,7 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *verbose {
 		for _, s := range notWritten {
-			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), s.reason)
+			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), escText(s.reason))
 		}
 	}
 	msg := fmt.Sprintf("mat2npz: wrote %d arrays to %s", written, out)
@@ -203,7 +204,7 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(bad) > 0 {
 		msg += fmt.Sprintf("; skipped %d unreadable", len(bad))
 	}
-	fmt.Fprintln(stderr, msg)
+	fmt.Fprintln(stderr, safetext.Message(msg))
 	return nil
 }
 

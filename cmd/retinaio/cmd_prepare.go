@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"math"
 	"os"
@@ -269,6 +270,7 @@ func (u *prepareUI) progress(session string, done, total int) {
 }
 
 func (u *prepareUI) say(msg string) {
+	msg = safetext.Message(msg)
 	if u.multi != nil {
 		u.multi.Println(msg)
 		return
@@ -282,7 +284,7 @@ func (u *prepareUI) say(msg string) {
 // summary.
 func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(safetext.JSONWriter(w))
 		enc.SetIndent("", "  ")
 		return enc.Encode(man)
 	}
@@ -291,6 +293,7 @@ func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
 }
 
 func printPrepareSummary(w io.Writer, man *prepared.Manifest) {
+	w = safetext.MessageWriter(w) // names and errors from the data
 	for _, s := range man.Sessions {
 		switch s.Status {
 		case prepared.StatusOK:

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"net"
 	"net/http"
@@ -76,9 +77,11 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	srv, err := viewer.New(viewer.Options{
-		Path:    root,
-		Pred:    *pred,
-		Logf:    func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
+		Path: root,
+		Pred: *pred,
+		Logf: func(f string, a ...any) {
+			fmt.Fprintln(stderr, safetext.Message("retinaio view: "+fmt.Sprintf(f, a...)))
+		},
 		Sources: matSources(dataRoot, manifestSources(root)),
 	})
 	if err != nil {
@@ -273,7 +276,9 @@ func prepareForView(ctx context.Context, path, out string, sessions []karamanlis
 	so := karamanlis.DefaultStimulusOptions()
 	so.DisableCache = true
 	opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
-		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+		Warn: func(session, msg string) {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", safetext.Escape(session), safetext.Message(msg))
+		}}
 	man, err := prepare.Run(ctx, path, opt)
 	if err != nil && man == nil {
 		return err

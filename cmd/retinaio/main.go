@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"io"
 	"os"
 	"os/signal"
@@ -86,7 +87,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, strings.TrimSpace(c.usage))
 		return 2
 	}
-	fmt.Fprintf(stderr, "retinaio %s: %v%s\n", c.name, err, withAdvice(err))
+	fmt.Fprintf(stderr, "retinaio %s: %s%s\n", c.name, safetext.Message(err.Error()), withAdvice(err))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
