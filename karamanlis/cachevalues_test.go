@@ -59,7 +59,7 @@ func spoilCache(t *testing.T, path string, v float32) {
 // the movie is computed again from the .mat, the same as before.
 func TestCacheBadValuesSetAside(t *testing.T) {
 	ctx := context.Background()
-	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), -1, 256} {
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), -1, 256, -math.MaxFloat32} {
 		_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
 		o := testOptions(t, fixmovie.OpenRetina, nil)
 		o.Normalize = false
@@ -88,6 +88,24 @@ func TestCacheBadValuesSetAside(t *testing.T) {
 		if _, err := os.Stat(cache + RejectedSuffix); err != nil {
 			t.Errorf("value %v: not set aside: %v", v, err)
 		}
+	}
+}
+
+// TestCacheRoundingAccepted: a computed cache's float rounding beyond 255
+// (255.00002, as the resize gives on a white region) is not a bad value.
+func TestCacheRoundingAccepted(t *testing.T) {
+	ctx := context.Background()
+	_, path := copySession(t, "20210203_252MEA_mouse_left_half_dorsal", false)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
+	if _, err := LoadStimuliForSession(ctx, path, o); err != nil {
+		t.Fatal(err)
+	}
+	spoilCache(t, filepath.Join(path, orCache), 255.00002)
+	var warns []string
+	o.Warn = func(m string) { warns = append(warns, m) }
+	m, err := LoadStimuliForSession(ctx, path, o)
+	if err != nil || !m.FromCache || len(warns) != 0 {
+		t.Fatalf("err %v, FromCache %v, warnings %q", err, m.FromCache, warns)
 	}
 }
 
