@@ -91,7 +91,7 @@ func fallbackCacheFolder(cacheDir, folder string) string {
 // SourceOf stats and fingerprints a file.
 func SourceOf(path string) (Source, error) {
 	if err := checkRegular(path); err != nil {
-		return Source{}, err
+		return Source{}, fmt.Errorf("%s: %w", safetext.Escape(path), err)
 	}
 	f, err := os.Open(path)
 	if err != nil {

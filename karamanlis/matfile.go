@@ -26,7 +26,7 @@ type matFile struct {
 // for older MATLAB formats, non-HDF5 and truncated files into *InputError.
 func openMat(path string) (*matFile, error) {
 	if err := checkRegular(path); err != nil {
-		return nil, &InputError{File: path, Problem: "is not a regular file", Err: err}
+		return nil, &InputError{File: path, Problem: "cannot be opened", Err: err}
 	}
 	f, err := mat.Open(path)
 	if err != nil {

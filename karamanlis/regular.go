@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
-	"github.com/retinaio/retinaio/internal/safetext"
 )
 
 // ErrNotRegular is wrapped when a data or cache name holds something other
@@ -15,15 +13,27 @@ import (
 var ErrNotRegular = errors.New("not a regular file")
 
 // checkRegular returns nil when path (links followed) is a regular file,
-// else an error wrapping ErrNotRegular (or the Stat error). It never
-// opens path.
+// else an error wrapping ErrNotRegular that says what it is (or the Stat
+// error). It never opens path; the error does not repeat the path.
 func checkRegular(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w (%v): refusing to open it", safetext.Escape(path), ErrNotRegular, st.Mode().Type())
+	m := st.Mode()
+	if m.IsRegular() {
+		return nil
 	}
-	return nil
+	what := "a special file"
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&os.ModeDevice != 0:
+		what = "a device"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	case m.IsDir():
+		what = "a folder"
+	}
+	return fmt.Errorf("%w: it is %s; refusing to open it", ErrNotRegular, what)
 }

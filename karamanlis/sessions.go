@@ -182,7 +182,7 @@ func FindDataFile(folder string, stim StimType) (string, error) {
 	case 1:
 		p := filepath.Join(folder, found[0])
 		if err := checkRegular(p); err != nil {
-			return "", &InputError{File: p, Problem: "is not a regular file", Err: err}
+			return "", &InputError{File: p, Problem: "cannot be opened", Err: err}
 		}
 		return p, nil
 	}
