@@ -6,9 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepared"
@@ -161,5 +163,45 @@ func TestManifestAfterKill(t *testing.T) {
 			}
 			checkAgrees(t, o)
 		})
+	}
+}
+
+// TestOutTempsCleaned: the .npz and manifest temporaries a killed run left
+// in --out (200 MB each for a mouse session) are removed by the next run;
+// a live process's are kept.
+func TestOutTempsCleaned(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("pid liveness is Unix-only")
+	}
+	dir := t.TempDir()
+	ss := twoSessions(t, dir)
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o755)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := strconv.Itoa(cmd.Process.Pid)
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string) string {
+		p := filepath.Join(out, name)
+		os.WriteFile(p, make([]byte, 100), 0o644)
+		os.Chtimes(p, old, old)
+		return p
+	}
+	gone := []string{mk(".other_session.npz.tmp-" + dead + "-1"), mk("." + prepared.ManifestName + ".tmp-" + dead + "-2")}
+	live := mk(".other_session.npz.tmp-1-3") // pid 1 is alive
+	so := karamanlis.DefaultStimulusOptions()
+	so.CacheDir, so.DisableCache = filepath.Join(dir, "cache"), true
+	if _, err := Run(context.Background(), filepath.Join(dir, "data"), Options{Stimulus: so, OutDir: out, ToolVersion: "test", Sessions: ss[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range gone {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("stale temporary %s not removed", filepath.Base(p))
+		}
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live process's temporary was removed")
 	}
 }
