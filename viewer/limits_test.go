@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,4 +267,33 @@ func rss() uint64 {
 
 func float32frombytes(b []byte) float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(b))
+}
+
+// TestHTTPServerLimits: the viewer's http.Server has read, write and idle
+// timeouts (a server without them kept stalled sockets forever) and
+// refuses oversized headers.
+func TestHTTPServerLimits(t *testing.T) {
+	srv, err := New(Options{Path: prepDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := NewHTTPServer(srv)
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes != MaxHeaderBytes {
+		t.Fatalf("server limits %v %v %v %v %d", hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout, hs.MaxHeaderBytes)
+	}
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config = hs
+	ts.Start()
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL+"/api/sessions", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", 200<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("200 KB of headers: %d, want 431", resp.StatusCode)
+	}
 }
