@@ -139,7 +139,11 @@ var beforeRecord func(name string)
 // and records the result in the manifest at once (a kill loses at most
 // the sessions in flight).
 func lockedSession(ctx context.Context, s karamanlis.Session, man *prepared.Manifest, opt Options, prep func(karamanlis.Session) prepared.SessionResult) prepared.SessionResult {
-	unlock, err := filelock.Lock(ctx, sessionLockPath(opt.OutDir, s.Name), nil)
+	unlock, err := filelock.Lock(ctx, sessionLockPath(opt.OutDir, s.Name), func() {
+		if opt.Info != nil {
+			opt.Info(s.Name, "waiting for another run that is preparing this session into "+opt.OutDir)
+		}
+	})
 	if err != nil {
 		return prepared.SessionResult{Name: s.Name, Source: s.Path, Zip: s.Zip, Status: prepared.StatusFailed,
 			Error: fmt.Sprintf("lock %s: %v", sessionLockPath(opt.OutDir, s.Name), err), Err: err}

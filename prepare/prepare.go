@@ -152,7 +152,10 @@ func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, err
 	man.WallSeconds = time.Since(start).Seconds()
 	// The file merges this run's entries with those of earlier runs (a
 	// cancelled run still records what it finished).
-	if err := MergeManifest(context.WithoutCancel(ctx), opt.OutDir, man, man.Sessions); err != nil {
+	// (after a cancel, the lock is still waited for, at most 30 s).
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := MergeManifest(mctx, opt.OutDir, man, man.Sessions); err != nil {
 		return man, fmt.Errorf("write manifest: %w", err)
 	}
 	return man, ctx.Err()
