@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"container/list"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -53,43 +54,78 @@ func NewHTTPServer(h http.Handler) *http.Server {
 }
 
 // budget is a counting and weighted semaphore: at most slots holders and
-// at most bytes reserved in all.
+// at most bytes reserved in all. Waiters are served first come, first
+// served, each woken by a direct hand-off (no thundering herd).
 type budget struct {
 	mu       sync.Mutex
 	slots    int
 	bytes    int64
 	total    int64
-	changed  chan struct{}
+	waiters  list.List // of *waiter, oldest first
 	inflight int
 	served   int // acquisitions since memory was last given back
 	lastFree time.Time
 }
 
+type waiter struct {
+	n     int64
+	ready chan struct{} // closed when granted
+}
+
 func newBudget(slots int, bytes int64) *budget {
-	return &budget{slots: slots, bytes: bytes, total: bytes, changed: make(chan struct{})}
+	return &budget{slots: slots, bytes: bytes, total: bytes}
+}
+
+// take grants n (the lock held).
+func (b *budget) take(n int64) {
+	b.slots--
+	b.bytes -= n
+	b.inflight++
+	b.served++
 }
 
 // acquire reserves n bytes (at most the whole budget) and a slot, waiting
-// until ctx ends; it returns the amount reserved, or false.
+// (behind earlier waiters) until ctx ends; it returns the amount reserved,
+// or false.
 func (b *budget) acquire(ctx context.Context, n int64) (int64, bool) {
 	n = min(max(n, 1), b.total)
-	for {
-		b.mu.Lock()
-		if b.slots > 0 && b.bytes >= n {
-			b.slots--
-			b.bytes -= n
-			b.inflight++
-			b.served++
-			b.mu.Unlock()
-			return n, true
-		}
-		ch := b.changed
+	b.mu.Lock()
+	if b.waiters.Len() == 0 && b.slots > 0 && b.bytes >= n {
+		b.take(n)
 		b.mu.Unlock()
+		return n, true
+	}
+	w := &waiter{n: n, ready: make(chan struct{})}
+	e := b.waiters.PushBack(w)
+	b.mu.Unlock()
+	select {
+	case <-w.ready:
+		return n, true
+	case <-ctx.Done():
+		b.mu.Lock()
 		select {
-		case <-ch:
-		case <-ctx.Done():
-			return 0, false
+		case <-w.ready: // granted meanwhile: give it back
+			b.mu.Unlock()
+			b.release(n)
+		default:
+			b.waiters.Remove(e)
+			b.grant() // the next ones may fit now
+			b.mu.Unlock()
 		}
+		return 0, false
+	}
+}
+
+// grant hands the free capacity to the waiters in order (the lock held).
+func (b *budget) grant() {
+	for e := b.waiters.Front(); e != nil; e = b.waiters.Front() {
+		w := e.Value.(*waiter)
+		if b.slots == 0 || b.bytes < w.n {
+			return
+		}
+		b.take(w.n)
+		b.waiters.Remove(e)
+		close(w.ready)
 	}
 }
 
@@ -102,8 +138,7 @@ func (b *budget) release(n int64) {
 	b.slots++
 	b.bytes += n
 	b.inflight--
-	close(b.changed)
-	b.changed = make(chan struct{})
+	b.grant()
 	free := b.inflight == 0 && b.served > 256 && time.Since(b.lastFree) > 5*time.Second
 	if free {
 		b.served, b.lastFree = 0, time.Now()

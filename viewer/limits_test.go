@@ -297,3 +297,54 @@ func TestHTTPServerLimits(t *testing.T) {
 		t.Errorf("200 KB of headers: %d, want 431", resp.StatusCode)
 	}
 }
+
+// TestBudgetFairAndExact: waiters are served in order, a waiter that gives
+// up leaves nothing taken, and after many concurrent acquisitions (some
+// cancelled) every slot and byte is back.
+func TestBudgetFairAndExact(t *testing.T) {
+	b := newBudget(1, 100)
+	n0, _ := b.acquire(context.Background(), 10)
+	order := make(chan int, 2)
+	ctxB, cancelB := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, ctx := range []context.Context{context.Background(), ctxB} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n, ok := b.acquire(ctx, 10); ok {
+				order <- i
+				b.release(n)
+			}
+		}()
+		time.Sleep(20 * time.Millisecond) // queue them in order
+	}
+	cancelB()
+	time.Sleep(20 * time.Millisecond)
+	b.release(n0)
+	wg.Wait()
+	close(order)
+	var got []int
+	for i := range order {
+		got = append(got, i)
+	}
+	if len(got) != 1 || got[0] != 0 {
+		t.Fatalf("served %v, want only the first waiter", got)
+	}
+	b = newBudget(4, 1000)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%5)*time.Millisecond)
+			defer cancel()
+			if n, ok := b.acquire(ctx, int64(50+i%300)); ok {
+				time.Sleep(time.Millisecond)
+				b.release(n)
+			}
+		}()
+	}
+	wg.Wait()
+	if b.slots != 4 || b.bytes != 1000 || b.inflight != 0 || b.waiters.Len() != 0 {
+		t.Fatalf("after the storm: %d slots, %d bytes, %d in flight, %d waiting", b.slots, b.bytes, b.inflight, b.waiters.Len())
+	}
+}
