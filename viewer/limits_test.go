@@ -109,7 +109,7 @@ func heapInuse() uint64 {
 // the stall timeout.
 func TestStalledClientsBounded(t *testing.T) {
 	dir := bigSession(t, 256, 100, 100) // 40 KB a float32 frame, 10 MB per request
-	srv, err := New(Options{Path: dir, StallTimeout: time.Second})
+	srv, err := New(Options{Path: dir, StallTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,12 @@ func TestStalledClientsBounded(t *testing.T) {
 			c.Close()
 		}
 	}()
-	time.Sleep(500 * time.Millisecond)
+	// Wait until the answers are blocked on their clients (they then
+	// compute nothing, so hold no slot).
+	time.Sleep(300 * time.Millisecond)
+	for end := time.Now().Add(2 * time.Second); srv.budget.inflightNow() > 0 && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	held := heapInuse() - min(base, heapInuse())
 	t.Logf("8 stalled clients of 10 MB answers hold %.1f MB of heap", float64(held)/(1<<20))
 	if held > 16<<20 {
@@ -146,12 +151,12 @@ func TestStalledClientsBounded(t *testing.T) {
 		t.Errorf("got %d bytes", n)
 	}
 	resp.Body.Close()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(7 * time.Second)
 	for srv.streams.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if in := srv.streams.Load(); in > 0 {
-		t.Errorf("%d answers still in flight 4 s after the 1 s stall timeout", in)
+		t.Errorf("%d answers still in flight 4 s after the 3 s stall timeout", in)
 	}
 }
 
