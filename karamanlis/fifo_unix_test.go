@@ -75,3 +75,25 @@ func TestFIFOUnderDataName(t *testing.T) {
 		t.Fatalf("err %v, want ErrNotRegular naming the file", err)
 	}
 }
+
+// TestFIFOUnderZipName: a FIFO named <session>.zip is refused at once
+// (safezip opens only regular files), not opened.
+func TestFIFOUnderZipName(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "20990101_mouse_x.zip")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := SessionFolder(context.Background(), p, t.TempDir())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("err %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("hangs on a FIFO named .zip")
+	}
+}
