@@ -353,3 +353,32 @@ func TestBudgetFairAndExact(t *testing.T) {
 		t.Fatalf("after the storm: %d slots, %d bytes, %d in flight, %d waiting", b.slots, b.bytes, b.inflight, b.waiters.Len())
 	}
 }
+
+// TestFIFOInFolderSkipped: a FIFO named *.npz in the served folder is
+// skipped with a message, not opened (the viewer's start used to hang).
+func TestFIFOInFolderSkipped(t *testing.T) {
+	d := prepDir(t)
+	if err := mkfifo(filepath.Join(d, "zz_fifo.npz")); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	var logs []string
+	done := make(chan error, 1)
+	go func() {
+		srv, err := New(Options{Path: d, Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+		if err == nil {
+			if len(srv.Sessions()) != 2 {
+				err = fmt.Errorf("sessions %v", srv.Sessions())
+			}
+			srv.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil || len(logs) == 0 {
+			t.Fatalf("err %v, logs %q", err, logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("viewer start hangs on a FIFO")
+	}
+}

@@ -133,9 +133,17 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		for _, e := range ents {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".npz") {
-				files = append(files, filepath.Join(opts.Path, e.Name()))
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".npz") {
+				continue
 			}
+			p := filepath.Join(opts.Path, e.Name())
+			// Only regular files (links followed) are opened: a FIFO
+			// would block the start forever.
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				opts.Logf("skipping %s: not a regular file", p)
+				continue
+			}
+			files = append(files, p)
 		}
 	} else {
 		files = []string{opts.Path}
