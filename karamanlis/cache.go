@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/internal/version"
 	"github.com/retinaio/retinaio/mat"
 	"github.com/retinaio/retinaio/npy"
@@ -89,6 +90,9 @@ func fallbackCacheFolder(cacheDir, folder string) string {
 
 // SourceOf stats and fingerprints a file.
 func SourceOf(path string) (Source, error) {
+	if err := checkRegular(path); err != nil {
+		return Source{}, fmt.Errorf("%s: %w", safetext.Escape(path), err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Source{}, err
@@ -174,9 +178,17 @@ func lookupCache(folder, matPath string, opt StimulusOptions) (*rawMovie, string
 		if _, err := os.Stat(c.path); err != nil {
 			continue
 		}
+		if err := checkRegular(c.path); err != nil {
+			warnf(opt.Warn, "not using cache %s: %v", safetext.Escape(c.path), err)
+			continue
+		}
 		mov, err := readCache(c.path, c.needOurRecord, src, want, opt)
 		if err != nil {
-			warnf(opt.Warn, "not using cache %s: %v", c.path, err)
+			var bad *badCacheValues
+			if errors.As(err, &bad) {
+				err = setAside(c.path, !foreignCache(c.path), err)
+			}
+			warnf(opt.Warn, "not using cache %s: %v", safetext.Escape(c.path), err)
 			continue
 		}
 		if matPath != "" && !c.needOurRecord && foreignCache(c.path) {
@@ -279,12 +291,80 @@ func readCacheMovie(z *npy.NPZReader, key string, wantT int, opt StimulusOptions
 	if !ok || len(v) != h.Shape[1]*opt.Height*opt.Width {
 		return nil, 0, fmt.Errorf("%s: unexpected data", key)
 	}
+	if err := checkCacheValues(key, v, h.Shape); err != nil {
+		return nil, 0, err
+	}
 	if h.Fortran {
 		// Fortran order over the shape is C order over the reversed
 		// shape: mat.Transpose turns it back into C order.
 		v = mat.Transpose(v, fortranShape(h.Shape))
 	}
 	return v, h.Shape[1], nil
+}
+
+// badCacheValues is a cache value that a movie of grey levels cannot hold.
+type badCacheValues struct {
+	key   string
+	index []int // in the array's stored order
+	value float32
+}
+
+func (e *badCacheValues) Error() string {
+	return fmt.Sprintf("%s[%s] is %v: a stimulus cache holds grey levels, finite values in 0..255 (up to rounding)", e.key, fmtIndex(e.index), e.value)
+}
+
+func fmtIndex(ix []int) string {
+	s := ""
+	for i, v := range ix {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(v)
+	}
+	return s
+}
+
+// cacheSlack is the rounding a computed grey level may carry beyond 0..255
+// (the resize's float32 sums give 255.00002 for a white region).
+const cacheSlack = 0.5
+
+// checkCacheValues checks that every value is finite and in 0..255, up to
+// cacheSlack of rounding (one comparison pair per value: NaN fails both);
+// the error names the first offending value and its index.
+func checkCacheValues(key string, v []float32, shape []int) error {
+	for i, x := range v {
+		if x >= -cacheSlack && x <= 255+cacheSlack {
+			continue
+		}
+		ix := make([]int, len(shape))
+		r := i
+		for d := len(shape) - 1; d >= 0; d-- {
+			if shape[d] > 0 {
+				ix[d], r = r%shape[d], r/shape[d]
+			}
+		}
+		return &badCacheValues{key: key, index: ix, value: x}
+	}
+	return nil
+}
+
+// RejectedSuffix is added to the name of a stimulus cache of retinaio's
+// found holding values a movie cannot hold: it is set aside (renamed, not
+// deleted) and the movie is computed again from the .mat.
+const RejectedSuffix = ".rejected"
+
+// setAside renames a cache of ours with bad values to <name>.rejected so
+// that the recomputed cache does not overwrite it; a cache of openretina's
+// (needOurRecord false) is only ignored: it is the user's file and
+// retinaio never writes over it. The returned error says which.
+func setAside(path string, ours bool, err error) error {
+	if !ours {
+		return fmt.Errorf("%w; ignored and left as it is (the movie is computed from the .mat)", err)
+	}
+	if rerr := os.Rename(path, path+RejectedSuffix); rerr != nil {
+		return fmt.Errorf("%w; ignored (cannot set it aside: %v)", err, rerr)
+	}
+	return fmt.Errorf("%w; set aside as %s (the movie is computed from the .mat)", err, safetext.Escape(filepath.Base(path)+RejectedSuffix))
 }
 
 // provenanceMismatch explains why a recorded provenance does not fit the
@@ -370,6 +450,9 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 func foreignCache(path string) bool {
 	if _, err := os.Lstat(path); err != nil {
 		return false
+	}
+	if checkRegular(path) != nil {
+		return true // never written over, never opened
 	}
 	z, err := npy.OpenNPZ(path)
 	if err != nil {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/mat"
+	"github.com/retinaio/retinaio/safezip"
 )
 
 // matFile is an open MATLAB v7.3 session file, read through package mat.
@@ -23,6 +25,9 @@ type matFile struct {
 // openMat opens a MATLAB v7.3 (HDF5) file with mat.Open, turning its errors
 // for older MATLAB formats, non-HDF5 and truncated files into *InputError.
 func openMat(path string) (*matFile, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, &InputError{File: path, Problem: "cannot be opened", Err: err}
+	}
 	f, err := mat.Open(path)
 	if err != nil {
 		switch {
@@ -131,7 +136,24 @@ func readErr(path, name string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("%s: read dataset /%s: %w (the file may be truncated or damaged; download it again)", path, name, err)
+	return fmt.Errorf("%s: read dataset /%s: %w (%s)", path, name, err, damagedAdvice(path))
+}
+
+// damagedAdvice says what to do about a data file that cannot be read. In
+// a copy unpacked from a zip (the folder holds safezip's marker), the copy
+// is checked first (safezip.Verify): a copy changed since its verified
+// unpack is unpacked again by the next run and the zip is fine; only when
+// the copy is as unpacked (its bytes passed the zip's CRC) is the zip
+// itself damaged.
+func damagedAdvice(path string) string {
+	folder := filepath.Dir(path)
+	if _, err := os.Lstat(filepath.Join(folder, safezip.MarkerName)); err != nil {
+		return "the file may be truncated or damaged; replace it with a fresh copy"
+	}
+	if err := safezip.Verify(folder); err != nil {
+		return fmt.Sprintf("the copy unpacked in the cache was changed (%v); the zip is not at fault: run again and it is unpacked anew", err)
+	}
+	return "the copy unpacked in the cache is as the zip holds it, so the zip's file is damaged; download the zip again"
 }
 
 func fmtShape64(sh []uint64) string {

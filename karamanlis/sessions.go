@@ -175,7 +175,9 @@ func SessionFolder(ctx context.Context, sessionPath, cacheDir string) (string, e
 		cacheDir = DefaultCacheDir()
 	}
 	dest := filepath.Join(cacheDir, "unpacked", pathKey(sessionPath))
-	top, err := safezip.Unpack(ctx, sessionPath, dest, safezip.Limits{})
+	// Root: a link planted anywhere between the cache root and dest (say
+	// cacheDir/unpacked in a shared cache) is refused.
+	top, err := safezip.UnpackWith(ctx, sessionPath, dest, safezip.UnpackOptions{Root: cacheDir})
 	if err != nil {
 		if strings.Contains(err.Error(), sessionPath) { // safezip names the zip: say it once
 			return "", fmt.Errorf("unpack into %s: %w", dest, err)
@@ -217,7 +219,11 @@ func FindDataFile(folder string, stim StimType) (string, error) {
 	case 0:
 		return "", nil
 	case 1:
-		return filepath.Join(folder, found[0]), nil
+		p := filepath.Join(folder, found[0])
+		if err := checkRegular(p); err != nil {
+			return "", &InputError{File: p, Problem: "cannot be opened", Err: err}
+		}
+		return p, nil
 	}
 	return "", fmt.Errorf("multiple files with postfix %s found in folder %s: %s; keep one", suffix, folder, strings.Join(found, ", "))
 }

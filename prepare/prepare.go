@@ -54,6 +54,10 @@ type Options struct {
 	// Source, when set, is recorded in the manifest as the root instead of
 	// the local root (the mirror URL the root was downloaded from).
 	Source string
+	// Origin, when set, returns where a session's source was downloaded
+	// from (the URL recorded beside a cached zip, hub.ReadRecord), recorded
+	// as the session's origin in the manifest; "" for none.
+	Origin func(s karamanlis.Session) string
 	// Sessions, when set, limits the run to these sessions; otherwise the
 	// sessions below root that Shard owns are prepared (SelectSessions).
 	Sessions []karamanlis.Session
@@ -107,7 +111,10 @@ func (o Options) withDefaults() (Options, error) {
 // OutDir/manifest.json.
 //
 // A session that fails writes nothing and the others still complete; its
-// error is in the manifest. Sessions without the stimulus are skipped.
+// error is in the manifest. The manifest file is merged per session
+// (MergeManifest) as each one ends: entries of sessions this run does not
+// cover are kept, each entry records its own settings, and two runs on one
+// folder take turns per session (a lock per session file). Sessions without the stimulus are skipped.
 // Run's own error is for problems before any session (no sessions, output
 // folder not writable) or for the manifest; check Manifest.Failed.
 func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, error) {
@@ -135,13 +142,21 @@ func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, err
 	if admit == nil && opt.MemoryBudget > 0 && opt.Jobs > 1 {
 		admit = MemoryAdmission(opt.MemoryBudget, so)
 	}
+	cleanOutTemps(opt.OutDir)
 	runSessions(ctx, sessions, opt.Jobs, admit, man.Sessions, func(s karamanlis.Session) prepared.SessionResult {
-		return prepareSession(ctx, s, so, opt)
+		return lockedSession(ctx, s, man, opt, func(s karamanlis.Session) prepared.SessionResult {
+			return prepareSession(ctx, s, so, opt)
+		})
 	})
 	man.Count()
 	man.WallSeconds = time.Since(start).Seconds()
-	if err := writeManifest(filepath.Join(opt.OutDir, prepared.ManifestName), man); err != nil {
-		return man, err
+	// The file merges this run's entries with those of earlier runs (a
+	// cancelled run still records what it finished).
+	// (after a cancel, the lock is still waited for, at most 30 s).
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := MergeManifest(mctx, opt.OutDir, man, man.Sessions); err != nil {
+		return man, fmt.Errorf("write manifest: %w", err)
 	}
 	return man, ctx.Err()
 }

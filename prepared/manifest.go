@@ -18,9 +18,16 @@ const (
 	StatusOK      = "ok"
 	StatusSkipped = "skipped" // no stimulus or responses of the requested type
 	StatusFailed  = "failed"
+	// StatusUnrecorded marks a <session>.npz found in the folder that no
+	// run recorded (a run killed between writing it and recording it): its
+	// settings are unknown; prepare the session again to record them.
+	StatusUnrecorded = "unrecorded"
 )
 
-// Manifest describes a prepare run (manifest.json).
+// Manifest describes the prepared files of an output folder (manifest.json):
+// one entry per <session>.npz, each with the settings it was made with
+// (SessionResult.Settings), merged across runs. The top-level fields
+// describe the last run that wrote the manifest.
 type Manifest struct {
 	Tool        string           `json:"tool"`
 	Version     string           `json:"version"`
@@ -74,12 +81,22 @@ type SessionResult struct {
 	Checksums map[string]string  `json:"sha256,omitempty"`
 	Warnings  []string           `json:"warnings,omitempty"`
 	Timings   map[string]float64 `json:"seconds,omitempty"`
+	// Settings are the settings this session's file was made with (nil in
+	// manifests written before settings were recorded per session: the
+	// top-level Settings then apply).
+	Settings *ManifestSettings `json:"settings,omitempty"`
+	// Origin is where the session's source was downloaded from (the URL
+	// recorded beside the cached zip), when it was downloaded.
+	Origin string `json:"origin,omitempty"`
+	// Created is when this entry was recorded (RFC 3339).
+	Created string `json:"created,omitempty"`
 	// Err is the error behind Error, for errors.Is and errors.As (not
 	// written to the manifest).
 	Err error `json:"-"`
 }
 
-// Count recomputes OK, Skipped and Failed from the sessions' statuses.
+// Count recomputes OK, Skipped and Failed from the sessions' statuses
+// (unrecorded files count in none of them).
 func (m *Manifest) Count() {
 	m.OK, m.Skipped, m.Failed = 0, 0, 0
 	for _, s := range m.Sessions {
@@ -88,6 +105,7 @@ func (m *Manifest) Count() {
 			m.OK++
 		case StatusSkipped:
 			m.Skipped++
+		case StatusUnrecorded:
 		default:
 			m.Failed++
 		}

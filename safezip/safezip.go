@@ -242,6 +242,13 @@ func (a *archive) Close() error { return a.f.Close() }
 
 func openArchive(zipPath string, lim Limits) (*archive, error) {
 	lim = lim.withDefaults()
+	// Only a regular file is opened: an open of a FIFO named *.zip would
+	// block forever, a device would read without end.
+	if st, err := os.Stat(zipPath); err != nil {
+		return nil, fmt.Errorf("open zip: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("open zip %s: not a regular file (%s); refusing to open it", safetext.Escape(zipPath), st.Mode().Type())
+	}
 	f, err := os.Open(zipPath)
 	if err != nil {
 		return nil, fmt.Errorf("open zip: %w", err)

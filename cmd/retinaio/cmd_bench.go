@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/internal/bench"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
@@ -126,7 +128,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(safetext.JSONWriter(stdout))
 		enc.SetIndent("", "  ")
 		var v any = reps
 		if len(reps) == 1 {

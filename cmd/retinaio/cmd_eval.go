@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/metrics"
 	"github.com/retinaio/retinaio/npy"
 	"github.com/retinaio/retinaio/prepared"
@@ -129,7 +131,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		for _, w := range warn {
-			fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", w)
+			fmt.Fprintf(stderr, "retinaio eval: warning: %s\n", safetext.Message(w))
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -139,7 +141,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%s vs %s: %w", preds[i], datas[i], err)
 		}
 		for _, n := range res.Notes {
-			fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", datas[i], n)
+			fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", safetext.Escape(datas[i]), safetext.Message(n))
 		}
 		sessions[i] = &evalSession{pred: preds[i], data: datas[i], res: res, notes: append(warn, res.Notes...)}
 		results[i] = res
@@ -153,7 +155,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if es.res.Trials == 1 {
 				n := "its neurons have no var_ratio, so the var_ratio filter leaves them out of the summary (as openretina does when other sessions have repeats)"
 				es.notes = append(es.notes, n)
-				fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", es.data, n)
+				fmt.Fprintf(stderr, "retinaio eval: note: %s: %s\n", safetext.Escape(es.data), safetext.Message(n))
 			}
 		}
 	}
@@ -538,7 +540,7 @@ func writeEvalJSON(w io.Writer, sessions []*evalSession, s metrics.Summary, opt 
 			out.Summary.NaNReasons = reasons
 		}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(safetext.JSONWriter(w))
 	enc.SetIndent("", " ")
 	if err := enc.Encode(out); err != nil {
 		return errors.New("writing JSON: " + err.Error())
@@ -562,6 +564,7 @@ func fmtMetric(v float64) string {
 }
 
 func writeEvalTable(w io.Writer, sessions []*evalSession, s metrics.Summary, opt metrics.Options) {
+	w = safetext.MessageWriter(w) // session and file names
 	multi := len(sessions) > 1
 	sessHead, gmoHead := "", ""
 	if multi {

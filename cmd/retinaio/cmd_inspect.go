@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -58,7 +60,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		info, err := karamanlis.Inspect(ctx, s, karamanlis.InspectOptions{StimType: st, CacheDir: *cacheDir})
 		if err != nil {
 			failed++
-			fmt.Fprintf(stderr, "retinaio inspect: %s: %v\n", s.Name, err)
+			fmt.Fprintf(stderr, "retinaio inspect: %s: %s\n", safetext.Escape(s.Name), safetext.Message(err.Error()))
 			continue
 		}
 		infos = append(infos, info)
@@ -69,7 +71,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(safetext.JSONWriter(stdout))
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(infos); err != nil {
 			return err
@@ -89,6 +91,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func printSessionInfo(w io.Writer, s *karamanlis.SessionInfo) {
+	w = safetext.MessageWriter(w) // names from the session's files
 	kind := "folder"
 	if s.Zip {
 		kind = "zip, unpacked in " + s.Folder

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/mat"
 )
@@ -93,7 +95,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err = fmt.Fprintf(stdout, "%s\n", b); err != nil {
+		if _, err = fmt.Fprintf(stdout, "%s\n", safetext.JSON(b)); err != nil {
 			return err
 		}
 		return failed

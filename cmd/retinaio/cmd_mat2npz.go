@@ -137,10 +137,10 @@ func runMat2npz(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if o.verbose {
 		for _, s := range notWritten {
-			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), s.reason)
+			fmt.Fprintf(stderr, "mat2npz: not written %s: %s\n", strconv.Quote(s.path), escText(s.reason))
 		}
 	}
-	fmt.Fprintln(stderr, o.summary(written, notWritten, bad))
+	fmt.Fprintln(stderr, safetext.Message(o.summary(written, notWritten, bad)))
 	if o.json {
 		return o.writeJSON(stdout, written, notWritten, bad)
 	}

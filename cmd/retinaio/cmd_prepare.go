@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/clips"
 	"github.com/retinaio/retinaio/fixmovie"
 	"github.com/retinaio/retinaio/internal/progress"
@@ -88,7 +90,7 @@ func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
 	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "neither read nor write openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz")
 	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write any stimulus cache")
 	fs.IntVar(&f.jobs, "jobs", 1, "sessions prepared at once, as memory allows (--max-memory)")
-	fs.StringVar(&f.maxMemory, "max-memory", "", "memory budget of --jobs: bytes, 4G, or a share of RAM such as 60% (default 50% of RAM or of the cgroup limit)")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "admission budget of --jobs: a session starts only while the estimated memory of the running ones fits (also the Go runtime's soft limit); not a hard cap: one large session can exceed it. Bytes, 4G, or a share of RAM such as 60% (default 50% of RAM or of the cgroup limit)")
 	fs.StringVar(&f.shard, "shard", "", "prepare only share I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; \"auto\" in a SLURM array) of the sessions; join the manifests with merge-manifest")
 	fs.BoolVar(&f.compress, "compress", false, "deflate the output .npz files (smaller, slower)")
 	fs.BoolVar(&f.noChecksums, "no-checksums", false, "skip the SHA-256 of the source files")
@@ -219,6 +221,7 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	}
 	if local != root {
 		opt.Source = root
+		opt.Origin = downloadOrigin
 	} else if abs, err := filepath.Abs(local); err == nil {
 		// The manifest records absolute sources, so that 'retinaio view
 		// OUT' finds the source images from any working folder.
@@ -226,7 +229,7 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 	}
 	if ign := karamanlis.IgnoredSessions(local, opt.Stimulus.Species); len(ign) > 0 {
 		fmt.Fprintf(stderr, "note: %d session(s) in %s are not prepared: their name has no species word (mouse or marmoset), which retinaio needs for the frame rate: %s; rename them, or pass a session folder or zip itself as ROOT\n",
-			len(ign), local, strings.Join(ign, ", "))
+			len(ign), safetext.Message(local), safetext.Message(strings.Join(ign, ", ")))
 	}
 	if !opt.Shard.IsAll() {
 		mine, total, err := prepare.SelectSessions(local, opt.Stimulus.Species, opt.Shard)
@@ -289,6 +292,7 @@ func (u *prepareUI) progress(session string, done, total int) {
 }
 
 func (u *prepareUI) say(msg string) {
+	msg = safetext.Message(msg)
 	if u.multi != nil {
 		u.multi.Println(msg)
 		return
@@ -302,7 +306,7 @@ func (u *prepareUI) say(msg string) {
 // summary.
 func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(safetext.JSONWriter(w))
 		enc.SetIndent("", "  ")
 		return enc.Encode(man)
 	}
@@ -311,6 +315,7 @@ func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
 }
 
 func printPrepareSummary(w io.Writer, man *prepared.Manifest) {
+	w = safetext.MessageWriter(w) // names and errors from the data
 	for _, s := range man.Sessions {
 		switch s.Status {
 		case prepared.StatusOK:

@@ -354,4 +354,13 @@ func TestPrepareMirrorURL(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, stdout.String(), stderr.String())
 	}
 	klCheckOutput(t, filepath.Join(out, name+".npz"), name, "openretina")
+	// The manifest records where the zip really came from (the stand-in on
+	// loopback), not only the official URL the run was given.
+	man, err := prepared.ReadManifest(filepath.Join(out, prepared.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.Sessions) != 1 || !strings.HasPrefix(man.Sessions[0].Origin, s.URL()) {
+		t.Errorf("manifest origin %q, want the URL it was downloaded from (%s...)", man.Sessions[0].Origin, s.URL())
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +26,11 @@ a moving cursor. GIF timing is in 1/100 s (--delay, default 2): 75/85 Hz
 cannot be shown in real time.
 FILE.png: a contact sheet of frames A:B (default the first 100), each
 labelled; with --raster (and --cell N), the cell's test repeats and
-trial-averaged rate in spikes/s with labelled axes.`,
+trial-averaged rate in spikes/s with labelled axes.
+
+Bounds (anything outside is refused with exit 2): --scale 1..64, --delay
+1..65535, --width 200..10000, at most 10000 GIF frames, and at most
+50 megapixels per image (about 200 MB of memory).`,
 		run: runRender,
 	})
 }
@@ -37,7 +42,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	frames := fs.String("frames", "", "frame range A:B (half-open; either side may be empty)")
 	cell := fs.Int("cell", -1, "cell index for the raster strip (GIF) or the raster plot")
 	raster := fs.Bool("raster", false, "write the cell's raster and average (PNG)")
-	scale := fs.Int("scale", 0, "integer upscaling of frames (GIF default 4, sheet default 2)")
+	scale := fs.Int("scale", 0, "integer upscaling of frames, 1..64 (GIF default 4, sheet default 2)")
 	delay := fs.Int("delay", 2, "GIF frame delay in 1/100 s")
 	width := fs.Int("width", 900, "raster plot width in pixels")
 	out := fs.String("out", "", "output FILE.gif or FILE.png")
@@ -50,6 +55,11 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *out == "" {
 		return usagef("missing --out FILE.gif or --out FILE.png")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkRenderFlags(set["scale"], *scale, *delay, *width); err != nil {
+		return err
 	}
 	sp, err := render.ParseSplit(*split)
 	if err != nil {
@@ -78,6 +88,9 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("--cell %d out of range: %s has %d cells (0..%d)", *cell, s.Path, s.Cells, s.Cells-1)
 	}
 	o := renderOpts{split: sp, frames: *frames, cell: *cell, raster: *raster, scale: *scale, delay: *delay, width: *width, gif: isGIF}
+	if err := checkRenderSize(s, o); err != nil {
+		return err
+	}
 	what, err := writeRender(*out, s, o)
 	if err != nil {
 		return err
@@ -149,4 +162,66 @@ func drawSheet(w io.Writer, s *render.Session, o renderOpts) (string, error) {
 	err = render.WriteSheet(w, s, so)
 	_, _, sw, sh := render.SheetLayout(s, so)
 	return fmt.Sprintf("contact sheet of %s frames %d:%d, %dx%d pixels", o.split, a, b, sw, sh), err
+}
+
+// Bounds of render's size flags (documented in the usage text).
+const (
+	maxRenderScale  = 64
+	maxRenderDelay  = 65535 // GIF delays are 16-bit
+	minRenderWidth  = 200
+	maxRenderWidth  = 10000
+	maxRenderFrames = 10000
+	// maxRenderPixels bounds one image (4 bytes a pixel: 200 MB).
+	maxRenderPixels = 50_000_000
+)
+
+// renderBoundError is a flag outside its bound: exit 2 with the message.
+func renderBoundError(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// checkRenderFlags bounds the size flags before anything is opened;
+// scaleSet tells an explicit --scale (0 is then an error, not the default).
+func checkRenderFlags(scaleSet bool, scale, delay, width int) error {
+	switch {
+	case scaleSet && (scale < 1 || scale > maxRenderScale):
+		return renderBoundError("--scale %d: use an integer in 1..%d", scale, maxRenderScale)
+	case delay < 1 || delay > maxRenderDelay:
+		return renderBoundError("--delay %d: use 1..%d (1/100 s)", delay, maxRenderDelay)
+	case width < minRenderWidth || width > maxRenderWidth:
+		return renderBoundError("--width %d: use %d..%d pixels", width, minRenderWidth, maxRenderWidth)
+	}
+	return nil
+}
+
+// checkRenderSize refuses a frame range or an image larger than the bounds
+// (the flags are already bounded, so the products cannot overflow).
+func checkRenderSize(s *render.Session, o renderOpts) error {
+	if o.raster {
+		return nil // width bounded; height fixed by the repeats
+	}
+	n, def := s.Frames(o.split), 100
+	if o.gif {
+		def = 300
+	}
+	a, b, err := render.ParseRange(o.frames, n, def)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	var w, h int
+	if o.gif {
+		if b-a > maxRenderFrames {
+			return renderBoundError("--frames %s: %d frames, a GIF holds at most %d", o.frames, b-a, maxRenderFrames)
+		}
+		w, h = render.GIFSize(s, render.GIFOptions{Split: o.split, From: a, To: b, Scale: o.scale, Delay: o.delay, Cell: o.cell})
+	} else {
+		if b-a > render.MaxSheetFrames {
+			return renderBoundError("--frames %s: %d frames, a contact sheet holds at most %d", o.frames, b-a, render.MaxSheetFrames)
+		}
+		_, _, w, h = render.SheetLayout(s, render.SheetOptions{Split: o.split, From: a, To: b, Scale: o.scale})
+	}
+	if int64(w)*int64(h) > maxRenderPixels {
+		return renderBoundError("the image would be %dx%d pixels (over %d megapixels): lower --scale or --frames", w, h, maxRenderPixels/1_000_000)
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/internal/render"
 )
 
 const renderFixture = "../../internal/render/testdata/20990101_synth_mouse_a.npz" // 12x16, 40 test / 60 train frames, 4 cells, 5 repeats
@@ -91,4 +93,60 @@ func pngConfig(t *testing.T, p string) [2]int {
 		t.Fatal(err)
 	}
 	return [2]int{c.Width, c.Height}
+}
+
+// TestRenderFlagsBounded: size flags that would overflow or allocate
+// without bound are refused with exit 2 and a message, and nothing is
+// written (--scale 3000 used to try 691 GB, --width MaxInt64 panicked,
+// --scale MaxInt64 overflowed and wrote garbage with exit 0).
+func TestRenderFlagsBounded(t *testing.T) {
+	d := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scale", "0", "--out", "a.gif"}, "--scale 0"},
+		{[]string{"--scale", "-3", "--out", "a.gif"}, "--scale -3"},
+		{[]string{"--scale", "3000", "--out", "a.gif"}, "--scale 3000"},
+		{[]string{"--scale", "9223372036854775807", "--out", "a.gif"}, "--scale"},
+		{[]string{"--scale", "9223372036854775807", "--out", "a.png"}, "--scale"},
+		{[]string{"--width", "9223372036854775807", "--raster", "--cell", "0", "--out", "a.png"}, "--width"},
+		{[]string{"--width", "-1", "--raster", "--cell", "0", "--out", "a.png"}, "--width"},
+		{[]string{"--delay", "0", "--out", "a.gif"}, "--delay"},
+		{[]string{"--delay", "70000", "--out", "a.gif"}, "--delay"},
+		{[]string{"--scale", "64", "--frames", "0:1000", "--split", "train", "--out", "a.png"}, ""},
+	} {
+		out := filepath.Join(d, tc.args[len(tc.args)-1])
+		args := append([]string{"render", renderFixture}, tc.args[:len(tc.args)-1]...)
+		args = append(args, out)
+		var so, se strings.Builder
+		code := runMain(context.Background(), args, &so, &se)
+		if tc.want == "" {
+			// Frames out of range: refused, not drawn (exit 2 or 1).
+			if code == 0 {
+				t.Errorf("%v: exit 0", tc.args)
+			}
+		} else if code != 2 || !strings.Contains(se.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %s", tc.args, code, se.String(), tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: wrote %s", tc.args, out)
+			os.Remove(out)
+		}
+	}
+	// The pixel bound.
+	s, err := render.Open(renderFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := checkRenderSize(s, renderOpts{split: render.Train, frames: "0:60", scale: 64, gif: false}); err == nil || !strings.Contains(err.Error(), "megapixels") {
+		t.Errorf("a sheet of 60 tiles at scale 64 (8228x6260): %v, want refused", err)
+	}
+	if err := checkRenderSize(s, renderOpts{split: render.Train, frames: "0:60", scale: 8, gif: false}); err != nil {
+		t.Errorf("a sheet of 60 tiles at scale 8: %v", err)
+	}
+	if err := checkRenderSize(s, renderOpts{split: render.Train, frames: "0:60", scale: 64, gif: true, cell: -1}); err != nil {
+		t.Errorf("a GIF at scale 64: %v", err)
+	}
 }

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/hub"
 	"github.com/retinaio/retinaio/internal/viewer"
 	"github.com/retinaio/retinaio/internal/viewer/matsource"
@@ -75,9 +77,11 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	srv, err := viewer.New(viewer.Options{
-		Path:    root,
-		Pred:    *pred,
-		Logf:    func(f string, a ...any) { fmt.Fprintf(stderr, "retinaio view: "+f+"\n", a...) },
+		Path: root,
+		Pred: *pred,
+		Logf: func(f string, a ...any) {
+			fmt.Fprintln(stderr, safetext.Message("retinaio view: "+fmt.Sprintf(f, a...)))
+		},
 		Sources: matSources(dataRoot, manifestSources(root)),
 	})
 	if err != nil {
@@ -114,7 +118,7 @@ func serve(ctx context.Context, srv *viewer.Server, addr string, open bool, stdo
 	if viewer.IsLoopback(addr) {
 		h = viewer.LoopbackHostOnly(srv)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	hs := viewer.NewHTTPServer(h)
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "retinaio view: %d session(s) at %s (Ctrl-C to stop)\n", len(srv.Sessions()), url)
 	if open {
@@ -272,7 +276,9 @@ func prepareForView(ctx context.Context, path, out string, sessions []karamanlis
 	so := karamanlis.DefaultStimulusOptions()
 	so.DisableCache = true
 	opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
-		Warn: func(session, msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", session, msg) }}
+		Warn: func(session, msg string) {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", safetext.Escape(session), safetext.Message(msg))
+		}}
 	man, err := prepare.Run(ctx, path, opt)
 	if err != nil && man == nil {
 		return err

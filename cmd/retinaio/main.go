@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/retinaio/retinaio/internal/safetext"
+
 	"github.com/retinaio/retinaio/internal/version"
 )
 
@@ -100,9 +102,32 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitIfStuck(ctx, os.Stderr, stopGrace)
 	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// stopGrace is how long a command may take to stop after SIGINT/SIGTERM.
+const stopGrace = 10 * time.Second
+
+// exitIfStuck exits with status 130 when the command has not returned
+// within grace of a SIGINT/SIGTERM, or at once on a second one: a goroutine
+// blocked in a system call (an open of a FIFO, a stuck network file
+// system) cannot see the cancelled context, and the user must still be
+// able to stop retinaio. Temporary files left behind are cleaned by a
+// later run (internal/staletemp).
+func exitIfStuck(ctx context.Context, stderr io.Writer, grace time.Duration) {
+	<-ctx.Done()
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	select {
+	case <-time.After(grace):
+		fmt.Fprintf(stderr, "retinaio: still busy %v after the signal; exiting\n", grace)
+	case <-again:
+		fmt.Fprintln(stderr, "retinaio: second signal; exiting")
+	}
+	os.Exit(130)
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -158,7 +183,7 @@ func runCommand(ctx context.Context, c *command, args []string, stdout, stderr i
 		fmt.Fprintf(stderr, "retinaio %s: interrupted; outputs already completed are kept, unfinished ones were not written\n", c.name)
 		return exitInterrupt
 	}
-	fmt.Fprintf(stderr, "retinaio %s: %s\n", c.name, explain(err))
+	fmt.Fprintf(stderr, "retinaio %s: %s\n", c.name, safetext.Message(explain(err)))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -28,3 +28,17 @@ func resolveRoot(ctx context.Context, root string, species karamanlis.Species, c
 	}
 	return dir, nil
 }
+
+// downloadOrigin is the URL a session's zip was really downloaded from, as
+// recorded beside it by package hub ("" when there is no record): the
+// manifest records it, not the mirror URL the run was given.
+func downloadOrigin(s karamanlis.Session) string {
+	r, err := hub.ReadRecord(s.Path)
+	if err != nil {
+		return ""
+	}
+	if r.URL != "" {
+		return r.URL
+	}
+	return r.Endpoint
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 
+	"github.com/retinaio/retinaio/internal/staletemp"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -96,6 +98,27 @@ func (f *npzFile) close() error {
 	return f.z.Close()
 }
 
+// SpillPrefix starts the names of the temporary files that hold deflated
+// members ("retinaio-npz-<pid>-<random>.bin" in os.TempDir()).
+const SpillPrefix = "retinaio-npz-"
+
+// createSpill creates a spill file in os.TempDir(), first removing the ones
+// a killed process left there (staletemp: owner pid gone, untouched for
+// staletemp.MinAge). On Unix the new file is unlinked at once (it lives
+// while open), so a kill leaves nothing behind.
+func createSpill() (*os.File, error) {
+	dir := os.TempDir()
+	staletemp.Clean(dir, SpillPrefix)
+	tmp, err := os.CreateTemp(dir, staletemp.Pattern(SpillPrefix)+".bin")
+	if err != nil {
+		return nil, err
+	}
+	if runtime.GOOS != "windows" {
+		os.Remove(tmp.Name())
+	}
+	return tmp, nil
+}
+
 // prepare makes a deflated member's data randomly accessible by
 // decompressing it once into a temporary file (memory stays bounded);
 // package npy checks the sizes and the entry's CRC on the way.
@@ -104,7 +127,7 @@ func (m *member) prepare() error {
 		if m.src != nil {
 			return
 		}
-		tmp, err := os.CreateTemp("", "retinaio-npz-*.bin")
+		tmp, err := createSpill()
 		if err != nil {
 			m.err = err
 			return

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/retinaio/retinaio/internal/render"
@@ -53,6 +55,17 @@ type Options struct {
 	Sources func(session string) (Source, error)
 	// Logf, when set, receives warnings (skipped files, missing sources).
 	Logf func(format string, a ...any)
+	// MaxInflight bounds the API requests served at once (default
+	// DefaultMaxInflight); MemoryBudget bounds the working memory they
+	// reserve (default DefaultMemoryBudget); a request waits at most
+	// QueueWait (default DefaultQueueWait) for both, else it is answered
+	// 503 with Retry-After.
+	MaxInflight  int
+	MemoryBudget int64
+	QueueWait    time.Duration
+	// StallTimeout (default StallTimeout) cuts a frames answer whose
+	// client takes no bytes for that long.
+	StallTimeout time.Duration
 }
 
 // Server serves the viewer. Create it with New; it is an http.Handler.
@@ -62,6 +75,8 @@ type Server struct {
 	names    []string
 	mux      *http.ServeMux
 	static   map[string]staticFile
+	budget   *budget
+	streams  atomic.Int64 // frames answers being written
 }
 
 type staticFile struct {
@@ -95,6 +110,18 @@ func New(opts Options) (*Server, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
+	if opts.MaxInflight <= 0 {
+		opts.MaxInflight = DefaultMaxInflight
+	}
+	if opts.MemoryBudget <= 0 {
+		opts.MemoryBudget = DefaultMemoryBudget
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = DefaultQueueWait
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = StallTimeout
+	}
 	st, err := os.Stat(opts.Path)
 	if err != nil {
 		return nil, err
@@ -106,14 +133,22 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		for _, e := range ents {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".npz") {
-				files = append(files, filepath.Join(opts.Path, e.Name()))
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".npz") {
+				continue
 			}
+			p := filepath.Join(opts.Path, e.Name())
+			// Only regular files (links followed) are opened: a FIFO
+			// would block the start forever.
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				opts.Logf("skipping %s: not a regular file", p)
+				continue
+			}
+			files = append(files, p)
 		}
 	} else {
 		files = []string{opts.Path}
 	}
-	srv := &Server{opts: opts, sessions: map[string]*session{}}
+	srv := &Server{opts: opts, sessions: map[string]*session{}, budget: newBudget(opts.MaxInflight, opts.MemoryBudget)}
 	for _, f := range files {
 		s, err := render.Open(f)
 		if err != nil {
@@ -277,10 +312,12 @@ func (srv *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { srv.serveStatic(w, r, "index.html") })
 	m.HandleFunc("GET /static/{file}", func(w http.ResponseWriter, r *http.Request) { srv.serveStatic(w, r, r.PathValue("file")) })
-	m.HandleFunc("GET /api/sessions", srv.handleSessions)
+	m.HandleFunc("GET /api/sessions", func(w http.ResponseWriter, r *http.Request) {
+		srv.limited(fixedWeight, func(w http.ResponseWriter, r *http.Request, _ *session) { srv.handleSessions(w, r) })(w, r, nil)
+	})
 	m.HandleFunc("GET /api/s/{name}/info", srv.withSession(srv.handleInfo))
-	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSession(srv.handleFrame))
-	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSession(srv.handleFrames))
+	m.HandleFunc("GET /api/s/{name}/frame/{split}/{k}", srv.withSessionWeight(nil, srv.handleFrame))
+	m.HandleFunc("GET /api/s/{name}/frames/{split}", srv.withSessionWeight(nil, srv.handleFrames))
 	m.HandleFunc("GET /api/s/{name}/raster/{n}", srv.withSession(srv.handleRaster))
 	m.HandleFunc("GET /api/s/{name}/avg/{split}/{n}", srv.withSession(srv.handleAvg))
 	m.HandleFunc("GET /api/s/{name}/pred/{n}", srv.withSession(srv.handlePred))
@@ -323,6 +360,15 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 type sessionHandler func(w http.ResponseWriter, r *http.Request, ss *session)
 
 func (srv *Server) withSession(h sessionHandler) http.HandlerFunc {
+	return srv.withSessionWeight(fixedWeight, h)
+}
+
+// withSessionWeight is withSession with the request's reservation of the
+// memory budget (see limited).
+func (srv *Server) withSessionWeight(weight func(*http.Request, *session) int64, h sessionHandler) http.HandlerFunc {
+	if weight != nil {
+		h = srv.limited(weight, h)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		ss, ok := srv.sessions[name] // a map lookup: names never become paths
@@ -433,7 +479,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
 // writeBinary serves computed bytes with an ETag tied to the session file's
 // identity, long-lived caching when the URL carries ?v=<version>, and Range
 // support (http.ServeContent).
-func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string, dtype string, shape []int, b []byte) {
+func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string, dtype string, shape []int, body any) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Dtype", dtype)
 	parts := make([]string, len(shape))
@@ -448,7 +494,14 @@ func writeBinary(w http.ResponseWriter, r *http.Request, ss *session, key string
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+	var rs io.ReadSeeker
+	switch b := body.(type) {
+	case []byte:
+		rs = bytes.NewReader(b)
+	case io.ReadSeeker:
+		rs = b
+	}
+	http.ServeContent(w, r, "", time.Time{}, rs)
 }
 
 func parseSplit(w http.ResponseWriter, r *http.Request) (render.Split, bool) {
@@ -484,32 +537,6 @@ func parseFmt(w http.ResponseWriter, r *http.Request) (string, bool) {
 	}
 	httpError(w, http.StatusBadRequest, fmt.Sprintf("fmt %q: use u8 or f32", f))
 	return "", false
-}
-
-func (srv *Server) frameBytes(ss *session, sp render.Split, from, to int, format string) ([]byte, error) {
-	s := ss.s
-	hw := s.H * s.W
-	var out []byte
-	var f []float32
-	var err error
-	for k := from; k < to; k++ {
-		f, err = s.Frame(sp, k, f)
-		if err != nil {
-			return nil, err
-		}
-		if format == "u8" {
-			for _, v := range f {
-				out = append(out, s.Display(v))
-			}
-		} else {
-			start := len(out)
-			out = append(out, make([]byte, 4*hw)...)
-			for i, v := range f {
-				binary.LittleEndian.PutUint32(out[start+4*i:], math.Float32bits(v))
-			}
-		}
-	}
-	return out, nil
 }
 
 func (srv *Server) handleFrame(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -557,18 +584,35 @@ func (srv *Server) handleFrames(w http.ResponseWriter, r *http.Request, ss *sess
 }
 
 // writeFrames answers with frames [from, to) of split sp in format ("u8"
-// or "f32") as a binary array named name of the given shape.
+// or "f32") as a binary array named name of the given shape, streamed
+// frame by frame (frameReader).
 func (srv *Server) writeFrames(w http.ResponseWriter, r *http.Request, ss *session, sp render.Split, from, to int, format, name string, shape []int) {
-	b, err := srv.frameBytes(ss, sp, from, to, format)
+	srv.streams.Add(1)
+	defer srv.streams.Add(-1)
+	fr := newFrameReader(ss.s, sp, from, to, format == "f32")
+	fr.b = srv.budget
+	// The first frame waits at most QueueWait for the budget (503 when
+	// busy); errors come before the status line.
+	ctx, cancel := context.WithTimeout(r.Context(), srv.opts.QueueWait)
+	fr.ctx = ctx
+	err := fr.load(0)
+	cancel()
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	fr.ctx = r.Context()
 	dt := "uint8"
 	if format == "f32" {
 		dt = "float32"
 	}
-	writeBinary(w, r, ss, name, dt, shape, b)
+	sw := &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: srv.opts.StallTimeout}
+	writeBinary(sw, r, ss, name, dt, shape, fr)
 }
 
 func f32bytes(rows ...[]float64) []byte {

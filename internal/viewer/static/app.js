@@ -18,13 +18,23 @@ window.retinaio = S;
 function status(msg) { $('status').textContent = msg; }
 function fail(e) { S.errors.push(String(e)); status(String(e)); }
 
+// fetchRetry: a busy server answers 503 with Retry-After (seconds); wait
+// and ask again, a few times.
+async function fetchRetry(url) {
+  for (let i = 0; ; i++) {
+    const r = await fetch(url);
+    if (r.status !== 503 || i >= 5) return r;
+    const s = Math.min(10, Number(r.headers.get('Retry-After')) || 1);
+    await new Promise(ok => setTimeout(ok, s * 1000));
+  }
+}
 async function getJSON(url) {
-  const r = await fetch(url);
+  const r = await fetchRetry(url);
   if (!r.ok) throw new Error(url + ': ' + r.status + ' ' + (await r.text()));
   return r.json();
 }
 async function getBin(url) {
-  const r = await fetch(url);
+  const r = await fetchRetry(url);
   if (!r.ok) throw new Error(url + ': ' + r.status);
   const shape = (r.headers.get('X-Shape') || '').split(',').map(Number);
   return { buf: await r.arrayBuffer(), shape };

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/retinaio/retinaio/synth"
+)
+
+// rawControl returns the first control byte other than newline, tab and
+// carriage return in b (-1 if none).
+func rawControl(b []byte) int {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
+			return int(c)
+		}
+	}
+	return -1
+}
+
+// TestHostileSessionNamesEscaped: session folders named with terminal
+// control sequences (ESC, BEL: clear the screen, set the title) go through
+// prepare and inspect, text and JSON, successes and failures, and no raw
+// control byte reaches stdout or stderr (names are escaped with
+// internal/safetext; they used to be printed raw).
+func TestHostileSessionNamesEscaped(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "data")
+	if _, err := synth.Write(context.Background(), root, synth.Options{Profile: synth.Profiles["tiny"], Sessions: 2, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(root)
+	hostile := []string{"20990101_mouse_\x1b[2J\x1b[H\x1b]0;owned\a_ok", "20990102_mouse_\x1b[31mred\a\u202e_bad"}
+	for i, e := range ents[:2] {
+		if err := os.Rename(filepath.Join(root, e.Name()), filepath.Join(root, hostile[i])); err != nil {
+			t.Skip("file system refuses the name:", err)
+		}
+	}
+	// The second one fails: its stimulus file is not a .mat.
+	os.WriteFile(filepath.Join(root, hostile[1], "fixationmovie_data.mat"), []byte("\x1b]0;pwned\a not hdf5"), 0o644)
+	cache := t.TempDir()
+	t.Setenv("RETINAIO_CACHE", cache)
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{
+		{"prepare", root, "--out", out},
+		{"prepare", root, "--out", out, "--json"},
+		{"inspect", root},
+		{"inspect", root, "--json"},
+		{"inspect", filepath.Join(root, hostile[1])},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := runMain(context.Background(), args, &stdout, &stderr)
+		if stdout.Len()+stderr.Len() == 0 {
+			t.Errorf("%q: no output (exit %d)", args, code)
+		}
+		if c := rawControl(stdout.Bytes()); c >= 0 {
+			t.Errorf("%q: raw control byte %#x in stdout:\n%q", args, c, stdout.String())
+		}
+		if c := rawControl(stderr.Bytes()); c >= 0 {
+			t.Errorf("%q: raw control byte %#x in stderr:\n%q", args, c, stderr.String())
+		}
+		if bytes.Contains(stdout.Bytes(), []byte("\u202e")) || bytes.Contains(stderr.Bytes(), []byte("\u202e")) {
+			t.Errorf("%q: raw U+202E printed", args)
+		}
+	}
+}
