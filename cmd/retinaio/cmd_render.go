@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/retinaio/retinaio/internal/atomicfile"
 	"github.com/retinaio/retinaio/internal/render"
+	"github.com/retinaio/retinaio/internal/safetext"
 )
 
 func init() {
@@ -46,6 +48,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	delay := fs.Int("delay", 2, "GIF frame delay in 1/100 s")
 	width := fs.Int("width", 900, "raster plot width in pixels")
 	out := fs.String("out", "", "output FILE.gif or FILE.png")
+	jsonOut := fs.Bool("json", false, `print {"input", "output", "format", "what"} on stdout instead of the "wrote" line`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -95,7 +98,21 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s\n", *out, what)
+	if *jsonOut {
+		format := "gif"
+		if isPNG {
+			format = "png"
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Input  string `json:"input"`
+			Output string `json:"output"`
+			Format string `json:"format"`
+			What   string `json:"what"`
+		}{safetext.Escape(pos[0]), safetext.Escape(*out), format, what})
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s\n", safetext.Message(*out), what)
 	return nil
 }
 

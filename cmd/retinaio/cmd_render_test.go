@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"image/gif"
 	"image/png"
 	"os"
@@ -51,8 +52,13 @@ func TestRenderCommand(t *testing.T) {
 		t.Errorf("sheet %v", cfg)
 	}
 	r := filepath.Join(d, "r.png")
-	if code, msg := run(renderFixture, "--raster", "--cell", "3", "--width", "640", "--out", r); code != 0 {
-		t.Fatal(msg)
+	var so, se strings.Builder
+	if code := runMain(ctx, []string{"render", renderFixture, "--raster", "--cell", "3", "--width", "640", "--out", r, "--json"}, &so, &se); code != 0 {
+		t.Fatal(se.String())
+	}
+	var rep struct{ Input, Output, Format, What string }
+	if err := json.Unmarshal([]byte(so.String()), &rep); err != nil || rep.Output != r || rep.Format != "png" || rep.Input != renderFixture || rep.What == "" {
+		t.Fatalf("render --json: %v %+v from %q", err, rep, so.String())
 	}
 	if cfg := pngConfig(t, r); cfg[0] != 640 || cfg[1] < 200 {
 		t.Errorf("raster %v", cfg)
