@@ -236,34 +236,14 @@ func openImages(m *matFile, name string) (*hdf5.Dataset, []int, error) {
 	return ds, sh, nil
 }
 
-// readImages reads the images the fixations use (the others stay zero):
-// the whole dataset when every image is used, else one hyperslab per run
-// of consecutive used images.
+// readImages reads the images the fixations use (the others stay zero) in
+// one call: one hyperslab per run of consecutive used images, placed at the
+// images' indices, so that every stored chunk is decoded once even when it
+// spans several runs (MATLAB chunks image stacks across all images).
 func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, sh []int, used []bool) (*fixmovie.Images, error) {
 	n, nx, ny := sh[0], sh[1], sh[2]
-	wrap := func(pix []uint8) (*fixmovie.Images, error) {
-		im, err := fixmovie.NewImages(pix, n, nx, ny)
-		if err != nil {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Err: err}
-		}
-		return im, nil
-	}
-	all := true
-	for _, u := range used {
-		all = all && u
-	}
-	if all {
-		pix := bigmem.Bytes(n * nx * ny)
-		if err := ds.Read(ctx, &pix); err != nil {
-			return nil, readErr(m.path, name, err)
-		}
-		if len(pix) != n*nx*ny {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes, want %d", len(pix), n*nx*ny)}
-		}
-		return wrap(pix)
-	}
-	img := struct{ data []uint8 }{bigmem.Bytes(n * nx * ny)}
 	per := nx * ny
+	var slabs []hdf5.Slab
 	for k := 0; k < n; {
 		if !used[k] {
 			k++
@@ -273,20 +253,22 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 		for e < n && used[e] {
 			e++
 		}
-		buf := img.data[k*per : e*per : e*per]
-		var dst []uint8 = buf[:0]
-		if err := ds.ReadSlab(ctx, []uint64{uint64(k), 0, 0}, []uint64{uint64(e - k), uint64(nx), uint64(ny)}, &dst); err != nil {
-			return nil, readErr(m.path, name, err)
-		}
-		if len(dst) != (e-k)*per {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes for images %d..%d, want %d", len(dst), k+1, e, (e-k)*per)}
-		}
-		if &dst[0] != &buf[0] {
-			copy(buf, dst)
-		}
+		slabs = append(slabs, hdf5.Slab{Start: []uint64{uint64(k), 0, 0}, Count: []uint64{uint64(e - k), uint64(nx), uint64(ny)}, Offset: uint64(k * per)})
 		k = e
 	}
-	return wrap(img.data)
+	pix := bigmem.Bytes(n * per)
+	dst := pix[:0]
+	if err := ds.ReadSlabs(ctx, slabs, uint64(n*per), &dst); err != nil {
+		return nil, readErr(m.path, name, err)
+	}
+	if len(dst) != n*per || (n*per > 0 && &dst[0] != &pix[0]) {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes, want %d", len(dst), n*per)}
+	}
+	im, err := fixmovie.NewImages(pix, n, nx, ny)
+	if err != nil {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Err: err}
+	}
+	return im, nil
 }
 
 // readFixations reads and validates a fixation dataset: every value finite
