@@ -370,8 +370,19 @@ func readStimulus(ctx context.Context, m *matFile) (*stimulusFile, error) {
 	return s, nil
 }
 
-// composeFromMat reads a stimulus file and renders its movie.
-func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+// composer holds what rendering a stimulus file's movie needs: the images
+// the fixations use (read, the file closed) and the checked fixations.
+type composer struct {
+	path             string
+	runImgs, frzImgs *fixmovie.Images
+	test, train      []fixmovie.Fixation // the test sequence; the training blocks concatenated in file order
+	rd               *renderer
+	h, w             int
+}
+
+// openComposer reads a stimulus file's fixations, checks every frame's
+// placement before the expensive work, then reads the images they use.
+func openComposer(ctx context.Context, matPath string, opt StimulusOptions) (*composer, error) {
 	st, err := openStimulus(ctx, matPath)
 	if err != nil {
 		return nil, err
@@ -380,48 +391,71 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	defer m.Close()
 	rds, rsh, fds, fsh, runFix, frzFix := st.rds, st.rsh, st.fds, st.fsh, st.runFix, st.frzFix
 	sh := st.sh
-	// Check every frame's placement before the expensive work.
 	if err := checkPlacements(m.path, DatasetRunningFixations, runFix, rsh, opt, true); err != nil {
 		return nil, err
 	}
 	if err := checkPlacements(m.path, DatasetFrozenFixations, frzFix, fsh, opt, false); err != nil {
 		return nil, err
 	}
+	c := &composer{path: m.path, test: frzFix[0], h: opt.Height, w: opt.Width}
 	tRead := time.Now()
-	runImgs, err := readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0]))
-	if err != nil {
+	if c.runImgs, err = readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0])); err != nil {
 		return nil, err
 	}
-	frzImgs, err := readImages(ctx, m, DatasetFrozenImages, fds, fsh, usedImages(frzFix, fsh[0]))
-	if err != nil {
+	if c.frzImgs, err = readImages(ctx, m, DatasetFrozenImages, fds, fsh, usedImages(frzFix, fsh[0])); err != nil {
 		return nil, err
 	}
 	opt.timing("read", tRead)
-	total := sh.blocks*sh.perBlock + sh.testFrames
-	mov := &rawMovie{t: sh.blocks * sh.perBlock, tf: sh.testFrames, h: opt.Height, w: opt.Width}
-	fsize := opt.Height * opt.Width
-	mov.train = bigmem.Float32s(mov.t * fsize)
-	mov.test = bigmem.Float32s(mov.tf * fsize)
-	rd, err := newRenderer(opt, total)
+	// Blocks are independent (a frame depends only on its image and
+	// fixation), so rendering their concatenation, or any run of its
+	// frames, gives the same values as block by block; one call keeps the
+	// workers' width-pass caches warm across block boundaries and balances
+	// the work over all cores.
+	c.train = make([]fixmovie.Fixation, 0, sh.blocks*sh.perBlock)
+	for _, blk := range runFix {
+		c.train = append(c.train, blk...)
+	}
+	if c.rd, err = newRenderer(opt, len(c.train)+len(c.test)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// renderTest renders the test sequence into dst and drops its images.
+func (c *composer) renderTest(ctx context.Context, dst []float32) error {
+	if err := c.rd.render(ctx, c.frzImgs, c.test, dst); err != nil {
+		return fmt.Errorf("%s: dataset /%s: %w", c.path, DatasetFrozenFixations, err)
+	}
+	c.frzImgs = nil
+	return nil
+}
+
+// renderTrain renders training frames a..b-1 into dst.
+func (c *composer) renderTrain(ctx context.Context, a, b int, dst []float32) error {
+	if err := c.rd.render(ctx, c.runImgs, c.train[a:b], dst); err != nil {
+		return fmt.Errorf("%s: dataset /%s: %w", c.path, DatasetRunningFixations, err)
+	}
+	return nil
+}
+
+// composeFromMat reads a stimulus file and renders its movie.
+func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+	c, err := openComposer(ctx, matPath, opt)
 	if err != nil {
 		return nil, err
 	}
+	mov := &rawMovie{t: len(c.train), tf: len(c.test), h: opt.Height, w: opt.Width}
+	fsize := opt.Height * opt.Width
+	mov.train = bigmem.Float32s(mov.t * fsize)
+	mov.test = bigmem.Float32s(mov.tf * fsize)
 	// The seed renders the test sequence, then each training block in file
 	// order into its place in the training movie.
 	defer opt.timing("render", time.Now())
-	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
-		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetFrozenFixations, err)
+	if err := c.renderTest(ctx, mov.test); err != nil {
+		return nil, err
 	}
-	// Blocks are independent (a frame depends only on its image and
-	// fixation), so rendering their concatenation in one call gives the same
-	// values as block by block, keeps the workers' width-pass caches warm
-	// across block boundaries and balances the work over all cores.
-	all := make([]fixmovie.Fixation, 0, sh.blocks*sh.perBlock)
-	for _, blk := range runFix {
-		all = append(all, blk...)
-	}
-	if err := rd.render(ctx, runImgs, all, mov.train); err != nil {
-		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetRunningFixations, err)
+	if err := c.renderTrain(ctx, 0, mov.t, mov.train); err != nil {
+		return nil, err
 	}
 	return mov, nil
 }

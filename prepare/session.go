@@ -23,6 +23,10 @@ type sessionRun struct {
 
 	mu  sync.Mutex // guards res.Warnings and res.Timings
 	res prepared.SessionResult
+
+	// stream, when set, supplies the training movie window by window
+	// (the whole movie is never in memory).
+	stream *karamanlis.StreamedMovie
 }
 
 // prepareSession loads, checks and writes one session: locate its files,
@@ -38,6 +42,9 @@ func prepareSession(ctx context.Context, s karamanlis.Session, so karamanlis.Sti
 	sums := startChecksums(ctx, r.sourceFiles(matPath), opt.NoChecksums)
 	defer sums.stop() // stops hashing when the session fails
 	stim, resp, err := r.load(ctx, folder)
+	if r.stream != nil {
+		defer r.stream.Close() // waits for the stimulus cache
+	}
 	if err != nil {
 		return r.end(err)
 	}
@@ -141,8 +148,16 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 		so.Progress = func(done, total int) { r.opt.Progress(r.s.Name, done, total) }
 	}
 	t = time.Now()
-	stim, err := karamanlis.LoadStimuliForSession(ctx, folder, so)
-	if err != nil {
+	var stim *karamanlis.MoviesTrainTestSplit
+	if r.opt.Split == nil {
+		// The movie is written as it is read back from its spill file;
+		// clips need it whole.
+		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), "")
+		if err != nil {
+			return nil, nil, err
+		}
+		stim = r.stream.Split
+	} else if stim, err = karamanlis.LoadStimuliForSession(ctx, folder, so); err != nil {
 		return nil, nil, err
 	}
 	r.lap("stimuli", t)
@@ -172,7 +187,7 @@ func (r *sessionRun) write(folder string, stim *karamanlis.MoviesTrainTestSplit,
 	}
 	t := time.Now()
 	out := filepath.Join(r.opt.OutDir, r.s.Name+".npz")
-	if err := writeSessionNPZ(out, stim, resp, split, r.opt.Compress); err != nil {
+	if err := writeSessionNPZ(out, stim, r.stream, resp, split, r.opt.Compress); err != nil {
 		return err
 	}
 	r.lap("write", t)
