@@ -34,6 +34,7 @@ type StreamedMovie struct {
 	train     []float32 // the raw training movie when it came from a cache (no spill)
 	spill     *os.File
 	spillName string
+	sum       float64 // of the raw training values, in order (spilled movies)
 	cacheDone chan struct{}
 }
 
@@ -147,6 +148,11 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 		if err := c.renderTrain(ctx, a, b, win); err != nil {
 			return nil, err
 		}
+		// normStats' first sum, over the frames in order, while they are
+		// in the cache
+		for _, x := range win {
+			sm.sum += float64(x)
+		}
 		swapLE(win) // the spill file is little-endian, as the cache
 		if _, err := sm.spill.Write(f32Bytes(win)); err != nil {
 			return nil, fmt.Errorf("spill file for the training movie: %w", err)
@@ -210,14 +216,12 @@ func (sm *StreamedMovie) normalise(opt StimulusOptions) error {
 	if n < 2 {
 		return fmt.Errorf("cannot normalise: the training movie has %d values", n)
 	}
-	var s float64
-	if err := sm.rawWindows(func(v []float32) error {
-		for _, x := range v {
+	s := sm.sum
+	if sm.spill == nil { // from a cache: not summed yet
+		s = 0
+		for _, x := range sm.train {
 			s += float64(x)
 		}
-		return nil
-	}); err != nil {
-		return err
 	}
 	m := s / float64(n)
 	var ss float64
