@@ -83,7 +83,7 @@ func WindowFrames(budget uint64, h, w int) int {
 // pointer-free arrays that the collector marks for almost nothing, so a
 // low target costs little CPU and keeps the peak near the live heap
 // (Go's default of 100 lets it reach twice the live heap).
-const GCPercent = 25
+const GCPercent = 10
 
 // limitMemory applies the memory settings of a run until the returned
 // function is called: GCPercent, and budget (when not 0) as the Go
