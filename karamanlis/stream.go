@@ -251,22 +251,61 @@ func (sm *StreamedMovie) TrainFrames() int { return sm.frames }
 // options asked for it, a window of whole frames at a time, in order. fn
 // must not keep or change the slice.
 func (sm *StreamedMovie) EachTrainWindow(fn func([]float32) error) error {
-	if !sm.Split.Normalized {
-		return sm.rawWindows(fn)
-	}
+	norm := sm.Split.Normalized
 	mean, std := sm.Split.NormMean, sm.Split.NormStd
-	var out []float32
-	return sm.rawWindows(func(v []float32) error {
-		if cap(out) < len(v) {
-			out = make([]float32, len(v))
+	// A second goroutine reads back and normalises the next window while
+	// fn writes this one (two buffers in turn).
+	full := make(chan []float32, 1)
+	free := make(chan []float32, 2)
+	stop := make(chan struct{})
+	var perr error
+	go func() {
+		defer close(full)
+		perr = sm.rawWindows(func(v []float32) error {
+			var o []float32
+			select {
+			case o = <-free:
+			case <-stop:
+				return errStopped
+			}
+			if cap(o) < len(v) {
+				o = make([]float32, len(v))
+			}
+			o = o[:len(v)]
+			if norm {
+				for i, x := range v {
+					o[i] = (x - mean) / std
+				}
+			} else {
+				copy(o, v)
+			}
+			select {
+			case full <- o:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	free <- nil
+	free <- nil
+	var err error
+	for o := range full {
+		if err == nil {
+			if err = fn(o); err != nil {
+				close(stop)
+			}
 		}
-		o := out[:len(v)]
-		for i, x := range v {
-			o[i] = (x - mean) / std
-		}
-		return fn(o)
-	})
+		free <- o
+	}
+	if err != nil {
+		return err
+	}
+	return perr
 }
+
+// errStopped ends EachTrainWindow's reader when fn failed.
+var errStopped = errors.New("stopped")
 
 // Close waits for the cache being written, if any, and removes the spill
 // file.

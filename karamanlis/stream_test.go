@@ -2,6 +2,7 @@ package karamanlis
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/retinaio/retinaio/fixmovie"
@@ -45,6 +46,12 @@ func TestStreamGoldenParity(t *testing.T) {
 					return nil
 				}); err != nil {
 					t.Fatal(err)
+				}
+				// a failing writer stops the windows and its error comes back
+				boom := errors.New("boom")
+				calls := 0
+				if err := sm.EachTrainWindow(func([]float32) error { calls++; return boom }); !errors.Is(err, boom) || calls != 1 {
+					t.Errorf("failing fn: err %v after %d calls", err, calls)
 				}
 				if err := sm.Close(); err != nil {
 					t.Fatal(err)
