@@ -347,7 +347,7 @@ func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reade
 		warnf(opt.Warn, "not caching stimuli: %s exists without a %s record (made by openretina?); leaving it as it is", path, ProvenanceKey)
 		return
 	}
-	err = writeCacheFile(path, mov, train(), p, opt.CompressCache)
+	err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
 	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) {
 		fb := fallbackCacheFolder(opt.CacheDir, folder)
 		if merr := os.MkdirAll(fb, 0o755); merr != nil {
@@ -355,7 +355,7 @@ func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reade
 			return
 		}
 		path = filepath.Join(fb, name)
-		err = writeCacheFile(path, mov, train(), p, opt.CompressCache)
+		err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
 	}
 	if err != nil {
 		warnf(opt.Warn, "not caching stimuli: %v", err)
@@ -382,6 +382,16 @@ func foreignCache(path string) bool {
 
 // createNPZ creates a cache file; tests replace it to make writes fail.
 var createNPZ = npy.CreateNPZ
+
+// writeCacheFileFrom is writeCacheFile with the training movie from
+// train(), closed afterwards when it is an io.Closer.
+func writeCacheFileFrom(path string, mov *rawMovie, train func() io.Reader, p Provenance, compress bool) error {
+	r := train()
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	return writeCacheFile(path, mov, r, p, compress)
+}
 
 func writeCacheFile(path string, mov *rawMovie, train io.Reader, p Provenance, compress bool) error {
 	z, err := createNPZ(path, npy.NPZOptions{Compress: compress})

@@ -18,10 +18,13 @@ const DefaultWindowFrames = 1024
 
 // StreamedMovie is a session's stimulus movie for a pipeline that writes
 // it as it goes, so that memory holds the images and a window of frames,
-// never the whole movie: the raw training movie is rendered window by
-// window into a temporary spill file (the page cache, not this process,
-// holds it), then read back window by window, normalised, by
-// EachTrainWindow. The test movie, one sequence, stays in memory. Close it.
+// never the whole movie. The training movie is rendered window by window
+// for the mean, then again for the standard deviation, then again for
+// EachTrainWindow (and once more for the stimulus cache on a first run):
+// rendering a frame from cached width passes is cheaper than keeping it.
+// With a spill folder it is instead rendered once into a temporary spill
+// file and read back. The test movie, one sequence, stays in memory.
+// Close it.
 type StreamedMovie struct {
 	// Split has the shapes, Source, FromCache, the normalisation and the
 	// test movie (normalised when the options ask for it); its Train is nil:
@@ -31,7 +34,10 @@ type StreamedMovie struct {
 	window    int       // frames per window
 	fsize     int       // values per frame
 	frames    int       // training frames
-	train     []float32 // the raw training movie when it came from a cache (no spill)
+	train     []float32 // the raw training movie when it came from a cache
+	comp      *composer // renders training windows again (no spill file)
+	ctx       context.Context
+	quiet     StimulusOptions // opt without progress, for the renders after the first
 	spill     *os.File
 	spillName string
 	sum       float64 // of the raw training values, in order (spilled movies)
@@ -42,8 +48,9 @@ type StreamedMovie struct {
 // the training movie window by window (see StreamedMovie): the same movie,
 // statistics and cache, bit for bit, in memory bounded by the image
 // ensemble, the test movie and window frames (window <= 0:
-// DefaultWindowFrames). The spill file is made in spillDir ("": the system
-// temporary folder) and removed by Close. A valid cache is read whole, as
+// DefaultWindowFrames). With spillDir not empty the movie is rendered once
+// into a spill file made there (and removed by Close) instead of rendered
+// again for each pass. A valid cache is read whole, as
 // LoadStimuliForSession does.
 func StreamStimuliForSession(ctx context.Context, sessionPath string, opt StimulusOptions, window int, spillDir string) (*StreamedMovie, error) {
 	opt, err := opt.WithDefaults()
@@ -98,9 +105,9 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 	sm.Split = src.split(opt.StimType)
 	sm.Split.Train = nil
 	if !opt.DisableCache {
-		// The cache is written from the spill file while the statistics
-		// are computed and the caller writes its output (all only read it).
-		// It gets its own copy of the raw test movie, which normalise
+		// The cache is written (from the spill file, or rendering again)
+		// while the statistics are computed and the caller writes its
+		// output. It gets its own copy of the raw test movie, which normalise
 		// scales in place.
 		cm := *mov
 		cm.test = append([]float32(nil), mov.test...)
@@ -128,6 +135,27 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	mov := &rawMovie{t: len(c.train), tf: len(c.test), h: opt.Height, w: opt.Width}
 	sm.frames = mov.t
 	mov.test = make([]float32, mov.tf*sm.fsize)
+	defer opt.timing("render", time.Now())
+	if err := c.renderTest(ctx, mov.test); err != nil {
+		return nil, err
+	}
+	if spillDir == "" {
+		sm.comp, sm.ctx = c, ctx
+		sm.quiet = opt
+		sm.quiet.Progress = nil
+		buf := make([]float32, min(sm.window, mov.t)*sm.fsize)
+		for a := 0; a < mov.t; a += sm.window {
+			b := min(mov.t, a+sm.window)
+			win := buf[:(b-a)*sm.fsize]
+			if err := c.renderTrain(ctx, a, b, win); err != nil {
+				return nil, err
+			}
+			for _, x := range win { // normStats' first sum, in order
+				sm.sum += float64(x)
+			}
+		}
+		return mov, nil
+	}
 	if sm.spill, err = os.CreateTemp(spillDir, "retinaio-movie-*.f32"); err != nil {
 		return nil, fmt.Errorf("spill file for the training movie: %w", err)
 	}
@@ -136,10 +164,6 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	// behind if the process dies; Close removes it otherwise.
 	if os.Remove(sm.spillName) == nil {
 		sm.spillName = ""
-	}
-	defer opt.timing("render", time.Now())
-	if err := c.renderTest(ctx, mov.test); err != nil {
-		return nil, err
 	}
 	buf := make([]float32, min(sm.window, mov.t)*sm.fsize)
 	for a := 0; a < mov.t; a += sm.window {
@@ -172,6 +196,9 @@ func f32Bytes(v []float32) []byte {
 // rawWindows calls fn with the raw training movie, window by window, in
 // order (fn must not keep the slice).
 func (sm *StreamedMovie) rawWindows(fn func([]float32) error) error {
+	if sm.comp != nil {
+		return sm.renderWindows(fn)
+	}
 	if sm.spill == nil {
 		for a := 0; a < len(sm.train); a += sm.window * sm.fsize {
 			if err := fn(sm.train[a:min(len(sm.train), a+sm.window*sm.fsize)]); err != nil {
@@ -196,9 +223,43 @@ func (sm *StreamedMovie) rawWindows(fn func([]float32) error) error {
 	return nil
 }
 
+// renderWindows renders the training movie again, window by window, with
+// its own renderer (so that passes may run side by side).
+func (sm *StreamedMovie) renderWindows(fn func([]float32) error) error {
+	c := *sm.comp
+	var err error
+	if c.rd, err = newRenderer(sm.quiet, 0); err != nil {
+		return err
+	}
+	buf := make([]float32, min(sm.window, sm.frames)*sm.fsize)
+	for a := 0; a < sm.frames; a += sm.window {
+		b := min(sm.frames, a+sm.window)
+		win := buf[:(b-a)*sm.fsize]
+		if err := c.renderTrain(sm.ctx, a, b, win); err != nil {
+			return err
+		}
+		if err := fn(win); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // rawTrainReader returns a reader of the raw training movie as
-// little-endian float32 bytes (for the cache).
+// little-endian float32 bytes (for the cache); the cache writer closes it
+// when it is an io.Closer.
 func (sm *StreamedMovie) rawTrainReader() io.Reader {
+	if sm.comp != nil {
+		pr, pw := io.Pipe()
+		go func() {
+			pw.CloseWithError(sm.renderWindows(func(v []float32) error {
+				swapLE(v)
+				_, err := pw.Write(f32Bytes(v))
+				return err
+			}))
+		}()
+		return pr
+	}
 	if sm.spill == nil {
 		return npyLE(sm.train)
 	}
@@ -217,7 +278,7 @@ func (sm *StreamedMovie) normalise(opt StimulusOptions) error {
 		return fmt.Errorf("cannot normalise: the training movie has %d values", n)
 	}
 	s := sm.sum
-	if sm.spill == nil { // from a cache: not summed yet
+	if sm.train != nil { // from a cache: not summed yet
 		s = 0
 		for _, x := range sm.train {
 			s += float64(x)
@@ -313,6 +374,7 @@ func (sm *StreamedMovie) Close() error {
 	if sm.cacheDone != nil {
 		<-sm.cacheDone
 	}
+	sm.comp = nil
 	var err error
 	if sm.spill != nil {
 		err = sm.spill.Close()
