@@ -16,6 +16,12 @@ import (
 // renders, spills and hands out at a time when the caller gives none.
 const DefaultWindowFrames = 1024
 
+// keepMovieBytes is the size up to which StreamStimuliForSession keeps a
+// training movie in memory, rendered once, rather than rendering it again
+// for each pass (a short session's movie costs less than its images); a
+// variable for the tests.
+var keepMovieBytes = 64 << 20
+
 // StreamedMovie is a session's stimulus movie for a pipeline that writes
 // it as it goes, so that memory holds the images and a window of frames,
 // never the whole movie. The training movie is rendered window by window
@@ -50,7 +56,8 @@ type StreamedMovie struct {
 // ensemble, the test movie and window frames (window <= 0:
 // DefaultWindowFrames). With spillDir not empty the movie is rendered once
 // into a spill file made there (and removed by Close) instead of rendered
-// again for each pass. A valid cache is read whole, as
+// again for each pass. A training movie of at most 64 MiB is kept in
+// memory, rendered once. A valid cache is read whole, as
 // LoadStimuliForSession does.
 func StreamStimuliForSession(ctx context.Context, sessionPath string, opt StimulusOptions, window int, spillDir string) (*StreamedMovie, error) {
 	opt, err := opt.WithDefaults()
@@ -138,6 +145,13 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	defer opt.timing("render", time.Now())
 	if err := c.renderTest(ctx, mov.test); err != nil {
 		return nil, err
+	}
+	if spillDir == "" && 4*mov.t*sm.fsize <= keepMovieBytes {
+		sm.train = make([]float32, mov.t*sm.fsize)
+		if err := c.renderTrain(ctx, 0, mov.t, sm.train); err != nil {
+			return nil, err
+		}
+		return mov, nil
 	}
 	if spillDir == "" {
 		sm.comp, sm.ctx = c, ctx

@@ -9,8 +9,8 @@ import (
 	"github.com/retinaio/retinaio/fixmovie"
 )
 
-// TestStreamGoldenParity streams every golden session's movie (rendered
-// again for each pass, or once into a spill file) in windows that do not
+// TestStreamGoldenParity streams every golden session's movie (kept in
+// memory, rendered again for each pass, or once into a spill file) in windows that do not
 // divide the frame count and checks the normalised training
 // and test movies and the statistics against the reference (torch), bit
 // for bit; then that the cache it wrote from its spill file holds the
@@ -22,14 +22,18 @@ func TestStreamGoldenParity(t *testing.T) {
 			continue
 		}
 		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
-			for _, spill := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%s/spill=%v", gs.name, sem, spill), func(t *testing.T) {
+			for _, mode := range []string{"keep", "render again", "spill"} {
+				t.Run(fmt.Sprintf("%s/%s/%s", gs.name, sem, mode), func(t *testing.T) {
+					if mode == "render again" {
+						defer func(k int) { keepMovieBytes = k }(keepMovieBytes)
+						keepMovieBytes = 0
+					}
 					want := loadExpected(t, gs.name, sem)
 					_, path := copySession(t, gs.name, gs.zip)
 					o := testOptions(t, sem, nil)
 					o.Normalize = true
 					spillDir := ""
-					if spill {
+					if mode == "spill" {
 						spillDir = t.TempDir()
 					}
 					sm, err := StreamStimuliForSession(ctx, path, o, 7, spillDir)
