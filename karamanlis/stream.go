@@ -157,16 +157,14 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 		sm.comp, sm.ctx = c, ctx
 		sm.quiet = opt
 		sm.quiet.Progress = nil
-		buf := make([]float32, min(sm.window, mov.t)*sm.fsize)
-		for a := 0; a < mov.t; a += sm.window {
-			b := min(mov.t, a+sm.window)
-			win := buf[:(b-a)*sm.fsize]
-			if err := c.renderTrain(ctx, a, b, win); err != nil {
-				return nil, err
-			}
-			for _, x := range win { // normStats' first sum, in order
+		// normStats' first sum, in order, while the next window renders
+		if err := sm.renderWindowsWith(c.rd, func(win []float32) error {
+			for _, x := range win {
 				sm.sum += float64(x)
 			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 		return mov, nil
 	}
@@ -240,23 +238,62 @@ func (sm *StreamedMovie) rawWindows(fn func([]float32) error) error {
 // renderWindows renders the training movie again, window by window, with
 // its own renderer (so that passes may run side by side).
 func (sm *StreamedMovie) renderWindows(fn func([]float32) error) error {
-	c := *sm.comp
-	var err error
-	if c.rd, err = newRenderer(sm.quiet, 0); err != nil {
+	rd, err := newRenderer(sm.quiet, 0)
+	if err != nil {
 		return err
 	}
-	buf := make([]float32, min(sm.window, sm.frames)*sm.fsize)
-	for a := 0; a < sm.frames; a += sm.window {
-		b := min(sm.frames, a+sm.window)
-		win := buf[:(b-a)*sm.fsize]
-		if err := c.renderTrain(sm.ctx, a, b, win); err != nil {
-			return err
+	return sm.renderWindowsWith(rd, fn)
+}
+
+// renderWindowsWith renders the training movie with rd, window by window,
+// and calls fn with each in order; the next window renders while fn runs
+// (two buffers in turn).
+func (sm *StreamedMovie) renderWindowsWith(rd *renderer, fn func([]float32) error) error {
+	c := *sm.comp
+	c.rd = rd
+	full := make(chan []float32, 1)
+	free := make(chan []float32, 2)
+	stop := make(chan struct{})
+	var rerr error
+	go func() {
+		defer close(full)
+		for a := 0; a < sm.frames; a += sm.window {
+			var buf []float32
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			b := min(sm.frames, a+sm.window)
+			if cap(buf) < (b-a)*sm.fsize {
+				buf = make([]float32, min(sm.window, sm.frames)*sm.fsize)
+			}
+			win := buf[:(b-a)*sm.fsize]
+			if rerr = c.renderTrain(sm.ctx, a, b, win); rerr != nil {
+				return
+			}
+			select {
+			case full <- win:
+			case <-stop:
+				return
+			}
 		}
-		if err := fn(win); err != nil {
-			return err
+	}()
+	free <- nil
+	free <- nil
+	var err error
+	for win := range full {
+		if err == nil {
+			if err = fn(win); err != nil {
+				close(stop)
+			}
 		}
+		free <- win
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	return rerr
 }
 
 // rawTrainReader returns a reader of the raw training movie as
