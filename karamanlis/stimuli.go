@@ -378,6 +378,7 @@ type composer struct {
 	test, train      []fixmovie.Fixation // the test sequence; the training blocks concatenated in file order
 	rd               *renderer
 	h, w             int
+	imageBytes       int // both ensembles, as allocated
 }
 
 // openComposer reads a stimulus file's fixations, checks every frame's
@@ -397,7 +398,8 @@ func openComposer(ctx context.Context, matPath string, opt StimulusOptions) (*co
 	if err := checkPlacements(m.path, DatasetFrozenFixations, frzFix, fsh, opt, false); err != nil {
 		return nil, err
 	}
-	c := &composer{path: m.path, test: frzFix[0], h: opt.Height, w: opt.Width}
+	c := &composer{path: m.path, test: frzFix[0], h: opt.Height, w: opt.Width,
+		imageBytes: rsh[0]*rsh[1]*rsh[2] + fsh[0]*fsh[1]*fsh[2]}
 	tRead := time.Now()
 	if c.runImgs, err = readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0])); err != nil {
 		return nil, err

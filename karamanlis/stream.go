@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -16,11 +17,15 @@ import (
 // renders, spills and hands out at a time when the caller gives none.
 const DefaultWindowFrames = 1024
 
-// keepMovieBytes is the size up to which StreamStimuliForSession keeps a
-// training movie in memory, rendered once, rather than rendering it again
-// for each pass (a short session's movie costs less than its images); a
+// keepMovie reports whether StreamStimuliForSession keeps a training
+// movie of movieBytes in memory, rendered once, rather than rendering it
+// again for each pass: when it is no larger than the image ensemble
+// (imageBytes, freed once the movie is rendered) plus 64 MiB, so that the
+// peak stays within twice the ensemble whatever the session's length. A
 // variable for the tests.
-var keepMovieBytes = 64 << 20
+var keepMovie = func(movieBytes, imageBytes int) bool {
+	return movieBytes <= imageBytes+64<<20
+}
 
 // StreamedMovie is a session's stimulus movie for a pipeline that writes
 // it as it goes, so that memory holds the images and a window of frames,
@@ -48,6 +53,8 @@ type StreamedMovie struct {
 	spillName string
 	sum       float64 // of the raw training values, in order (spilled movies)
 	cacheDone chan struct{}
+	cacheOnce sync.Once
+	cacheJob  func() // writes the cache (nil: caching is off)
 }
 
 // StreamStimuliForSession is LoadStimuliForSession for writers that take
@@ -118,12 +125,10 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 		// scales in place.
 		cm := *mov
 		cm.test = append([]float32(nil), mov.test...)
-		sm.cacheDone = make(chan struct{})
-		go func() {
-			defer close(sm.cacheDone)
+		sm.cacheJob = func() {
 			defer opt.timing("cache_write", time.Now())
 			writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, opt)
-		}()
+		}
 	}
 	if err := sm.normalise(opt); err != nil {
 		return nil, fmt.Errorf("%s: %w", matPath, err)
@@ -146,7 +151,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	if err := c.renderTest(ctx, mov.test); err != nil {
 		return nil, err
 	}
-	if spillDir == "" && 4*mov.t*sm.fsize <= keepMovieBytes {
+	if spillDir == "" && keepMovie(4*mov.t*sm.fsize, c.imageBytes) {
 		sm.train = make([]float32, mov.t*sm.fsize)
 		if err := c.renderTrain(ctx, 0, mov.t, sm.train); err != nil {
 			return nil, err
@@ -419,9 +424,27 @@ func (sm *StreamedMovie) EachTrainWindow(fn func([]float32) error) error {
 // errStopped ends EachTrainWindow's reader when fn failed.
 var errStopped = errors.New("stopped")
 
+// WriteCache starts writing the stimulus cache (unless the options turned
+// caching off or the movie came from a cache) in the background, once;
+// Close waits for it. A pipeline calls it once the session is known to be
+// good (its responses loaded), so that a failing session leaves no cache.
+func (sm *StreamedMovie) WriteCache() {
+	sm.cacheOnce.Do(func() {
+		if sm.cacheJob == nil {
+			return
+		}
+		sm.cacheDone = make(chan struct{})
+		go func() {
+			defer close(sm.cacheDone)
+			sm.cacheJob()
+		}()
+	})
+}
+
 // Close waits for the cache being written, if any, and removes the spill
 // file.
 func (sm *StreamedMovie) Close() error {
+	sm.cacheOnce.Do(func() {}) // no cache after Close
 	if sm.cacheDone != nil {
 		<-sm.cacheDone
 	}

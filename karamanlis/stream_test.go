@@ -25,8 +25,8 @@ func TestStreamGoldenParity(t *testing.T) {
 			for _, mode := range []string{"keep", "render again", "spill"} {
 				t.Run(fmt.Sprintf("%s/%s/%s", gs.name, sem, mode), func(t *testing.T) {
 					if mode == "render again" {
-						defer func(k int) { keepMovieBytes = k }(keepMovieBytes)
-						keepMovieBytes = 0
+						defer func(k func(int, int) bool) { keepMovie = k }(keepMovie)
+						keepMovie = func(int, int) bool { return false }
 					}
 					want := loadExpected(t, gs.name, sem)
 					_, path := copySession(t, gs.name, gs.zip)
@@ -64,7 +64,8 @@ func TestStreamGoldenParity(t *testing.T) {
 					if err := sm.EachTrainWindow(func([]float32) error { calls++; return boom }); !errors.Is(err, boom) || calls != 1 {
 						t.Errorf("failing fn: err %v after %d calls", err, calls)
 					}
-					if err := sm.Close(); err != nil {
+					sm.WriteCache()
+				if err := sm.Close(); err != nil {
 						t.Fatal(err)
 					}
 					if want.trainShape[1] > 7 && windows < 2 {

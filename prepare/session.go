@@ -124,19 +124,10 @@ func (r *sessionRun) sourceFiles(matPath string) []string {
 	return nil
 }
 
-// load reads the responses, then the stimulus, and checks that they agree.
-// Responses come first: they are cheap, and a session whose responses fail
-// then writes nothing at all (not even a stimulus cache).
+// load reads the stimulus and the responses and checks that they agree. A
+// session whose responses fail writes nothing at all (not even a stimulus
+// cache), and its error is the responses' whatever the stimulus gives.
 func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.MoviesTrainTestSplit, *karamanlis.ResponsesTrainTestSplit, error) {
-	t := time.Now()
-	resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
-		StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
-		CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	r.lap("responses", t)
 	so := r.so
 	so.Warn, so.Info = r.warn, r.info
 	so.Timing = func(phase string, seconds float64) {
@@ -147,20 +138,51 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 	if r.opt.Progress != nil {
 		so.Progress = func(done, total int) { r.opt.Progress(r.s.Name, done, total) }
 	}
-	t = time.Now()
+	loadResp := func() (*karamanlis.ResponsesTrainTestSplit, error) {
+		t := time.Now()
+		resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
+			StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
+			CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
+		})
+		if err == nil {
+			r.lap("responses", t)
+		}
+		return resp, err
+	}
 	var stim *karamanlis.MoviesTrainTestSplit
+	var resp *karamanlis.ResponsesTrainTestSplit
+	var err error
 	if r.opt.Split == nil {
-		// The movie is written as it is read back from its spill file;
-		// clips need it whole.
+		// The movie is streamed into the .npz (clips need it whole). The
+		// stimulus comes first, so that its images are freed before the
+		// responses are read; its cache is written only once the responses
+		// loaded, and when both fail the responses' error is reported, as
+		// when they are read first.
+		t := time.Now()
 		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), "")
 		if err != nil {
+			if _, rerr := loadResp(); rerr != nil {
+				return nil, nil, rerr
+			}
 			return nil, nil, err
 		}
+		r.lap("stimuli", t)
 		stim = r.stream.Split
-	} else if stim, err = karamanlis.LoadStimuliForSession(ctx, folder, so); err != nil {
-		return nil, nil, err
+		if resp, err = loadResp(); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// Responses first: they are cheap, and a session whose responses
+		// fail then writes nothing at all (not even a stimulus cache).
+		if resp, err = loadResp(); err != nil {
+			return nil, nil, err
+		}
+		t := time.Now()
+		if stim, err = karamanlis.LoadStimuliForSession(ctx, folder, so); err != nil {
+			return nil, nil, err
+		}
+		r.lap("stimuli", t)
 	}
-	r.lap("stimuli", t)
 	r.res.StimulusSource, r.res.FromCache = stim.Source, stim.FromCache
 	r.res.NaNSpikeCounts = resp.NaNCount
 	if err := karamanlis.CheckStimuliResponsesMatch(stim, resp); err != nil {
@@ -168,6 +190,9 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 	}
 	if err := resp.Validate(); err != nil {
 		return nil, nil, err
+	}
+	if r.stream != nil {
+		r.stream.WriteCache()
 	}
 	return stim, resp, nil
 }
