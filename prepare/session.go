@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -168,6 +169,10 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 		}
 		r.lap("stimuli", t)
 		stim = r.stream.Split
+		// Collect the images now (a short collection: the heap is large
+		// pointer-free arrays), so that the responses reuse their memory
+		// instead of growing the heap until the next automatic one.
+		runtime.GC()
 		if resp, err = loadResp(); err != nil {
 			return nil, nil, err
 		}
