@@ -65,7 +65,7 @@ func TestStreamGoldenParity(t *testing.T) {
 						t.Errorf("failing fn: err %v after %d calls", err, calls)
 					}
 					sm.WriteCache()
-				if err := sm.Close(); err != nil {
+					if err := sm.Close(); err != nil {
 						t.Fatal(err)
 					}
 					if want.trainShape[1] > 7 && windows < 2 {
