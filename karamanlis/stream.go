@@ -151,7 +151,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	if err := c.renderTest(ctx, mov.test); err != nil {
 		return nil, err
 	}
-	if spillDir == "" && keepMovie(4*mov.t*sm.fsize, c.imageBytes) {
+	if keepMovie(4*mov.t*sm.fsize, c.imageBytes) {
 		sm.train = make([]float32, mov.t*sm.fsize)
 		if err := c.renderTrain(ctx, 0, mov.t, sm.train); err != nil {
 			return nil, err

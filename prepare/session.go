@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -160,7 +161,7 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 		// loaded, and when both fail the responses' error is reported, as
 		// when they are read first.
 		t := time.Now()
-		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), "")
+		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), os.TempDir())
 		if err != nil {
 			if _, rerr := loadResp(); rerr != nil {
 				return nil, nil, rerr
