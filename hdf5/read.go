@@ -1,12 +1,19 @@
 package hdf5
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
+
+// chunkDecodes counts the chunks run through their filters (read by the
+// tests that check that a selection decodes each chunk once).
+var chunkDecodes atomic.Int64
 
 // pseudoChunkBytes is the size of the pieces contiguous data is read in.
 const pseudoChunkBytes = 1 << 20
@@ -25,8 +32,56 @@ func (d *Dataset) readLimit() uint64 {
 	return lim
 }
 
+// Slab is one hyperslab of a ReadSlabs selection: Start[i] ..
+// Start[i]+Count[i]-1 per dimension (file order), whose elements, in C
+// order, go to the destination from element Offset on.
+type Slab struct {
+	Start, Count []uint64
+	Offset       uint64
+}
+
+// ReadSlabs reads several hyperslabs in one pass into dst (a pointer to a
+// slice, as for Read), which is given n elements: each slab's elements go
+// to dst[Offset:Offset+prod(Count)]; the other elements keep their values
+// (zero when dst is allocated). The slabs' destination ranges must not
+// overlap; their regions in the file may. Every stored chunk is read and
+// decoded at most once, however many slabs it intersects, and scattered
+// into each of them, on all cores; so reading the runs of a sparse selection
+// (say the images a movie uses) costs the chunks it touches, not one pass
+// per slab.
+func (d *Dataset) ReadSlabs(ctx context.Context, slabs []Slab, n uint64, dst any) error {
+	if d.info.space.null {
+		return d.f.errf(d.path, "read", errors.New("null dataspace: no hyperslab to read"))
+	}
+	return d.readSlabs(ctx, slabs, n, dst)
+}
+
 // readSlab implements Read, ReadSlab and ReadRaw.
 func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) error {
+	if d.info.space.null {
+		raw := false
+		if r, ok := dst.(rawDst); ok {
+			raw = true
+			dst = r.p
+		}
+		if _, err := d.f.makeSink(dst, 0, d.info.dt, raw); err != nil {
+			return d.f.errf(d.path, "read", err)
+		}
+		return nil
+	}
+	dims := d.info.space.dims
+	if len(start) != len(dims) || len(count) != len(dims) {
+		return d.f.errf(d.path, "read", fmt.Errorf("hyperslab rank %d/%d, dataset rank %d", len(start), len(count), len(dims)))
+	}
+	n, ok := product(count)
+	if !ok {
+		return d.f.errf(d.path, "read", errors.New("hyperslab size overflows"))
+	}
+	return d.readSlabs(ctx, []Slab{{Start: start, Count: count}}, n, dst)
+}
+
+// readSlabs implements ReadSlabs (and readSlab with one slab).
+func (d *Dataset) readSlabs(ctx context.Context, slabs []Slab, n uint64, dst any) error {
 	raw := false
 	if r, ok := dst.(rawDst); ok {
 		raw = true
@@ -34,27 +89,42 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	}
 	info := d.info
 	fe := func(what string, err error) error { return d.f.errf(d.path, what, err) }
-	if info.space.null {
-		s, err := d.f.makeSink(dst, 0, info.dt, raw)
-		_ = s
-		if err != nil {
-			return fe("read", err)
-		}
-		return nil
-	}
 	dims := info.space.dims
-	if len(start) != len(dims) || len(count) != len(dims) {
-		return fe("read", fmt.Errorf("hyperslab rank %d/%d, dataset rank %d", len(start), len(count), len(dims)))
-	}
-	for i := range dims {
-		end, ok := addCheck(start[i], count[i])
-		if !ok || end > dims[i] {
-			return fe("read", fmt.Errorf("hyperslab dimension %d: start %d + count %d exceeds the extent %d", i, start[i], count[i], dims[i]))
+	sels := make([]slabSel, 0, len(slabs))
+	for k, sl := range slabs {
+		start, count := sl.Start, sl.Count
+		if len(start) != len(dims) || len(count) != len(dims) {
+			return fe("read", fmt.Errorf("hyperslab %d: rank %d/%d, dataset rank %d", k, len(start), len(count), len(dims)))
 		}
+		for i := range dims {
+			end, ok := addCheck(start[i], count[i])
+			if !ok || end > dims[i] {
+				return fe("read", fmt.Errorf("hyperslab dimension %d: start %d + count %d exceeds the extent %d", i, start[i], count[i], dims[i]))
+			}
+		}
+		m, ok := product(count)
+		if !ok {
+			return fe("read", errors.New("hyperslab size overflows"))
+		}
+		if end, ok := addCheck(sl.Offset, m); !ok || end > n {
+			return fe("read", fmt.Errorf("hyperslab %d: %d elements at offset %d exceed the destination's %d", k, m, sl.Offset, n))
+		}
+		if m == 0 {
+			continue
+		}
+		if len(dims) == 0 { // scalar: treat as rank 1
+			start, count = []uint64{0}, []uint64{1}
+		}
+		sels = append(sels, slabSel{start: start, count: count, base: sl.Offset, n: m})
 	}
-	n, ok := product(count)
-	if !ok {
-		return fe("read", errors.New("hyperslab size overflows"))
+	if len(sels) > 1 {
+		sorted := append([]slabSel(nil), sels...)
+		slices.SortFunc(sorted, func(a, b slabSel) int { return cmp.Compare(a.base, b.base) })
+		for i := 1; i < len(sorted); i++ {
+			if sorted[i-1].base+sorted[i-1].n > sorted[i].base {
+				return fe("read", fmt.Errorf("hyperslabs at destination offsets %d and %d overlap", sorted[i-1].base, sorted[i].base))
+			}
+		}
 	}
 	esz := dstElemSize(dst, info.dt, raw)
 	if nb, ok := mulCheck(n, esz); !ok || nb > d.readLimit() {
@@ -64,12 +134,11 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	if err != nil {
 		return fe("read", err)
 	}
-	if n == 0 {
+	if len(sels) == 0 {
 		return nil
 	}
-	// scalar: treat as rank 1
 	if len(dims) == 0 {
-		dims, start, count = []uint64{1}, []uint64{0}, []uint64{1}
+		dims = []uint64{1}
 	}
 	esize := uint64(info.dt.Size)
 	total, ok := product(dims)
@@ -79,7 +148,7 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 	if !ok {
 		return fe("read", errors.New("dataset size overflows"))
 	}
-	r := &slabReader{d: d, sk: sk, start: start, count: count, dims: dims, esize: esize}
+	r := &slabReader{d: d, sk: sk, sels: sels, dims: dims, esize: esize}
 	switch info.layout {
 	case LayoutCompact:
 		if uint64(len(info.compact)) < total {
@@ -116,7 +185,10 @@ func (d *Dataset) readSlab(ctx context.Context, start, count []uint64, dst any) 
 		r.cdims = info.chunk
 		r.cbytes = t.cbytes
 	case LayoutVirtual:
-		if err := d.readVirtual(ctx, sk, start, count); err != nil { // vds.go
+		if len(sels) != 1 || sels[0].base != 0 {
+			return fe("read", errors.New("a virtual dataset is read one hyperslab at a time (ReadSlab), not several in one call"))
+		}
+		if err := d.readVirtual(ctx, sk, sels[0].start, sels[0].count); err != nil { // vds.go
 			return fe("read", fmt.Errorf("virtual dataset (mapping list at global heap 0x%x index %d): %w", info.addr, info.vdsIndex, err))
 		}
 		return nil
@@ -164,57 +236,92 @@ func pseudoChunkDims(dims []uint64, esize uint64) []uint64 {
 	return pc
 }
 
+// slabSel is one hyperslab of a read and where it goes in the destination.
+type slabSel struct {
+	start, count []uint64
+	base         uint64 // destination element of the slab's first element
+	n            uint64 // elements in the slab
+	lo, hi       []uint64
+}
+
+// slabReader reads a selection of one or more hyperslabs: it visits each
+// chunk (or pseudo-chunk of contiguous data) the selection touches once,
+// decodes it once and scatters it into every slab it intersects.
 type slabReader struct {
-	d                  *Dataset
-	sk                 sink
-	start, count, dims []uint64
-	cdims              []uint64
-	esize              uint64
-	cbytes             uint64
-	table              *chunkTable
-	contig             []byte
-	contigAddr         uint64
-	total              uint64
-	fillOnce           sync.Once
-	fillRow            []byte
+	d          *Dataset
+	sk         sink
+	sels       []slabSel
+	dims       []uint64
+	cdims      []uint64
+	esize      uint64
+	cbytes     uint64
+	table      *chunkTable
+	contig     []byte
+	contigAddr uint64
+	total      uint64
+	fillOnce   sync.Once
+	fillRow    []byte
+}
+
+// box sets each slab's range of chunk coordinates and returns the number of
+// chunk slots the slabs span (with repeats; undef on overflow).
+func (r *slabReader) box() uint64 {
+	rank := len(r.dims)
+	g := uint64(0)
+	for k := range r.sels {
+		s := &r.sels[k]
+		s.lo, s.hi = make([]uint64, rank), make([]uint64, rank)
+		m := uint64(1)
+		for i := 0; i < rank; i++ {
+			s.lo[i] = s.start[i] / r.cdims[i]
+			s.hi[i] = (s.start[i] + s.count[i] - 1) / r.cdims[i]
+			var ok bool
+			if m, ok = mulCheck(m, s.hi[i]-s.lo[i]+1); !ok {
+				return undef
+			}
+		}
+		var ok bool
+		if g, ok = addCheck(g, m); !ok {
+			return undef
+		}
+	}
+	return g
+}
+
+// inBox reports whether chunk coordinates scaled lie in slab s's range.
+func inBox(s *slabSel, scaled []uint64) bool {
+	for i, c := range scaled {
+		if c < s.lo[i] || c > s.hi[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *slabReader) run(ctx context.Context) error {
 	rank := len(r.dims)
-	lo := make([]uint64, rank)
-	hi := make([]uint64, rank)
-	nj := uint64(1)
-	for i := range lo {
-		lo[i] = r.start[i] / r.cdims[i]
-		hi[i] = (r.start[i] + r.count[i] - 1) / r.cdims[i]
-		nj *= hi[i] - lo[i] + 1
-	}
-	// Sparse mode: when the slab spans many more chunk slots than there are
-	// stored chunks, pre-fill the destination and visit only stored chunks,
-	// so the work is bounded by the file, not by the declared extent.
+	nj := r.box()
+	// Sparse mode: when the selection spans many more chunk slots than
+	// there are stored chunks, pre-fill the destination and visit only
+	// stored chunks, so the work is bounded by the file, not by the
+	// declared extent.
 	var sparse []chunkEntry
 	isSparse := false
 	if r.table == nil && r.contig == nil && r.contigAddr == undef {
 		return r.prefill(ctx)
 	}
 	if t := r.table; t != nil && !t.implicit && t.single == nil {
-		g := uint64(1)
-		for i := range lo {
-			var ok bool
-			if g, ok = mulCheck(g, hi[i]-lo[i]+1); !ok {
-				g = undef
-				break
-			}
-		}
-		if g > 2*uint64(len(t.entries))+16 {
+		if nj > 2*uint64(len(t.entries))+16 {
 			isSparse = true
 			for _, e := range t.entries {
-				in := len(e.scaled) == rank
-				for i := 0; in && i < rank; i++ {
-					in = e.scaled[i] >= lo[i] && e.scaled[i] <= hi[i]
+				if len(e.scaled) != rank {
+					continue
 				}
-				if in {
-					sparse = append(sparse, e)
+				for k := range r.sels {
+					if inBox(&r.sels[k], e.scaled) {
+						sparse = append(sparse, e)
+						break
+					}
 				}
 			}
 			nj = uint64(len(sparse))
@@ -247,56 +354,82 @@ func (r *slabReader) run(ctx context.Context) error {
 		}
 		errMu.Unlock()
 	}
+	// Jobs are batches of chunk coordinates (rank values each), so that the
+	// channel costs one operation per batch, not per chunk.
+	const batch = 32
 	jobs := make(chan []uint64, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var scratch [3][]byte
-			for sc := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				if err := r.doChunk(sc, &scratch); err != nil {
-					setErr(err)
+			c := r.newChunkCtx()
+			for b := range jobs {
+				for i := 0; i+rank <= len(b) && ctx.Err() == nil; i += rank {
+					if err := r.doChunk(b[i:i+rank], c); err != nil {
+						setErr(err)
+					}
 				}
 			}
 		}()
 	}
-	cur := append([]uint64(nil), lo...)
-	if isSparse {
-		for _, e := range sparse {
-			select {
-			case jobs <- e.scaled:
-				continue
-			case <-ctx.Done():
+	var pending []uint64
+	send := func(scaled []uint64, flush bool) bool {
+		if scaled != nil {
+			if pending == nil {
+				pending = make([]uint64, 0, batch*rank)
 			}
-			break
+			pending = append(pending, scaled...)
 		}
-	}
-produce:
-	for !isSparse {
-		if err := ctx.Err(); err != nil {
-			break
+		if len(pending) == 0 || (!flush && len(pending) < batch*rank) {
+			return true
 		}
 		select {
-		case jobs <- append([]uint64(nil), cur...):
+		case jobs <- pending:
+			pending = nil
+			return true
 		case <-ctx.Done():
-			break produce
-		}
-		i := rank - 1
-		for ; i >= 0; i-- {
-			if cur[i] < hi[i] {
-				cur[i]++
-				break
-			}
-			cur[i] = lo[i]
-		}
-		if i < 0 {
-			break
+			return false
 		}
 	}
+	if isSparse {
+		for _, e := range sparse {
+			if !send(e.scaled, false) {
+				break
+			}
+		}
+	} else {
+	produce:
+		for k := range r.sels {
+			s := &r.sels[k]
+			cur := append([]uint64(nil), s.lo...)
+			for {
+				if ctx.Err() != nil {
+					break produce
+				}
+				// a chunk in an earlier slab's range was sent with it
+				seen := false
+				for j := 0; j < k && !seen; j++ {
+					seen = inBox(&r.sels[j], cur)
+				}
+				if !seen && !send(cur, false) {
+					break produce
+				}
+				i := rank - 1
+				for ; i >= 0; i-- {
+					if cur[i] < s.hi[i] {
+						cur[i]++
+						break
+					}
+					cur[i] = s.lo[i]
+				}
+				if i < 0 {
+					break
+				}
+			}
+		}
+	}
+	send(nil, true)
 	close(jobs)
 	wg.Wait()
 	if firstErr != nil {
@@ -305,14 +438,54 @@ produce:
 	return ctx.Err()
 }
 
-// doChunk fetches one chunk (or pseudo-chunk) and copies its intersection
-// with the hyperslab into the destination.
-func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
-	info := r.d.info
+// chunkCtx is one worker's reusable state.
+type chunkCtx struct {
+	scratch [3][]byte
+	origin  []uint64
+	lo, hi  []uint64
+	idx     []uint64
+	cs, ds  []uint64
+	hits    []int
+}
+
+func (r *slabReader) newChunkCtx() *chunkCtx {
 	rank := len(r.dims)
-	origin := make([]uint64, rank)
+	mk := func() []uint64 { return make([]uint64, rank) }
+	return &chunkCtx{origin: mk(), lo: mk(), hi: mk(), idx: mk(), cs: mk(), ds: mk()}
+}
+
+// intersects reports whether the chunk at origin overlaps slab s.
+func (r *slabReader) intersects(s *slabSel, origin []uint64) bool {
+	for i := range origin {
+		if max(origin[i], s.start[i]) >= min(origin[i]+r.cdims[i], s.start[i]+s.count[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// doChunk fetches one chunk (or pseudo-chunk) once and copies its
+// intersection with each slab into the destination.
+func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
+	info := r.d.info
+	origin := c.origin
 	for i := range origin {
 		origin[i] = scaled[i] * r.cdims[i]
+	}
+	c.hits = c.hits[:0]
+	for k := range r.sels {
+		if r.intersects(&r.sels[k], origin) {
+			c.hits = append(c.hits, k)
+		}
+	}
+	if len(c.hits) == 0 {
+		return nil
+	}
+	// the chunk maps to one contiguous run of one slab's destination, in
+	// the stored format: read or decode straight into it
+	var target []byte
+	if len(c.hits) == 1 {
+		target = r.directTarget(&r.sels[c.hits[0]], origin)
 	}
 	var buf []byte
 	fill := false
@@ -323,15 +496,13 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			fill = true
 			break
 		}
-		if target := r.directTarget(origin); target != nil {
-			// the chunk maps to one contiguous run of the destination, in
-			// the stored format: decode straight into it
-			if err := r.readChunkInto(rec, scratch, target); err != nil {
+		if target != nil {
+			if err := r.readChunkInto(rec, &c.scratch, target); err != nil {
 				return r.d.f.errf(r.d.path, fmt.Sprintf("chunk %v at 0x%x", origin, rec.addr), err)
 			}
 			return nil
 		}
-		b, err := r.readChunk(rec, origin, scratch)
+		b, err := r.readChunk(rec, origin, &c.scratch)
 		if err != nil {
 			return r.d.f.errf(r.d.path, fmt.Sprintf("chunk %v at 0x%x", origin, rec.addr), err)
 		}
@@ -358,14 +529,30 @@ func (r *slabReader) doChunk(scaled []uint64, scratch *[3][]byte) error {
 			}
 			buf = b
 		} else {
-			b, err := r.d.f.readAt(r.contigAddr+off, n)
+			if target != nil && uint64(len(target)) == n {
+				abs, err := r.d.f.absAddr(r.contigAddr+off, n)
+				if err == nil {
+					_, err = r.d.f.r.ReadAt(target, int64(abs))
+				}
+				if err != nil {
+					return r.d.f.errf(r.d.path, fmt.Sprintf("contiguous data at 0x%x", r.contigAddr+off), err)
+				}
+				return nil
+			}
+			b, err := r.d.f.readInto(r.contigAddr+off, n, c.scratch[2])
 			if err != nil {
 				return r.d.f.errf(r.d.path, fmt.Sprintf("contiguous data at 0x%x", r.contigAddr+off), err)
 			}
+			c.scratch[2] = b
 			buf = b
 		}
 	}
-	return r.copyOut(origin, buf, fill)
+	for _, k := range c.hits {
+		if err := r.copyOut(&r.sels[k], origin, buf, fill, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte) ([]byte, error) {
@@ -395,6 +582,7 @@ func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte
 		return nil, err
 	}
 	scratch[2] = src
+	chunkDecodes.Add(1)
 	out, err := info.unfilter(src, rec.mask, int(r.cbytes)+64, (*[2][]byte)(scratch[:2]))
 	if err != nil {
 		return nil, err
@@ -405,39 +593,38 @@ func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte
 	return out, nil
 }
 
-// copyOut copies the intersection of the chunk at origin with the slab.
-func (r *slabReader) copyOut(origin []uint64, buf []byte, fill bool) error {
+// copyOut copies the intersection of the chunk at origin with slab s.
+func (r *slabReader) copyOut(s *slabSel, origin []uint64, buf []byte, fill bool, c *chunkCtx) error {
 	rank := len(r.dims)
-	lo := make([]uint64, rank)
-	hi := make([]uint64, rank)
+	lo, hi := c.lo, c.hi
 	for i := 0; i < rank; i++ {
-		lo[i] = max(origin[i], r.start[i])
-		hi[i] = min(origin[i]+r.cdims[i], r.start[i]+r.count[i])
+		lo[i] = max(origin[i], s.start[i])
+		hi[i] = min(origin[i]+r.cdims[i], s.start[i]+s.count[i])
 		if lo[i] >= hi[i] {
 			return nil
 		}
 	}
 	// strides (elements)
-	cs := make([]uint64, rank)
-	ds := make([]uint64, rank)
-	c, dd := uint64(1), uint64(1)
+	cs, ds := c.cs, c.ds
+	cc, dd := uint64(1), uint64(1)
 	for i := rank - 1; i >= 0; i-- {
-		cs[i], ds[i] = c, dd
-		c *= r.cdims[i]
-		dd *= r.count[i]
+		cs[i], ds[i] = cc, dd
+		cc *= r.cdims[i]
+		dd *= s.count[i]
 	}
 	last := rank - 1
 	run := hi[last] - lo[last]
 	var fillRow []byte
 	if fill {
-		fillRow = r.fillRowFor(run)
+		fillRow = r.fillRowFor()
 	}
-	idx := append([]uint64(nil), lo...)
+	idx := c.idx
+	copy(idx, lo)
 	for {
 		var so, do uint64
 		for i := 0; i < rank; i++ {
 			so += (idx[i] - origin[i]) * cs[i]
-			do += (idx[i] - r.start[i]) * ds[i]
+			do += (idx[i] - s.start[i]) * ds[i]
 		}
 		var src []byte
 		if fill {
@@ -449,7 +636,7 @@ func (r *slabReader) copyOut(origin []uint64, buf []byte, fill bool) error {
 			}
 			src = buf[a:b]
 		}
-		if err := r.sk.put(do, src); err != nil {
+		if err := r.sk.put(s.base+do, src); err != nil {
 			return r.d.f.errf(r.d.path, "convert", err)
 		}
 		i := last - 1
@@ -466,9 +653,10 @@ func (r *slabReader) copyOut(origin []uint64, buf []byte, fill bool) error {
 	}
 }
 
-func (r *slabReader) fillRowFor(run uint64) []byte {
+// fillRowFor returns a row of fill values as long as any run copyOut makes.
+func (r *slabReader) fillRowFor() []byte {
 	r.fillOnce.Do(func() {
-		n := min(r.cdims[len(r.cdims)-1], r.count[len(r.count)-1])
+		n := min(r.cdims[len(r.cdims)-1], r.maxLastCount())
 		r.fillRow = make([]byte, n*r.esize)
 		if fv := r.d.info.fill; len(fv) == int(r.esize) {
 			for i := uint64(0); i < n; i++ {
@@ -479,29 +667,43 @@ func (r *slabReader) fillRowFor(run uint64) []byte {
 	return r.fillRow
 }
 
-// prefill writes the fill value over the whole destination.
+// maxLastCount is the largest count along the last dimension of the slabs.
+func (r *slabReader) maxLastCount() uint64 {
+	var m uint64
+	for _, s := range r.sels {
+		m = max(m, s.count[len(s.count)-1])
+	}
+	return m
+}
+
+// prefill writes the fill value over every slab's destination.
 func (r *slabReader) prefill(ctx context.Context) error {
-	n, _ := product(r.count)
+	var most uint64
+	for _, s := range r.sels {
+		most = max(most, s.n)
+	}
 	per := uint64(1<<16) / r.esize
 	if per < 1 {
 		per = 1
 	}
-	per = min(per, n)
+	per = min(per, most)
 	buf := make([]byte, per*r.esize)
 	if fv := r.d.info.fill; len(fv) == int(r.esize) {
 		for i := uint64(0); i < per; i++ {
 			copy(buf[i*r.esize:], fv)
 		}
 	}
-	for i := uint64(0); i < n; i += per {
-		if i%(per*256) == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	for _, s := range r.sels {
+		for i := uint64(0); i < s.n; i += per {
+			if i%(per*256) == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
-		}
-		m := min(per, n-i)
-		if err := r.sk.put(i, buf[:m*r.esize]); err != nil {
-			return r.d.f.errf(r.d.path, "convert", err)
+			m := min(per, s.n-i)
+			if err := r.sk.put(s.base+i, buf[:m*r.esize]); err != nil {
+				return r.d.f.errf(r.d.path, "convert", err)
+			}
 		}
 	}
 	return nil
@@ -509,18 +711,18 @@ func (r *slabReader) prefill(ctx context.Context) error {
 
 // directTarget returns the destination bytes a whole chunk maps to when the
 // destination takes stored bytes (fast path or ReadRaw) and the chunk's
-// elements are one contiguous run of it; nil otherwise.
-func (r *slabReader) directTarget(origin []uint64) []byte {
+// elements are one contiguous run of slab s's destination; nil otherwise.
+func (r *slabReader) directTarget(s *slabSel, origin []uint64) []byte {
 	rs, ok := r.sk.(*rawSink)
 	if !ok {
 		return nil
 	}
 	rank := len(origin)
 	j := rank - 1
-	for j > 0 && origin[j] == r.start[j] && r.cdims[j] == r.count[j] {
+	for j > 0 && origin[j] == s.start[j] && r.cdims[j] == s.count[j] {
 		j--
 	}
-	if origin[j] < r.start[j] || origin[j]+r.cdims[j] > r.start[j]+r.count[j] {
+	if origin[j] < s.start[j] || origin[j]+r.cdims[j] > s.start[j]+s.count[j] {
 		return nil
 	}
 	for i := 0; i < j; i++ {
@@ -530,10 +732,10 @@ func (r *slabReader) directTarget(origin []uint64) []byte {
 	}
 	var off, stride uint64 = 0, 1
 	for i := rank - 1; i >= 0; i-- {
-		off += (origin[i] - r.start[i]) * stride
-		stride *= r.count[i]
+		off += (origin[i] - s.start[i]) * stride
+		stride *= s.count[i]
 	}
-	a := off * r.esize
+	a := (s.base + off) * r.esize
 	if a+r.cbytes > uint64(len(rs.b)) {
 		return nil
 	}
@@ -570,6 +772,7 @@ func (r *slabReader) readChunkInto(rec chunkRec, scratch *[3][]byte, target []by
 		return err
 	}
 	scratch[2] = src
+	chunkDecodes.Add(1)
 	if len(active) == 1 && info.filters[active[0]].ID == 1 {
 		return inflateExact(src, target)
 	}

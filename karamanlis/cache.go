@@ -405,6 +405,13 @@ func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
 // cache folder when the session folder is not writable. Failures are
 // warnings.
 func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
+	writeCacheFrom(folder, matPath, mov, func() io.Reader { return npyLE(mov.train) }, opt)
+}
+
+// writeCacheFrom is writeCache with the raw training movie read, as
+// little-endian float32 bytes, from a reader that train returns (called
+// once per attempt).
+func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reader, opt StimulusOptions) {
 	src, err := SourceOf(matPath)
 	if err != nil {
 		warnf(opt.Warn, "not caching stimuli: %v", err)
@@ -426,7 +433,7 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 		warnf(opt.Warn, "not caching stimuli: %s exists without a %s record (made by openretina?); leaving it as it is", path, ProvenanceKey)
 		return
 	}
-	err = writeCacheFile(path, mov, p, opt.CompressCache)
+	err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
 	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) {
 		fb := fallbackCacheFolder(opt.CacheDir, folder)
 		if merr := os.MkdirAll(fb, 0o755); merr != nil {
@@ -434,7 +441,7 @@ func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
 			return
 		}
 		path = filepath.Join(fb, name)
-		err = writeCacheFile(path, mov, p, opt.CompressCache)
+		err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
 	}
 	if err != nil {
 		warnf(opt.Warn, "not caching stimuli: %v", err)
@@ -465,14 +472,24 @@ func foreignCache(path string) bool {
 // createNPZ creates a cache file; tests replace it to make writes fail.
 var createNPZ = npy.CreateNPZ
 
-func writeCacheFile(path string, mov *rawMovie, p Provenance, compress bool) error {
+// writeCacheFileFrom is writeCacheFile with the training movie from
+// train(), closed afterwards when it is an io.Closer.
+func writeCacheFileFrom(path string, mov *rawMovie, train func() io.Reader, p Provenance, compress bool) error {
+	r := train()
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	return writeCacheFile(path, mov, r, p, compress)
+}
+
+func writeCacheFile(path string, mov *rawMovie, train io.Reader, p Provenance, compress bool) error {
 	z, err := createNPZ(path, npy.NPZOptions{Compress: compress})
 	if err != nil {
 		return err
 	}
 	defer z.Abort()
 	pj, _ := json.Marshal(p)
-	if err := z.Add(cacheKeyTrain, []int{1, mov.t, mov.h, mov.w}, mov.train); err != nil {
+	if err := z.AddRaw(cacheKeyTrain, npy.Header{Descr: cacheDescr, Shape: []int{1, mov.t, mov.h, mov.w}}, train); err != nil {
 		return err
 	}
 	if err := z.Add(cacheKeyTest, []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {

@@ -236,34 +236,14 @@ func openImages(m *matFile, name string) (*hdf5.Dataset, []int, error) {
 	return ds, sh, nil
 }
 
-// readImages reads the images the fixations use (the others stay zero):
-// the whole dataset when every image is used, else one hyperslab per run
-// of consecutive used images.
+// readImages reads the images the fixations use (the others stay zero) in
+// one call: one hyperslab per run of consecutive used images, placed at the
+// images' indices, so that every stored chunk is decoded once even when it
+// spans several runs (MATLAB chunks image stacks across all images).
 func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, sh []int, used []bool) (*fixmovie.Images, error) {
 	n, nx, ny := sh[0], sh[1], sh[2]
-	wrap := func(pix []uint8) (*fixmovie.Images, error) {
-		im, err := fixmovie.NewImages(pix, n, nx, ny)
-		if err != nil {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Err: err}
-		}
-		return im, nil
-	}
-	all := true
-	for _, u := range used {
-		all = all && u
-	}
-	if all {
-		pix := bigmem.Bytes(n * nx * ny)
-		if err := ds.Read(ctx, &pix); err != nil {
-			return nil, readErr(m.path, name, err)
-		}
-		if len(pix) != n*nx*ny {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes, want %d", len(pix), n*nx*ny)}
-		}
-		return wrap(pix)
-	}
-	img := struct{ data []uint8 }{bigmem.Bytes(n * nx * ny)}
 	per := nx * ny
+	var slabs []hdf5.Slab
 	for k := 0; k < n; {
 		if !used[k] {
 			k++
@@ -273,20 +253,22 @@ func readImages(ctx context.Context, m *matFile, name string, ds *hdf5.Dataset, 
 		for e < n && used[e] {
 			e++
 		}
-		buf := img.data[k*per : e*per : e*per]
-		var dst []uint8 = buf[:0]
-		if err := ds.ReadSlab(ctx, []uint64{uint64(k), 0, 0}, []uint64{uint64(e - k), uint64(nx), uint64(ny)}, &dst); err != nil {
-			return nil, readErr(m.path, name, err)
-		}
-		if len(dst) != (e-k)*per {
-			return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes for images %d..%d, want %d", len(dst), k+1, e, (e-k)*per)}
-		}
-		if &dst[0] != &buf[0] {
-			copy(buf, dst)
-		}
+		slabs = append(slabs, hdf5.Slab{Start: []uint64{uint64(k), 0, 0}, Count: []uint64{uint64(e - k), uint64(nx), uint64(ny)}, Offset: uint64(k * per)})
 		k = e
 	}
-	return wrap(img.data)
+	pix := bigmem.Bytes(n * per)
+	dst := pix[:0]
+	if err := ds.ReadSlabs(ctx, slabs, uint64(n*per), &dst); err != nil {
+		return nil, readErr(m.path, name, err)
+	}
+	if len(dst) != n*per || (n*per > 0 && &dst[0] != &pix[0]) {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d bytes, want %d", len(dst), n*per)}
+	}
+	im, err := fixmovie.NewImages(pix, n, nx, ny)
+	if err != nil {
+		return nil, &InputError{File: m.path, Dataset: "/" + name, Err: err}
+	}
+	return im, nil
 }
 
 // fractions counts the fractional fixation values that were truncated
@@ -413,8 +395,20 @@ func readStimulus(ctx context.Context, m *matFile, frac *fractions) (*stimulusFi
 	return s, nil
 }
 
-// composeFromMat reads a stimulus file and renders its movie.
-func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+// composer holds what rendering a stimulus file's movie needs: the images
+// the fixations use (read, the file closed) and the checked fixations.
+type composer struct {
+	path             string
+	runImgs, frzImgs *fixmovie.Images
+	test, train      []fixmovie.Fixation // the test sequence; the training blocks concatenated in file order
+	rd               *renderer
+	h, w             int
+	imageBytes       int // both ensembles, as allocated
+}
+
+// openComposer reads a stimulus file's fixations, checks every frame's
+// placement before the expensive work, then reads the images they use.
+func openComposer(ctx context.Context, matPath string, opt StimulusOptions) (*composer, error) {
 	var frac *fractions
 	if opt.Semantics == fixmovie.OpenRetina {
 		frac = &fractions{}
@@ -430,48 +424,72 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	defer m.Close()
 	rds, rsh, fds, fsh, runFix, frzFix := st.rds, st.rsh, st.fds, st.fsh, st.runFix, st.frzFix
 	sh := st.sh
-	// Check every frame's placement before the expensive work.
 	if err := checkPlacements(m.path, DatasetRunningFixations, runFix, rsh, opt, true); err != nil {
 		return nil, err
 	}
 	if err := checkPlacements(m.path, DatasetFrozenFixations, frzFix, fsh, opt, false); err != nil {
 		return nil, err
 	}
+	c := &composer{path: m.path, test: frzFix[0], h: opt.Height, w: opt.Width,
+		imageBytes: rsh[0]*rsh[1]*rsh[2] + fsh[0]*fsh[1]*fsh[2]}
 	tRead := time.Now()
-	runImgs, err := readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0]))
-	if err != nil {
+	if c.runImgs, err = readImages(ctx, m, DatasetRunningImages, rds, rsh, usedImages(runFix, rsh[0])); err != nil {
 		return nil, err
 	}
-	frzImgs, err := readImages(ctx, m, DatasetFrozenImages, fds, fsh, usedImages(frzFix, fsh[0]))
-	if err != nil {
+	if c.frzImgs, err = readImages(ctx, m, DatasetFrozenImages, fds, fsh, usedImages(frzFix, fsh[0])); err != nil {
 		return nil, err
 	}
 	opt.timing("read", tRead)
-	total := sh.blocks*sh.perBlock + sh.testFrames
-	mov := &rawMovie{t: sh.blocks * sh.perBlock, tf: sh.testFrames, h: opt.Height, w: opt.Width}
-	fsize := opt.Height * opt.Width
-	mov.train = bigmem.Float32s(mov.t * fsize)
-	mov.test = bigmem.Float32s(mov.tf * fsize)
-	rd, err := newRenderer(opt, total)
+	// Blocks are independent (a frame depends only on its image and
+	// fixation), so rendering their concatenation, or any run of its
+	// frames, gives the same values as block by block; one call keeps the
+	// workers' width-pass caches warm across block boundaries and balances
+	// the work over all cores.
+	c.train = make([]fixmovie.Fixation, 0, sh.blocks*sh.perBlock)
+	for _, blk := range runFix {
+		c.train = append(c.train, blk...)
+	}
+	if c.rd, err = newRenderer(opt, len(c.train)+len(c.test)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// renderTest renders the test sequence into dst and drops its images.
+func (c *composer) renderTest(ctx context.Context, dst []float32) error {
+	if err := c.rd.render(ctx, c.frzImgs, c.test, dst); err != nil {
+		return fmt.Errorf("%s: dataset /%s: %w", c.path, DatasetFrozenFixations, err)
+	}
+	c.frzImgs = nil
+	return nil
+}
+
+// renderTrain renders training frames a..b-1 into dst.
+func (c *composer) renderTrain(ctx context.Context, a, b int, dst []float32) error {
+	if err := c.rd.render(ctx, c.runImgs, c.train[a:b], dst); err != nil {
+		return fmt.Errorf("%s: dataset /%s: %w", c.path, DatasetRunningFixations, err)
+	}
+	return nil
+}
+
+// composeFromMat reads a stimulus file and renders its movie.
+func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*rawMovie, error) {
+	c, err := openComposer(ctx, matPath, opt)
 	if err != nil {
 		return nil, err
 	}
+	mov := &rawMovie{t: len(c.train), tf: len(c.test), h: opt.Height, w: opt.Width}
+	fsize := opt.Height * opt.Width
+	mov.train = bigmem.Float32s(mov.t * fsize)
+	mov.test = bigmem.Float32s(mov.tf * fsize)
 	// The seed renders the test sequence, then each training block in file
 	// order into its place in the training movie.
 	defer opt.timing("render", time.Now())
-	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
-		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetFrozenFixations, err)
+	if err := c.renderTest(ctx, mov.test); err != nil {
+		return nil, err
 	}
-	// Blocks are independent (a frame depends only on its image and
-	// fixation), so rendering their concatenation in one call gives the same
-	// values as block by block, keeps the workers' width-pass caches warm
-	// across block boundaries and balances the work over all cores.
-	all := make([]fixmovie.Fixation, 0, sh.blocks*sh.perBlock)
-	for _, blk := range runFix {
-		all = append(all, blk...)
-	}
-	if err := rd.render(ctx, runImgs, all, mov.train); err != nil {
-		return nil, fmt.Errorf("%s: dataset /%s: %w", m.path, DatasetRunningFixations, err)
+	if err := c.renderTrain(ctx, 0, mov.t, mov.train); err != nil {
+		return nil, err
 	}
 	return mov, nil
 }

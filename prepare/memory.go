@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/retinaio/retinaio/internal/sysmem"
@@ -60,5 +61,47 @@ func MemoryAdmission(budget uint64, so karamanlis.StimulusOptions) func(context.
 	b := sysmem.NewBudget(budget)
 	return func(ctx context.Context, s karamanlis.Session) (func(), error) {
 		return b.Acquire(ctx, EstimateSessionMemory(s, so.StimType, so.Height, so.Width))
+	}
+}
+
+// WindowFrames is the number of training frames a session streams at a
+// time (karamanlis.StreamStimuliForSession) under a memory budget of
+// budget bytes (0: no budget): karamanlis.DefaultWindowFrames, fewer when
+// the three window buffers (rendered, read back, normalised) would take
+// more than 1/16 of the budget, and at least 16.
+func WindowFrames(budget uint64, h, w int) int {
+	n := karamanlis.DefaultWindowFrames
+	if fb := uint64(max(1, h*w)) * 4 * 3; budget > 0 {
+		n = int(min(uint64(n), budget/16/fb))
+	}
+	return max(n, 16)
+}
+
+// GCPercent is the garbage collector's target (GOGC) while Run prepares
+// sessions, unless the GOGC environment variable is set: the live heap of
+// a session is its images, responses and movie windows, mostly large
+// pointer-free arrays that the collector marks for almost nothing, so a
+// low target costs little CPU and keeps the peak near the live heap
+// (Go's default of 100 lets it reach twice the live heap).
+const GCPercent = 10
+
+// limitMemory applies the memory settings of a run until the returned
+// function is called: GCPercent, and budget (when not 0) as the Go
+// runtime's soft memory limit (debug.SetMemoryLimit) unless GOGC or
+// GOMEMLIMIT are set in the environment.
+func limitMemory(budget uint64) (restore func()) {
+	var undo []func()
+	if os.Getenv("GOGC") == "" {
+		old := debug.SetGCPercent(GCPercent)
+		undo = append(undo, func() { debug.SetGCPercent(old) })
+	}
+	if budget > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		old := debug.SetMemoryLimit(int64(min(budget, 1<<62)))
+		undo = append(undo, func() { debug.SetMemoryLimit(old) })
+	}
+	return func() {
+		for _, u := range undo {
+			u()
+		}
 	}
 }

@@ -133,6 +133,7 @@ func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, err
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
 	man := newManifest(root, start, opt, len(sessions))
+	defer limitMemory(opt.MemoryBudget)()
 	so := opt.Stimulus
 	// Workers share the cores between concurrent sessions.
 	if so.Workers <= 0 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -23,6 +25,10 @@ type sessionRun struct {
 
 	mu  sync.Mutex // guards res.Warnings and res.Timings
 	res prepared.SessionResult
+
+	// stream, when set, supplies the training movie window by window
+	// (the whole movie is never in memory).
+	stream *karamanlis.StreamedMovie
 }
 
 // prepareSession loads, checks and writes one session: locate its files,
@@ -38,6 +44,9 @@ func prepareSession(ctx context.Context, s karamanlis.Session, so karamanlis.Sti
 	sums := startChecksums(ctx, r.sourceFiles(matPath), opt.NoChecksums)
 	defer sums.stop() // stops hashing when the session fails
 	stim, resp, err := r.load(ctx, folder)
+	if r.stream != nil {
+		defer r.stream.Close() // waits for the stimulus cache
+	}
 	if err != nil {
 		return r.end(err)
 	}
@@ -117,19 +126,10 @@ func (r *sessionRun) sourceFiles(matPath string) []string {
 	return nil
 }
 
-// load reads the responses, then the stimulus, and checks that they agree.
-// Responses come first: they are cheap, and a session whose responses fail
-// then writes nothing at all (not even a stimulus cache).
+// load reads the stimulus and the responses and checks that they agree. A
+// session whose responses fail writes nothing at all (not even a stimulus
+// cache), and its error is the responses' whatever the stimulus gives.
 func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.MoviesTrainTestSplit, *karamanlis.ResponsesTrainTestSplit, error) {
-	t := time.Now()
-	resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
-		StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
-		CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	r.lap("responses", t)
 	so := r.so
 	so.Warn, so.Info = r.warn, r.info
 	so.Timing = func(phase string, seconds float64) {
@@ -140,12 +140,55 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 	if r.opt.Progress != nil {
 		so.Progress = func(done, total int) { r.opt.Progress(r.s.Name, done, total) }
 	}
-	t = time.Now()
-	stim, err := karamanlis.LoadStimuliForSession(ctx, folder, so)
-	if err != nil {
-		return nil, nil, err
+	loadResp := func() (*karamanlis.ResponsesTrainTestSplit, error) {
+		t := time.Now()
+		resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
+			StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
+			CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
+		})
+		if err == nil {
+			r.lap("responses", t)
+		}
+		return resp, err
 	}
-	r.lap("stimuli", t)
+	var stim *karamanlis.MoviesTrainTestSplit
+	var resp *karamanlis.ResponsesTrainTestSplit
+	var err error
+	if r.opt.Split == nil {
+		// The movie is streamed into the .npz (clips need it whole). The
+		// stimulus comes first, so that its images are freed before the
+		// responses are read; its cache is written only once the responses
+		// loaded, and when both fail the responses' error is reported, as
+		// when they are read first.
+		t := time.Now()
+		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), os.TempDir())
+		if err != nil {
+			if _, rerr := loadResp(); rerr != nil {
+				return nil, nil, rerr
+			}
+			return nil, nil, err
+		}
+		r.lap("stimuli", t)
+		stim = r.stream.Split
+		// Collect the images now (a short collection: the heap is large
+		// pointer-free arrays), so that the responses reuse their memory
+		// instead of growing the heap until the next automatic one.
+		runtime.GC()
+		if resp, err = loadResp(); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// Responses first: they are cheap, and a session whose responses
+		// fail then writes nothing at all (not even a stimulus cache).
+		if resp, err = loadResp(); err != nil {
+			return nil, nil, err
+		}
+		t := time.Now()
+		if stim, err = karamanlis.LoadStimuliForSession(ctx, folder, so); err != nil {
+			return nil, nil, err
+		}
+		r.lap("stimuli", t)
+	}
 	r.res.StimulusSource, r.res.FromCache = stim.Source, stim.FromCache
 	r.res.NaNSpikeCounts = resp.NaNCount
 	if err := karamanlis.CheckStimuliResponsesMatch(stim, resp); err != nil {
@@ -153,6 +196,9 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 	}
 	if err := resp.Validate(); err != nil {
 		return nil, nil, err
+	}
+	if r.stream != nil {
+		r.stream.WriteCache()
 	}
 	return stim, resp, nil
 }
@@ -172,7 +218,7 @@ func (r *sessionRun) write(folder string, stim *karamanlis.MoviesTrainTestSplit,
 	}
 	t := time.Now()
 	out := filepath.Join(r.opt.OutDir, r.s.Name+".npz")
-	if err := writeSessionNPZ(out, stim, resp, split, r.opt.Compress); err != nil {
+	if err := writeSessionNPZ(out, stim, r.stream, resp, split, r.opt.Compress); err != nil {
 		return err
 	}
 	r.lap("write", t)

@@ -13,12 +13,13 @@ import (
 // (prepared.SessionKeys; norm_mean and norm_std only when the movie is
 // normalised).
 func WriteSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, resp *karamanlis.ResponsesTrainTestSplit, compress bool) error {
-	return writeSessionNPZ(path, stim, resp, nil, compress)
+	return writeSessionNPZ(path, stim, nil, resp, nil, compress)
 }
 
 // writeSessionNPZ is WriteSessionNPZ; with a split, its keys replace the
-// uncut stim_train and resp_train.
-func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, resp *karamanlis.ResponsesTrainTestSplit, split *clips.Split, compress bool) error {
+// uncut stim_train and resp_train; with a stream, stim_train is written
+// window by window from it (stim.Train is not used).
+func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, stream *karamanlis.StreamedMovie, resp *karamanlis.ResponsesTrainTestSplit, split *clips.Split, compress bool) error {
 	z, err := npy.CreateNPZ(path, npy.NPZOptions{Compress: compress})
 	if err != nil {
 		return err
@@ -29,9 +30,12 @@ func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, resp *k
 			err = z.Add(name, shape, data)
 		}
 	}
-	if split != nil {
+	switch {
+	case split != nil:
 		err = split.AddTo(z)
-	} else {
+	case stream != nil:
+		err = addStream(z, prepared.KeyStimTrain, stim.TrainShape, stream)
+	default:
 		add(prepared.KeyStimTrain, stim.TrainShape, stim.Train)
 	}
 	add(prepared.KeyStimTest, stim.TestShape, stim.Test)
@@ -51,6 +55,19 @@ func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, resp *k
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// addStream writes the streamed training movie as the entry name, the
+// same bytes as NPZWriter.Add with the whole movie.
+func addStream(z *npy.NPZWriter, name string, shape []int, stream *karamanlis.StreamedMovie) error {
+	w, err := z.Create(name, npy.Header{Descr: prepared.DescrMovie, Shape: shape})
+	if err != nil {
+		return err
+	}
+	if err := stream.EachTrainWindow(func(v []float32) error { return w.WriteValues(v) }); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // shapes are the manifest's shapes of the written arrays.

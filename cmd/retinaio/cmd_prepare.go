@@ -90,7 +90,7 @@ func registerPrepareFlags(fs *flag.FlagSet, f *prepareFlags) {
 	fs.BoolVar(&f.noOpenretinaCache, "no-openretina-cache", false, "neither read nor write openretina's <stim>_data_extracted_stimuli_<h>_<w>.npz")
 	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write any stimulus cache")
 	fs.IntVar(&f.jobs, "jobs", 1, "sessions prepared at once, as memory allows (--max-memory)")
-	fs.StringVar(&f.maxMemory, "max-memory", "", "admission budget of --jobs: a session starts only while the estimated memory of the running ones fits (also the Go runtime's soft limit); not a hard cap: one large session can exceed it. Bytes, 4G, or a share of RAM such as 60% (default 50% of RAM or of the cgroup limit)")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "memory bound: bytes, 4G, or a share of RAM such as 60% (default 50% of RAM or of the cgroup limit); --jobs sessions start only while their estimates fit, it sets the movie window and is the Go runtime's soft memory limit (see README, Memory)")
 	fs.StringVar(&f.shard, "shard", "", "prepare only share I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; \"auto\" in a SLURM array) of the sessions; join the manifests with merge-manifest")
 	fs.BoolVar(&f.compress, "compress", false, "deflate the output .npz files (smaller, slower)")
 	fs.BoolVar(&f.noChecksums, "no-checksums", false, "skip the SHA-256 of the source files")
