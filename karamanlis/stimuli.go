@@ -424,7 +424,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	// The seed renders the test sequence, then each training block in file
+	// openretina renders the test sequence, then each training block in file
 	// order into its place in the training movie.
 	defer opt.timing("render", time.Now())
 	if err := rd.render(ctx, frzImgs, frzFix[0], mov.test); err != nil {
