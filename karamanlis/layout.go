@@ -75,6 +75,14 @@ func SpeciesOf(name string) Species {
 	return ""
 }
 
+// MatchesSpecies reports whether a session (folder or zip) name belongs to
+// species, by openretina's rule: the species word is a substring of the
+// name, case-sensitively; the empty species matches every name. Local
+// listings (ListSessions) and remote ones (hub.Select) both use it.
+func MatchesSpecies(name string, species Species) bool {
+	return strings.Contains(name, string(species))
+}
+
 // FrameRate is the display frame rate of a species' recordings: 75 Hz for
 // mouse and 85 Hz for marmoset, with known true. For any other species
 // (including "") it returns the mouse rate, 75 Hz, the dataset's default

@@ -40,7 +40,7 @@ func ListSessions(root string, species Species) ([]Session, error) {
 	byName := map[string]Session{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !strings.Contains(name, string(species)) {
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !MatchesSpecies(name, species) {
 			continue
 		}
 		p := filepath.Join(root, name)
