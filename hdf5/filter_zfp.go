@@ -413,22 +413,17 @@ func revLift32(p []int64, o, s int) {
 // invLift64 and invLift32 invert zfp's lifting transform on the 4 values
 // p[o], p[o+s], p[o+2s], p[o+3s], in 64- or 32-bit wrapping arithmetic.
 func invLift64(p []int64, o, s int) {
-	x, y, z, w := p[o], p[o+s], p[o+2*s], p[o+3*s]
-	y += w >> 1
-	w -= y >> 1
-	y += w
-	w -= y - w
-	z += x
-	x -= z - x
-	y += z
-	z -= y - z
-	w += x
-	x -= w - x
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = x, y, z, w
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = invLift(p[o], p[o+s], p[o+2*s], p[o+3*s])
 }
 
 func invLift32(p []int64, o, s int) {
-	x, y, z, w := int32(p[o]), int32(p[o+s]), int32(p[o+2*s]), int32(p[o+3*s])
+	x, y, z, w := invLift(int32(p[o]), int32(p[o+s]), int32(p[o+2*s]), int32(p[o+3*s]))
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
+}
+
+// invLift is zfp's inverse lifting step (inv_lift in zfp's decode.c) in
+// the wrapping arithmetic of T.
+func invLift[T int32 | int64](x, y, z, w T) (T, T, T, T) {
 	y += w >> 1
 	w -= y >> 1
 	y += w
@@ -439,5 +434,5 @@ func invLift32(p []int64, o, s int) {
 	z -= y - z
 	w += x
 	x -= w - x
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
+	return x, y, z, w
 }
