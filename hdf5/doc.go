@@ -70,7 +70,7 @@
 // modification times, B-tree 'K' Values, Driver Info, Object Reference
 // Count, File Space Info, ...) are kept in the parsed header but not
 // interpreted: none changes what a reader returns.
-//
+
 // # Use
 //
 // Open (or OpenWithOptions) a file; File.OpenDataset returns a *Dataset by
@@ -79,7 +79,7 @@
 // and Dataset.ReadSlab a hyperslab into a Go slice (row-major, HDF5's
 // order); ReadRaw and ReadSlabRaw return the stored element bytes
 // unconverted, to be written on as they are.
-
+//
 // # Not supported
 //
 //   - Virtual datasets: the layout is parsed, but reading the source
