@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
@@ -457,14 +458,7 @@ func usedImages(fix [][]fixmovie.Fixation, n int) []bool {
 func joinNames(names []string) string {
 	s := append([]string(nil), names...)
 	sort.Strings(s)
-	out := ""
-	for i, n := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
+	return strings.Join(s, ", ")
 }
 
 // LoadAllStimuli loads the stimuli of every session of opt.Species below
