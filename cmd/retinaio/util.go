@@ -1,6 +1,11 @@
 package main
 
-import "os"
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+)
 
 // sameFile reports whether the two paths name the same existing file (so
 // that a command never overwrites its input with its output).
@@ -14,4 +19,15 @@ func sameFile(a, b string) bool {
 		return false
 	}
 	return os.SameFile(sa, sb)
+}
+
+// writeIndentedJSON writes v as JSON indented by one space (the split and
+// eval reports).
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return errors.New("writing JSON: " + err.Error())
+	}
+	return nil
 }
