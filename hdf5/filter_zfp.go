@@ -389,25 +389,25 @@ func (z *zfpParams) decodeBlock(s *zfpBits, size int, intprec, ebits uint, ebias
 
 // revLift64 and revLift32 invert zfp's reversible (Lorenzo) transform.
 func revLift64(p []int64, o, s int) {
-	x, y, z, w := uint64(p[o]), uint64(p[o+s]), uint64(p[o+2*s]), uint64(p[o+3*s])
-	w += z
-	z += y
-	w += z
-	y += x
-	z += y
-	w += z
+	x, y, z, w := revLift(uint64(p[o]), uint64(p[o+s]), uint64(p[o+2*s]), uint64(p[o+3*s]))
 	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
 }
 
 func revLift32(p []int64, o, s int) {
-	x, y, z, w := uint32(p[o]), uint32(p[o+s]), uint32(p[o+2*s]), uint32(p[o+3*s])
+	x, y, z, w := revLift(uint32(p[o]), uint32(p[o+s]), uint32(p[o+2*s]), uint32(p[o+3*s]))
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(int32(x)), int64(int32(y)), int64(int32(z)), int64(int32(w))
+}
+
+// revLift is zfp's inverse reversible lifting step (rev_inv_lift in zfp's
+// decode.c) in the wrapping arithmetic of T.
+func revLift[T uint32 | uint64](x, y, z, w T) (T, T, T, T) {
 	w += z
 	z += y
 	w += z
 	y += x
 	z += y
 	w += z
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(int32(x)), int64(int32(y)), int64(int32(z)), int64(int32(w))
+	return x, y, z, w
 }
 
 // invLift64 and invLift32 invert zfp's lifting transform on the 4 values
