@@ -206,3 +206,14 @@ var ErrRemote = errors.New("a URL where a local path is needed")
 func errRemote(root string) error {
 	return fmt.Errorf("%w: %s: download the sessions first (package hub resolves a mirror URL into a local folder)", ErrRemote, root)
 }
+
+// sessionDataFile opens a session (SessionFolder) and finds its
+// <stim>_data.mat (FindDataFile; "" when there is none).
+func sessionDataFile(ctx context.Context, sessionPath, cacheDir string, stim StimType) (folder, matPath string, err error) {
+	folder, err = SessionFolder(ctx, sessionPath, cacheDir)
+	if err != nil {
+		return "", "", err
+	}
+	matPath, err = FindDataFile(folder, stim)
+	return folder, matPath, err
+}
