@@ -159,12 +159,12 @@ func axisRange(tr, ns, n int, sem Semantics) (lo, hi, or int, ok bool) {
 	}
 }
 
-// GetRanges mirrors the seed's get_ranges(tr_x, tr_y, Nxs, Nys, Nx, Ny, ...):
+// GetRanges mirrors openretina's get_ranges(tr_x, tr_y, Nxs, Nys, Nx, Ny, ...):
 // trX, trY the fixation, nxs x nys the screen (columns x rows), nx x ny the
 // image. Under OpenRetina an image entirely off screen returns an
-// *OffScreenError (x is checked first, as in the seed); under MATLAB it
+// *OffScreenError (x is checked first, as openretina does); under MATLAB it
 // returns Ranges{Empty: true}. Screen sizes are halved with integer division
-// (the seed's //; MATLAB itself needs even sizes).
+// (openretina's //; MATLAB itself needs even sizes).
 func GetRanges(trX, trY, nxs, nys, nx, ny int, sem Semantics) (Ranges, error) {
 	if nxs < 1 || nys < 1 || nx < 1 || ny < 1 {
 		return Ranges{}, fmt.Errorf("fixmovie: screen %dx%d and image %dx%d must be positive", nys, nxs, ny, nx)

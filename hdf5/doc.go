@@ -71,6 +71,15 @@
 // Count, File Space Info, ...) are kept in the parsed header but not
 // interpreted: none changes what a reader returns.
 
+// # Use
+//
+// Open (or OpenWithOptions) a file; File.OpenDataset returns a *Dataset by
+// path and File.Walk visits every object. A Dataset gives its Shape,
+// Datatype, ChunkShape and Filters; Dataset.Read decodes the whole array
+// and Dataset.ReadSlab a hyperslab into a Go slice (row-major, HDF5's
+// order); ReadRaw and ReadSlabRaw return the stored element bytes
+// unconverted, to be written on as they are.
+//
 // # Not supported
 //
 //   - Virtual datasets: the layout is parsed, but reading the source

@@ -389,46 +389,41 @@ func (z *zfpParams) decodeBlock(s *zfpBits, size int, intprec, ebits uint, ebias
 
 // revLift64 and revLift32 invert zfp's reversible (Lorenzo) transform.
 func revLift64(p []int64, o, s int) {
-	x, y, z, w := uint64(p[o]), uint64(p[o+s]), uint64(p[o+2*s]), uint64(p[o+3*s])
-	w += z
-	z += y
-	w += z
-	y += x
-	z += y
-	w += z
+	x, y, z, w := revLift(uint64(p[o]), uint64(p[o+s]), uint64(p[o+2*s]), uint64(p[o+3*s]))
 	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
 }
 
 func revLift32(p []int64, o, s int) {
-	x, y, z, w := uint32(p[o]), uint32(p[o+s]), uint32(p[o+2*s]), uint32(p[o+3*s])
+	x, y, z, w := revLift(uint32(p[o]), uint32(p[o+s]), uint32(p[o+2*s]), uint32(p[o+3*s]))
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(int32(x)), int64(int32(y)), int64(int32(z)), int64(int32(w))
+}
+
+// revLift is zfp's inverse reversible lifting step (rev_inv_lift in zfp's
+// decode.c) in the wrapping arithmetic of T.
+func revLift[T uint32 | uint64](x, y, z, w T) (T, T, T, T) {
 	w += z
 	z += y
 	w += z
 	y += x
 	z += y
 	w += z
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(int32(x)), int64(int32(y)), int64(int32(z)), int64(int32(w))
+	return x, y, z, w
 }
 
 // invLift64 and invLift32 invert zfp's lifting transform on the 4 values
 // p[o], p[o+s], p[o+2s], p[o+3s], in 64- or 32-bit wrapping arithmetic.
 func invLift64(p []int64, o, s int) {
-	x, y, z, w := p[o], p[o+s], p[o+2*s], p[o+3*s]
-	y += w >> 1
-	w -= y >> 1
-	y += w
-	w -= y - w
-	z += x
-	x -= z - x
-	y += z
-	z -= y - z
-	w += x
-	x -= w - x
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = x, y, z, w
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = invLift(p[o], p[o+s], p[o+2*s], p[o+3*s])
 }
 
 func invLift32(p []int64, o, s int) {
-	x, y, z, w := int32(p[o]), int32(p[o+s]), int32(p[o+2*s]), int32(p[o+3*s])
+	x, y, z, w := invLift(int32(p[o]), int32(p[o+s]), int32(p[o+2*s]), int32(p[o+3*s]))
+	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
+}
+
+// invLift is zfp's inverse lifting step (inv_lift in zfp's decode.c) in
+// the wrapping arithmetic of T.
+func invLift[T int32 | int64](x, y, z, w T) (T, T, T, T) {
 	y += w >> 1
 	w -= y >> 1
 	y += w
@@ -439,5 +434,5 @@ func invLift32(p []int64, o, s int) {
 	z -= y - z
 	w += x
 	x -= w - x
-	p[o], p[o+s], p[o+2*s], p[o+3*s] = int64(x), int64(y), int64(z), int64(w)
+	return x, y, z, w
 }

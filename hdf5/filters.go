@@ -385,14 +385,7 @@ func unshuffle(src []byte, esize int, dst []byte) []byte {
 		dst = make([]byte, len(src))
 	}
 	dst = dst[:len(src)]
-	n := len(src) / esize
-	for j := 0; j < esize; j++ {
-		s := src[j*n : (j+1)*n]
-		for i, b := range s {
-			dst[i*esize+j] = b
-		}
-	}
-	copy(dst[n*esize:], src[n*esize:])
+	unshuffleInto(src, dst, esize)
 	return dst
 }
 

@@ -97,7 +97,7 @@ func runOne(t *testing.T, path string, timeout time.Duration) (string, uint64) {
 // clean error or a read, without panic, hang or outsized allocation.
 func TestHostile(t *testing.T) {
 	files, _ := filepath.Glob("testdata/hostile/*.h5")
-	// The HDF Group's collection as copied from ../shared/hostile/hdf5-cve:
+	// The HDF Group's hdf5-cve collection (testdata/hostile):
 	// 140 .h5 files (its README counts 141 entries; two more are .c
 	// sources). A missing file must fail the test, not shrink it.
 	if len(files) != 140 {

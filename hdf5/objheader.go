@@ -221,11 +221,7 @@ func (f *File) parseMsgsV1(h *objHeader, b []byte, queue *[]ohChunk) error {
 		sz := int(c.u16())
 		fl := msgFlags(c.u8())
 		c.skip(3)
-		data := c.bytes(sz)
-		if c.err != nil {
-			return fmt.Errorf("message type 0x%x of size %d overruns its header chunk", typ, sz)
-		}
-		if err := f.addMsg(h, typ, fl, data, queue); err != nil {
+		if err := f.readMsg(c, h, typ, sz, fl, queue); err != nil {
 			return err
 		}
 	}
@@ -270,15 +266,21 @@ func (f *File) parseMsgsV2(h *objHeader, b []byte, hflags ohFlags, queue *[]ohCh
 		if hflags&ohAttrOrderTracked != 0 {
 			c.u16() // creation order
 		}
-		data := c.bytes(sz)
-		if c.err != nil {
-			return fmt.Errorf("message type 0x%x of size %d overruns its header chunk", typ, sz)
-		}
-		if err := f.addMsg(h, typ, fl, data, queue); err != nil {
+		if err := f.readMsg(c, h, typ, sz, fl, queue); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// readMsg reads the sz-byte body of a message whose header c has just
+// read and records it with addMsg.
+func (f *File) readMsg(c *cursor, h *objHeader, typ msgType, sz int, fl msgFlags, queue *[]ohChunk) error {
+	data := c.bytes(sz)
+	if c.err != nil {
+		return fmt.Errorf("message type 0x%x of size %d overruns its header chunk", typ, sz)
+	}
+	return f.addMsg(h, typ, fl, data, queue)
 }
 
 // addMsg records one message, dropping NIL messages and queueing the

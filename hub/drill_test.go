@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// TestDrillTricklingServer runs the slow-server drill of issue 11 in real
+// TestDrillTricklingServer runs the slow-server drill in real
 // time with the default settings (RETINAIO_DRILL=1; about 3 minutes): a
 // server that sends 1 byte every 2 s.
 func TestDrillTricklingServer(t *testing.T) {

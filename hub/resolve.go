@@ -21,6 +21,7 @@ import (
 	"github.com/retinaio/retinaio/internal/progress"
 	"github.com/retinaio/retinaio/internal/safedir"
 	"github.com/retinaio/retinaio/internal/safetext"
+	"github.com/retinaio/retinaio/karamanlis"
 )
 
 // IsRemote reports whether root is a URL (http://, https:// or hf://)
@@ -240,7 +241,7 @@ func SessionName(f RemoteFile, folder string) string {
 }
 
 // Select returns the session zips of a listing inside folder that match
-// species ("" = any; a substring of the name, as openretina does) and, when
+// species ("" = any; karamanlis.MatchesSpecies) and, when
 // sessions is not empty, whose names are in sessions (with or without
 // ".zip"). A requested session absent from the listing is an error.
 func Select(files []RemoteFile, folder, species string, sessions []string) ([]RemoteFile, error) {
@@ -257,7 +258,7 @@ func Select(files []RemoteFile, folder, species string, sessions []string) ([]Re
 			continue
 		}
 		all = append(all, name)
-		if species != "" && !strings.Contains(name, species) {
+		if !karamanlis.MatchesSpecies(name, karamanlis.Species(species)) {
 			continue
 		}
 		if len(want) > 0 && !want[name] {

@@ -12,7 +12,7 @@ import (
 
 // TestInspectSemanticsCounts compares the frames the two semantics place
 // differently with testdata/inspect_expected.json, computed by
-// testdata/gen_expected.py with the seed's get_ranges and fixmovie.MATLAB's rule.
+// testdata/gen_expected.py with openretina's get_ranges and fixmovie.MATLAB's rule.
 func TestInspectSemanticsCounts(t *testing.T) {
 	b, err := os.ReadFile("testdata/inspect_expected.json")
 	if err != nil {

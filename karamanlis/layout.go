@@ -75,6 +75,17 @@ func SpeciesOf(name string) Species {
 	return ""
 }
 
+// MatchesSpecies reports whether a session (folder or zip) name belongs to
+// species: the species word is a substring of the name (openretina's rule),
+// compared without regard to case like SpeciesOf, so that a folder renamed
+// "..._Mouse_..." is still a mouse session (the published names are lower
+// case, where this is openretina's rule exactly); the empty species matches
+// every name. Local listings (ListSessions, IgnoredSessions) and remote ones
+// (hub.Select) all use it.
+func MatchesSpecies(name string, species Species) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(string(species)))
+}
+
 // FrameRate is the display frame rate of a species' recordings: 75 Hz for
 // mouse and 85 Hz for marmoset, with known true. For any other species
 // (including "") it returns the mouse rate, 75 Hz, the dataset's default

@@ -34,7 +34,7 @@ func ParseStimType(s string) (StimType, error) {
 
 // StimulusOptions configures stimulus loading. Start from
 // DefaultStimulusOptions: zero numeric fields and an empty StimType,
-// Species or Semantics take the seed's defaults, but the zero Normalize is
+// Species or Semantics take openretina's defaults, but the zero Normalize is
 // false.
 type StimulusOptions struct {
 	StimType StimType // default fixationmovie
@@ -87,7 +87,7 @@ type StimulusOptions struct {
 	Info func(msg string)
 }
 
-// DefaultStimulusOptions returns the seed's defaults: fixationmovie, 60x80,
+// DefaultStimulusOptions returns openretina's defaults: fixationmovie, 60x80,
 // normalised, mouse, 600x800 screen, openretina semantics, openretina's
 // cache used.
 func DefaultStimulusOptions() StimulusOptions {
@@ -162,7 +162,7 @@ type ResponseOptions struct {
 	Info func(msg string)
 }
 
-// DefaultResponseOptions returns the seed's defaults: fixationmovie, mouse,
+// DefaultResponseOptions returns openretina's defaults: fixationmovie, mouse,
 // firing-rate normalisation 1.0.
 func DefaultResponseOptions() ResponseOptions {
 	return ResponseOptions{StimType: FixationMovie, FrNormalisation: 1, Species: Mouse}

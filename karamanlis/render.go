@@ -9,7 +9,7 @@ import (
 	"github.com/retinaio/retinaio/fixmovie"
 )
 
-// GetRanges is the seed's get_ranges (see fixmovie.GetRanges): the screen
+// GetRanges is openretina's get_ranges (see fixmovie.GetRanges): the screen
 // part an nx x ny image covers when fixation (trX, trY) is shown on an
 // nxs x nys screen, in 0-based indices. Under OpenRetina an image entirely
 // off screen is an error (the port raises IndexError); under MATLAB the
@@ -18,8 +18,8 @@ func GetRanges(trX, trY, nxs, nys, nx, ny int, sem fixmovie.Semantics) (fixmovie
 	return fixmovie.GetRanges(trX, trY, nxs, nys, nx, ny, sem)
 }
 
-// ReturnFixMovie is the seed's return_fix_movie: the full-resolution movie
-// (T frames of screenH x screenW float32, row-major; the seed returns
+// ReturnFixMovie is openretina's return_fix_movie: the full-resolution movie
+// (T frames of screenH x screenW float32, row-major; openretina returns
 // (H, W, T)) of fixations fix on images imgs (as stored in the file, see
 // ReadFixationMovie). It holds the whole movie in memory (1.9 MB per
 // 600x800 frame): use it for a few frames; the loaders use fixmovie's fused

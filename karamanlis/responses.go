@@ -27,11 +27,7 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 	if err != nil {
 		return nil, err
 	}
-	folder, err := SessionFolder(ctx, sessionPath, opt.CacheDir)
-	if err != nil {
-		return nil, err
-	}
-	matPath, err := FindDataFile(folder, opt.StimType)
+	folder, matPath, err := sessionDataFile(ctx, sessionPath, opt.CacheDir, opt.StimType)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func ListSessions(root string, species Species) ([]Session, error) {
 	byName := map[string]Session{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !nameHasSpecies(name, species) {
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !MatchesSpecies(name, species) {
 			continue
 		}
 		p := filepath.Join(root, name)
@@ -76,12 +76,6 @@ func ListSessions(root string, species Species) ([]Session, error) {
 	return out, nil
 }
 
-// nameHasSpecies reports whether a session name contains the species word,
-// ignoring case as SpeciesOf does ("" matches every name).
-func nameHasSpecies(name string, species Species) bool {
-	return strings.Contains(strings.ToLower(name), strings.ToLower(string(species)))
-}
-
 // IgnoredSessions lists, by name, the entries of root that look like
 // sessions (a .zip, or a folder holding *_data.mat files) but that
 // ListSessions leaves out because their name contains no species word at
@@ -96,7 +90,7 @@ func IgnoredSessions(root string, species Species) []string {
 	var out []string
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || name == "__MACOSX" || nameHasSpecies(name, species) || SpeciesOf(name) != "" {
+		if strings.HasPrefix(name, ".") || name == "__MACOSX" || MatchesSpecies(name, species) || SpeciesOf(name) != "" {
 			continue
 		}
 		p := filepath.Join(root, name)
@@ -250,4 +244,15 @@ var ErrRemote = errors.New("a URL where a local path is needed")
 
 func errRemote(root string) error {
 	return fmt.Errorf("%w: %s: download the sessions first (package hub resolves a mirror URL into a local folder)", ErrRemote, root)
+}
+
+// sessionDataFile opens a session (SessionFolder) and finds its
+// <stim>_data.mat (FindDataFile; "" when there is none).
+func sessionDataFile(ctx context.Context, sessionPath, cacheDir string, stim StimType) (folder, matPath string, err error) {
+	folder, err = SessionFolder(ctx, sessionPath, cacheDir)
+	if err != nil {
+		return "", "", err
+	}
+	matPath, err = FindDataFile(folder, stim)
+	return folder, matPath, err
 }

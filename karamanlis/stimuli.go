@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
@@ -35,11 +36,7 @@ func LoadStimuliForSession(ctx context.Context, sessionPath string, opt Stimulus
 	if err != nil {
 		return nil, err
 	}
-	folder, err := SessionFolder(ctx, sessionPath, opt.CacheDir)
-	if err != nil {
-		return nil, err
-	}
-	matPath, err := FindDataFile(folder, opt.StimType)
+	folder, matPath, err := sessionDataFile(ctx, sessionPath, opt.CacheDir, opt.StimType)
 	if err != nil {
 		return nil, err
 	}
@@ -482,7 +479,7 @@ func composeFromMat(ctx context.Context, matPath string, opt StimulusOptions) (*
 	fsize := opt.Height * opt.Width
 	mov.train = bigmem.Float32s(mov.t * fsize)
 	mov.test = bigmem.Float32s(mov.tf * fsize)
-	// The seed renders the test sequence, then each training block in file
+	// openretina renders the test sequence, then each training block in file
 	// order into its place in the training movie.
 	defer opt.timing("render", time.Now())
 	if err := c.renderTest(ctx, mov.test); err != nil {
@@ -507,14 +504,7 @@ func usedImages(fix [][]fixmovie.Fixation, n int) []bool {
 func joinNames(names []string) string {
 	s := append([]string(nil), names...)
 	sort.Strings(s)
-	out := ""
-	for i, n := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
+	return strings.Join(s, ", ")
 }
 
 // LoadAllStimuli loads the stimuli of every session of opt.Species below

@@ -439,11 +439,7 @@ func (v *Variable) Dims() []uint64 {
 
 // Len returns the number of elements (0 for an empty array).
 func (v *Variable) Len() uint64 {
-	n := uint64(1)
-	for _, d := range v.Dims() {
-		n *= d
-	}
-	return n
+	return product(v.Dims())
 }
 
 func product(s []uint64) uint64 {

@@ -96,7 +96,7 @@ func (p *Plan) Resize(dst, src []float32) error {
 		first := p.tmp[r0*p.outW : (r0+1)*p.outW]
 		w0 := taps[0]
 		for o, v := range first {
-			acc[o] = v * w0
+			acc[o] = float32(v * w0) // explicit: never fused with the next addition (arm64)
 		}
 		f := kernel.FusedFrom(len(taps))
 		for j := 1; j < len(taps); j++ {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// TestDrillHostileZips measures the hostile-archive drill of issue 11 at
+// TestDrillHostileZips measures the hostile-archive drill at
 // full size (RETINAIO_DRILL=1; a few hundred MB of temporary files):
 // time, memory allocated and bytes written before each refusal, and the
 // time of a 100,000-entry unpack.

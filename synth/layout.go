@@ -20,7 +20,7 @@ const (
 	LayoutOwn Layout = "own"
 	// LayoutH5py is what h5py writes when asked to compress without a chunk
 	// shape: chunks from h5py's automatic rule (H5pyChunk), deflate level 3
-	// (the level measured in issue 13; h5py's own default gzip level is 4).
+	// (the level measured on the dataset's files; h5py's own default gzip level is 4).
 	LayoutH5py Layout = "h5py"
 	// LayoutMATLAB is MATLAB v7.3's layout (save -v7.3): chunks of at most
 	// 64 KiB from MATLABChunk, deflate level 3.
@@ -131,7 +131,7 @@ const matlabChunkMax = 64 * 1024
 // MATLABChunk returns the chunk shape MATLAB v7.3 gives a variable of the
 // given shape (h5py order, rank >= 1) and element size, as read from 81
 // chunked datasets in 75 files that MATLAB wrote (R2007a to 2026, four
-// platforms; issue 13): chunks hold at most 64 KiB. With n =
+// platforms): chunks hold at most 64 KiB. With n =
 // ceil(bytes / 65536), the largest dimension (on ties the last one in h5py
 // order) is cut into pieces of floor(dim / n) and the others stay whole;
 // e.g. (2001, 125) float64 -> (64, 125), (128, 128) float64 -> (128, 64),

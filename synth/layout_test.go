@@ -56,7 +56,7 @@ func TestMATLABChunk(t *testing.T) {
 		size  int
 		want  []uint64
 	}{
-		// issue 13, seen in files MATLAB wrote
+		// seen in files MATLAB wrote
 		{u(2001, 125), 8, u(64, 125)},          // 2,001,000 B: n = 31, 2001/31 = 64
 		{u(175, 601), 8, u(175, 46)},           // 841,400 B: n = 13, 601/13 = 46
 		{u(3, 28631), 8, u(3, 2602)},           // 687,144 B: n = 11, 28631/11 = 2602

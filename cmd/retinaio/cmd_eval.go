@@ -540,12 +540,7 @@ func writeEvalJSON(w io.Writer, sessions []*evalSession, s metrics.Summary, opt 
 			out.Summary.NaNReasons = reasons
 		}
 	}
-	enc := json.NewEncoder(safetext.JSONWriter(w))
-	enc.SetIndent("", " ")
-	if err := enc.Encode(out); err != nil {
-		return errors.New("writing JSON: " + err.Error())
-	}
-	return nil
+	return writeIndentedJSON(w, out)
 }
 
 // countNoun returns "1 trial", "5 trials".

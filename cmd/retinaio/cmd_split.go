@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -186,10 +185,5 @@ func writeSplitJSON(w io.Writer, input, output string, p *clips.Plan, opt clips.
 		s := opt.Seed
 		out.Seed = &s
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(out); err != nil {
-		return errors.New("writing JSON: " + err.Error())
-	}
-	return nil
+	return writeIndentedJSON(w, out)
 }

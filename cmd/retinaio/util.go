@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -66,4 +69,15 @@ func checkWritableDir(dir, flagName string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// writeIndentedJSON writes v as JSON indented by one space (the split and
+// eval reports), with non-printable characters escaped.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(safetext.JSONWriter(w))
+	enc.SetIndent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return errors.New("writing JSON: " + err.Error())
+	}
+	return nil
 }

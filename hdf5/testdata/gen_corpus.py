@@ -13,7 +13,7 @@ attributes, and the values: listed for small datasets, and always the sha256
 of arr.tobytes() in the stored dtype). The Go tests compare our reader with
 these files; they never need Python.
 
-Coverage (issue 2, points 1 and 2):
+Coverage (file-format versions and storage layouts):
   * libver 'earliest' (superblock 0, object header v1, symbol-table groups,
     layout v3 with v1 B-tree chunk index), ('v108','v108') (superblock 2),
     'latest' (superblock 3, object header v2, link messages, layout v4),

@@ -9,7 +9,7 @@ Run from this folder after gen_bad.py:  /usr/bin/python3 gen_expected.py
    retinaio provenance). Its content is a recognisable ramp, not the real
    movie, so a test can tell that the cache, not the .mat, was used.
 2. inspect_expected.json: per golden session, how many training and test
-   frames openretina's get_ranges (copied from the seed) and MATLAB's
+   frames openretina's get_ranges (a verbatim copy of its Python) and MATLAB's
    returnFixMovie.m place differently, and how many are off screen.
 """
 import json
