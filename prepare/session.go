@@ -23,7 +23,7 @@ type sessionRun struct {
 	opt Options
 	t0  time.Time
 
-	mu  sync.Mutex // guards res.Warnings and res.Timings
+	mu  sync.Mutex // guards res.Warnings and res.Timings (the stimulus cache writer adds to them), and the status fields
 	res prepared.SessionResult
 
 	// stream, when set, supplies the training movie window by window
@@ -37,9 +37,22 @@ type sessionRun struct {
 func prepareSession(ctx context.Context, s karamanlis.Session, so karamanlis.StimulusOptions, opt Options) prepared.SessionResult {
 	r := &sessionRun{s: s, so: so, opt: opt, t0: time.Now(),
 		res: prepared.SessionResult{Name: s.Name, Source: s.Path, Zip: s.Zip, Timings: map[string]float64{}}}
+	r.run(ctx)
+	// run has returned, so the background work it started (checksums, the
+	// stimulus cache) has ended; the lock orders this with its last writes.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Timings["total"] = time.Since(r.t0).Seconds()
+	return r.res
+}
+
+// run does prepareSession's steps; the result is in r.res.
+func (r *sessionRun) run(ctx context.Context) {
+	opt := r.opt
 	folder, matPath, err := r.locate(ctx)
 	if err != nil {
-		return r.end(err)
+		r.end(err)
+		return
 	}
 	sums := startChecksums(ctx, r.sourceFiles(matPath), opt.NoChecksums)
 	defer sums.stop() // stops hashing when the session fails
@@ -48,33 +61,38 @@ func prepareSession(ctx context.Context, s karamanlis.Session, so karamanlis.Sti
 		defer r.stream.Close() // waits for the stimulus cache
 	}
 	if err != nil {
-		return r.end(err)
+		r.end(err)
+		return
 	}
 	if err := sums.wait(); err != nil {
-		return r.end(fmt.Errorf("checksum: %w", err))
+		r.end(fmt.Errorf("checksum: %w", err))
+		return
 	}
+	r.mu.Lock()
 	r.res.Checksums = sums.sums
 	if !opt.NoChecksums {
 		r.res.Timings["checksum"] = sums.secs
 	}
+	r.mu.Unlock()
 	if err := r.write(folder, stim, resp); err != nil {
-		return r.end(err)
+		r.end(err)
+		return
 	}
+	r.mu.Lock()
 	r.res.Status = prepared.StatusOK
-	r.res.Timings["total"] = time.Since(r.t0).Seconds()
-	return r.res
+	r.mu.Unlock()
 }
 
 // end records a session that did not complete: skipped when it has no
 // stimulus or responses of the requested type, failed otherwise.
-func (r *sessionRun) end(err error) prepared.SessionResult {
+func (r *sessionRun) end(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.res.Status = prepared.StatusFailed
 	if errors.Is(err, karamanlis.ErrNoStimulus) || errors.Is(err, karamanlis.ErrNoResponses) {
 		r.res.Status = prepared.StatusSkipped
 	}
 	r.res.Error, r.res.Err = err.Error(), err
-	r.res.Timings["total"] = time.Since(r.t0).Seconds()
-	return r.res
 }
 
 func (r *sessionRun) warn(msg string) {
