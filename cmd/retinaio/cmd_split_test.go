@@ -38,6 +38,7 @@ func TestSplitCommand(t *testing.T) {
 	if !strings.Contains(stdout, "13 clips of 75 frames + 25 tail frames") {
 		t.Errorf("stdout: %s", stdout)
 	}
+	sameAsNumpySplit(t, out, "../../clips/testdata/expect_tail.npz")
 	got, err := npy.OpenNPZ(out)
 	if err != nil {
 		t.Fatal(err)
@@ -48,16 +49,6 @@ func TestSplitCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer want.Close()
-	for _, k := range []string{"val_clip_idx", "stim_train", "stim_val", "resp_train", "resp_val"} {
-		a, err := got.Read(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := want.Read(k)
-		if a.Descr != b.Descr || !reflect.DeepEqual(a.Shape, b.Shape) || !reflect.DeepEqual(a.Data, b.Data) {
-			t.Errorf("%s differs from numpy's split: %s %v vs %s %v", k, a.Descr, a.Shape, b.Descr, b.Shape)
-		}
-	}
 	for _, k := range []string{"stim_test", "resp_test", "resp_test_by_trial", "norm_mean", "norm_std"} {
 		if !got.Has(k) {
 			t.Errorf("%s not passed through", k)
@@ -146,26 +137,7 @@ func TestSplitGivenAndJSON(t *testing.T) {
 		rep.TrainFrames != 750 || rep.ValFrames != 225 || rep.RespTrainFrames != 750 || rep.Output != out {
 		t.Errorf("report %+v\n%s", rep, stdout)
 	}
-	got, err := npy.OpenNPZ(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer got.Close()
-	want, err := npy.OpenNPZ("../../clips/testdata/expect_given_unsorted.npz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer want.Close()
-	for _, k := range []string{"val_clip_idx", "stim_train", "stim_val", "resp_train", "resp_val"} {
-		a, err := got.Read(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := want.Read(k)
-		if a.Descr != b.Descr || !reflect.DeepEqual(a.Shape, b.Shape) || !reflect.DeepEqual(a.Data, b.Data) {
-			t.Errorf("%s differs from numpy's split: %s %v vs %s %v", k, a.Descr, a.Shape, b.Descr, b.Shape)
-		}
-	}
+	sameAsNumpySplit(t, out, "../../clips/testdata/expect_given_unsorted.npz")
 	// Drawn, with --json: the seed is reported.
 	stdout, stderr, code = runSplitEvalCmd(t, "split", in, "--val-clips", "5", "--out", filepath.Join(dir, "s2.npz"), "--json", "--openretina-resp-tail")
 	if code != 0 {
@@ -179,5 +151,34 @@ func TestSplitGivenAndJSON(t *testing.T) {
 	stdout, _, code = runSplitEvalCmd(t, "split", in, "--val-clip-indices", "4", "--out", filepath.Join(dir, "s3.npz"))
 	if code != 0 || !strings.Contains(stdout, "validation clips (given): 4\n") {
 		t.Errorf("exit %d\n%s", code, stdout)
+	}
+}
+
+// sameAsNumpySplit checks that the split file at path holds numpy's arrays
+// from the reference file want (dtype, shape and values).
+func sameAsNumpySplit(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := npy.OpenNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	ref, err := npy.OpenNPZ(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	for _, k := range []string{"val_clip_idx", "stim_train", "stim_val", "resp_train", "resp_val"} {
+		a, err := got.Read(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ref.Read(k)
+		if err != nil {
+			t.Fatalf("reference %s: %v", want, err)
+		}
+		if a.Descr != b.Descr || !reflect.DeepEqual(a.Shape, b.Shape) || !reflect.DeepEqual(a.Data, b.Data) {
+			t.Errorf("%s differs from numpy's split: %s %v vs %s %v", k, a.Descr, a.Shape, b.Descr, b.Shape)
+		}
 	}
 }
