@@ -8,8 +8,8 @@ Run from this folder:  /usr/bin/python3 gen_resize_caches.py
 Writes resizecache/{antialias,noantialias}/fixationmovie_data_extracted_stimuli_60_80.npz
 with openretina's keys train_data (1, T, 60, 80) and test_data (1, Tf, 60, 80),
 float32, before normalisation, and no retinaio_provenance record (as openretina
-writes them). The movie is composed with the seed's return_fix_movie_torch and
-get_ranges (openretina semantics), written out below from the seed document;
+writes them). The movie is composed with openretina's return_fix_movie_torch (written out below) and
+get_ranges (gen_expected.py's verbatim copy; openretina semantics);
 the resize is torchvision.transforms.Resize((60, 80), antialias=...): True is
 torchvision >= 0.17's default, False what earlier versions did for tensors.
 """
@@ -20,24 +20,10 @@ import numpy as np
 import torch
 from torchvision.transforms import Resize
 
+from gen_expected import get_ranges  # openretina's get_ranges, verbatim
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAT = os.path.join(HERE, "bad", "ok", "fixationmovie_data.mat")
-
-
-def get_ranges(tr_x, tr_y, Nxs, Nys, Nx, Ny, rx, ry):
-    ymin = max((Nys // 2) - tr_y, 0)
-    ymax = min(Ny + (Nys // 2) - tr_y, Nys)
-    xmin = max((Nxs // 2) - tr_x, 0)
-    xmax = min(Nx + (Nxs // 2) - tr_x, Nxs)
-    rx_use = (rx >= xmin) & (rx <= xmax)
-    ry_use = (ry >= ymin) & (ry <= ymax)
-    x_or = tr_x - (Nxs // 2) + rx[rx_use] - 1
-    y_or = tr_y - (Nys // 2) + ry[ry_use] - 1
-    xmin = np.where(rx_use)[0][0]
-    xmax = np.where(rx_use)[0][-1]
-    ymin = np.where(ry_use)[0][0]
-    ymax = np.where(ry_use)[0][-1]
-    return xmin, xmax, ymin, ymax, x_or, y_or
 
 
 def return_fix_movie_torch(screensize, im_ensemble, list_fixations):
