@@ -2,7 +2,9 @@ package prepare
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,7 +42,13 @@ func MergeManifest(ctx context.Context, out string, run *prepared.Manifest, resu
 	defer unlock()
 	path := filepath.Join(out, prepared.ManifestName)
 	byName := map[string]prepared.SessionResult{}
-	if old, err := prepared.ReadManifest(path); err == nil {
+	old, err := prepared.ReadManifest(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Never rebuild over a manifest we cannot read: its entries (each
+		// session's settings, origin, checksums) would be lost.
+		return fmt.Errorf("%s cannot be read (%w): move it aside and run again (the .npz files beside it are listed again as unrecorded)", path, err)
+	}
+	if old != nil {
 		for _, e := range old.Sessions {
 			if e.Settings == nil {
 				st := old.Settings

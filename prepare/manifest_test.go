@@ -1,6 +1,7 @@
 package prepare
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -202,5 +203,23 @@ func TestOutTempsCleaned(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("a live process's temporary was removed")
+	}
+}
+
+// TestUnreadableManifestKept: a manifest that cannot be read is neither
+// replaced nor rebuilt (its entries would be lost); the run says what to do.
+func TestUnreadableManifestKept(t *testing.T) {
+	out := t.TempDir()
+	path := filepath.Join(out, prepared.ManifestName)
+	garbage := []byte(`{"sessions": [ not json`)
+	if err := os.WriteFile(path, garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := MergeManifest(context.Background(), out, &prepared.Manifest{}, []prepared.SessionResult{{Name: "s", Status: prepared.StatusFailed}})
+	if err == nil || !strings.Contains(err.Error(), "move it aside") {
+		t.Fatalf("err = %v, want a refusal that says what to do", err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, garbage) {
+		t.Fatalf("the unreadable manifest was changed: %q", b)
 	}
 }
