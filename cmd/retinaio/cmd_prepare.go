@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -238,12 +236,6 @@ func doPrepare(ctx context.Context, root string, f prepareFlags, stdout, stderr 
 		}
 		opt.Sessions = mine
 		fmt.Fprintf(stderr, "shard %s: %d of %d sessions\n", opt.Shard, len(mine), total)
-	}
-	// The budget is also the Go runtime's soft memory limit (unless
-	// GOMEMLIMIT is set), so that the garbage collector works harder rather
-	// than exceed it.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(min(opt.MemoryBudget, 1<<62)))
 	}
 	man, err := prepare.Run(ctx, local, opt)
 	if err != nil && man == nil {
