@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -393,7 +394,7 @@ func (d *Dataset) resolveVirtualExtent() error {
 				units = m.src.srcUnits(su, ds.info.space.dims[su])
 			}
 			done()
-		} else {
+		} else if strings.Contains(m.file+m.dset, "%b") {
 			// printf-named sources: one block per existing source
 			for k := uint64(0); k < 1<<16; k++ {
 				if err := st.probe(); err != nil {
@@ -687,7 +688,7 @@ func (st *vdsRead) probe() error {
 // the i-th selected virtual element.
 func (d *Dataset) copyMapping(ctx context.Context, st *vdsRead, buf []byte, m vdsMapping, src *Dataset) error {
 	esz := uint64(d.info.dt.Size)
-	if uint64(src.info.dt.Size) != esz || src.info.dt.Class != d.info.dt.Class || src.info.dt.BigEndian != d.info.dt.BigEndian {
+	if !sameVDSType(src.info.dt, d.info.dt) {
 		return fmt.Errorf("virtual dataset source %q %q: type %s differs from %s (conversion not supported)", m.file, m.dset, src.info.dt, d.info.dt)
 	}
 	key := m.file + "\x00" + m.dset
@@ -771,4 +772,21 @@ func newFileDepth(r *os.File, size int64, name string, o OpenOptions, depth int)
 	}
 	f.st.vdsDepth = depth // datasets are opened later: set before any is
 	return f, nil
+}
+
+// sameVDSType reports whether source elements can be copied into the virtual
+// dataset as bytes: numbers of the same class, size, byte order and
+// signedness, or types that are identical in every field (compounds,
+// strings, enums, arrays).
+func sameVDSType(src, virt Datatype) bool {
+	if src.Size != virt.Size || src.Class != virt.Class || src.BigEndian != virt.BigEndian || src.Signed != virt.Signed {
+		return false
+	}
+	switch src.Class {
+	case ClassFixed, ClassBitfield:
+		return src.intBits == virt.intBits
+	case ClassFloat:
+		return src.fp == virt.fp // same bit layout (not bfloat16 for float16)
+	}
+	return reflect.DeepEqual(src, virt)
 }
