@@ -204,15 +204,21 @@ func (o mat2npzOptions) writeNPZ(ctx context.Context, jobs []npzJob, bad []npzSk
 			return 0, nil, unreadableError(o.in, append(bad, probeJobs(ctx, jobs[i+1:])...))
 		}
 		name := strings.TrimPrefix(j.ds.Path(), "/")
-		if err := z.AddRaw(name, o.npyHeader(j), r); err != nil {
+		src := &readSide{r: r}
+		if err := z.AddRaw(name, o.npyHeader(j), src); err != nil {
 			if ctx.Err() != nil {
 				return 0, nil, ctx.Err()
 			}
+			if src.err == nil {
+				// the archive could not be written (a full disk, ...): not
+				// the input's fault
+				return 0, nil, fmt.Errorf("writing %s: %w", o.out, err)
+			}
 			if !o.skipBad {
-				bad = append(bad, npzSkip{j.ds.Path(), err.Error()})
+				bad = append(bad, npzSkip{j.ds.Path(), src.err.Error()})
 				return 0, nil, unreadableError(o.in, append(bad, probeJobs(ctx, jobs[i+1:])...))
 			}
-			return 0, nil, fmt.Errorf("%s: dataset %s: %w", o.in, strconv.Quote(j.ds.Path()), err)
+			return 0, nil, fmt.Errorf("%s: dataset %s: %w", o.in, strconv.Quote(j.ds.Path()), src.err)
 		}
 		written++
 		bar.Add(j.size)
@@ -222,6 +228,21 @@ func (o mat2npzOptions) writeNPZ(ctx context.Context, jobs []npzJob, bad []npzSk
 	}
 	bar.Done()
 	return written, bad, nil
+}
+
+// readSide records the error of a dataset's reader (io.EOF aside), so that
+// a failed entry is blamed on the input only when reading it failed.
+type readSide struct {
+	r   io.Reader
+	err error
+}
+
+func (s *readSide) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // npyHeader is the .npy header of a job's entry: h5py's shape, or with
