@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/retinaio/retinaio/internal/safetext"
 
 	"github.com/retinaio/retinaio/internal/bench"
 	"github.com/retinaio/retinaio/prepare"
@@ -128,8 +125,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(safetext.JSONWriter(stdout))
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		var v any = reps
 		if len(reps) == 1 {
 			v = reps[0]

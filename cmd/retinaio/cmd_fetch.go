@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -168,8 +167,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rows = append(rows, row{Session: safetext.Escape(strings.TrimSuffix(f.Name(), ".zip")), Path: safetext.Escape(p), Size: size, SHA256: safetext.Escape(f.SHA256), Fetched: isMissing[f.Path]})
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		return enc.Encode(rows)
 	}
 	fmt.Fprintf(stdout, "%d session zip(s) in %s: %d fetched (%s), %d already there\n",
@@ -201,8 +199,7 @@ func fetchPrintListing(w io.Writer, cl *hub.Client, sel []hub.RemoteFile, dir, c
 		rows = append(rows, r)
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(w)
 		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

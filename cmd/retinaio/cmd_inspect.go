@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -71,8 +70,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(safetext.JSONWriter(stdout))
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		if err := enc.Encode(infos); err != nil {
 			return err
 		}

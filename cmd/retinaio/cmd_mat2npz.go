@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -161,8 +160,7 @@ func (o mat2npzOptions) writeJSON(stdout io.Writer, written int, notWritten, bad
 		}
 		return out
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
+	enc := newJSONEncoder(stdout)
 	return enc.Encode(struct {
 		Input      string `json:"input"`
 		Output     string `json:"output"`

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -66,8 +65,7 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 		if warns == nil {
 			warns = []string{}
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		return enc.Encode(struct {
 			Output   string   `json:"output"`
 			Inputs   []string `json:"inputs"`

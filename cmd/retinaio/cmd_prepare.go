@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -298,8 +297,7 @@ func (u *prepareUI) say(msg string) {
 // summary.
 func printManifest(w io.Writer, man *prepared.Manifest, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(safetext.JSONWriter(w))
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(w)
 		return enc.Encode(man)
 	}
 	printPrepareSummary(w, man)

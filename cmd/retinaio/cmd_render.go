@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -103,8 +102,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if isPNG {
 			format = "png"
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		return enc.Encode(struct {
 			Input  string `json:"input"`
 			Output string `json:"output"`

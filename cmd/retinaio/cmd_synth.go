@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -95,8 +94,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(stdout)
 		return enc.Encode(struct {
 			Profile  string   `json:"profile"`
 			Layout   string   `json:"layout"`

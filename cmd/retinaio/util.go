@@ -71,11 +71,19 @@ func checkWritableDir(dir, flagName string) error {
 	return os.Remove(name)
 }
 
-// writeIndentedJSON writes v as JSON indented by one space (the split and
-// eval reports), with non-printable characters escaped.
-func writeIndentedJSON(w io.Writer, v any) error {
+// newJSONEncoder is the encoder of every --json report: indented by two
+// spaces, with non-printable characters in names from files, archives and
+// servers escaped as \uXXXX (the decoded values are unchanged).
+func newJSONEncoder(w io.Writer) *json.Encoder {
 	enc := json.NewEncoder(safetext.JSONWriter(w))
-	enc.SetIndent("", " ")
+	enc.SetIndent("", "  ")
+	return enc
+}
+
+// writeIndentedJSON writes v with newJSONEncoder (the split and eval
+// reports).
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := newJSONEncoder(w)
 	if err := enc.Encode(v); err != nil {
 		return errors.New("writing JSON: " + err.Error())
 	}
