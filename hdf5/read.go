@@ -530,11 +530,7 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 			buf = b
 		} else {
 			if target != nil && uint64(len(target)) == n {
-				abs, err := r.d.f.absAddr(r.contigAddr+off, n)
-				if err == nil {
-					_, err = r.d.f.r.ReadAt(target, int64(abs))
-				}
-				if err != nil {
+				if _, err := r.d.f.readInto(r.contigAddr+off, n, target[:n:n]); err != nil {
 					return r.d.f.errf(r.d.path, fmt.Sprintf("contiguous data at 0x%x", r.contigAddr+off), err)
 				}
 				return nil
@@ -752,14 +748,8 @@ func (r *slabReader) readChunkInto(rec chunkRec, scratch *[3][]byte, target []by
 		}
 	}
 	if len(active) == 0 {
-		abs, err := r.d.f.absAddr(rec.addr, r.cbytes)
-		if err != nil {
-			return err
-		}
-		if _, err := r.d.f.r.ReadAt(target, int64(abs)); err != nil {
-			return err
-		}
-		return nil
+		_, err := r.d.f.readInto(rec.addr, uint64(len(target)), target[:len(target):len(target)])
+		return err
 	}
 	if rec.size == 0 || rec.size > uint64(r.d.f.size) {
 		return fmt.Errorf("stored chunk size %d", rec.size)
