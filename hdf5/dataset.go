@@ -343,7 +343,7 @@ func (d *dsInfo) parsePipeline(c *cursor) error {
 		if c.err != nil {
 			return c.err
 		}
-		if name, ok := filterNames[fl.ID]; ok && (fl.Name == "" || fl.ID < 256) {
+		if name, ok := filterIDNames[FilterID(fl.ID)]; ok && (fl.Name == "" || fl.ID < 256) {
 			fl.Name = name
 		}
 		d.filters = append(d.filters, fl)

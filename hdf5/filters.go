@@ -57,15 +57,6 @@ var filterIDNames = map[FilterID]string{
 	FilterBitRound: "granular bitround", FilterBlosc2: "blosc2",
 }
 
-// filterNames gives the pipeline parser the canonical name of known filters.
-var filterNames = func() map[int]string {
-	m := make(map[int]string, len(filterIDNames))
-	for id, n := range filterIDNames {
-		m[int(id)] = n
-	}
-	return m
-}()
-
 // String returns the filter's common name ("deflate", "lzf", ...), or
 // "filter N" for an identifier without a known name.
 func (id FilterID) String() string {
