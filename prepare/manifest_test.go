@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -145,10 +146,23 @@ func TestManifestAfterKill(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestManifestAfterKill$")
 			cmd.Env = append(os.Environ(), "RETINAIO_PREPARE_KILL_CHILD="+dir, "RETINAIO_PREPARE_KILL_AT="+point)
 			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("child was not killed: %s", out)
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); err == nil || !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("child was not killed by SIGKILL at %s (%v): %s", point, err, out)
 			}
 			o := filepath.Join(dir, "out")
+			if point == "record" {
+				// killed after the second file was written, before its entry
+				man, err := prepared.ReadManifest(filepath.Join(o, prepared.ManifestName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if man.OK != 1 {
+					t.Errorf("killed before the second entry: %d ok, want 1", man.OK)
+				}
+				if npzs, _ := filepath.Glob(filepath.Join(o, "*.npz")); len(npzs) != 2 {
+					t.Errorf("killed before the second entry: %d .npz files, want 2 (the second written)", len(npzs))
+				}
+			}
 			if point == "second" {
 				man := checkAgrees(t, o)
 				if man.OK != 1 {
