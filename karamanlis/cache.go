@@ -1,6 +1,7 @@
 package karamanlis
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -158,7 +159,7 @@ func cacheCandidates(folder, matPath string, opt StimulusOptions) []cacheCandida
 
 // lookupCache returns a usable cached movie and its path, or nil. Rejected
 // caches are reported through opt.Warn with the reason.
-func lookupCache(folder, matPath string, opt StimulusOptions) (*rawMovie, string) {
+func lookupCache(ctx context.Context, folder, matPath string, opt StimulusOptions) (*rawMovie, string) {
 	var src *Source
 	if matPath != "" {
 		if s, err := SourceOf(matPath); err == nil {
@@ -192,7 +193,7 @@ func lookupCache(folder, matPath string, opt StimulusOptions) (*rawMovie, string
 			continue
 		}
 		if matPath != "" && !c.needOurRecord && foreignCache(c.path) {
-			if reason := foreignResizeProblem(matPath, mov, opt); reason != "" {
+			if reason := foreignResizeProblem(ctx, matPath, mov, opt); reason != "" {
 				warnf(opt.Warn, "not using cache %s: %s", c.path, reason)
 				continue
 			}

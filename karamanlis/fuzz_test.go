@@ -75,7 +75,7 @@ func FuzzReadCache(f *testing.F) {
 			}
 			if err == nil && !need {
 				// The resize check of a foreign cache against a real .mat.
-				foreignResizeProblem(okMat, mov, o)
+				foreignResizeProblem(context.Background(), okMat, mov, o)
 			}
 		}
 		foreignCache(path)

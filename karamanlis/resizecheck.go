@@ -139,8 +139,8 @@ func bilinearNoAntialias(dst, src []float32, inH, inW, outH, outW int) {
 // antialiased resize retinaio computes, else why it is not used. A check
 // that cannot be made (the .mat cannot be read) does not reject the cache:
 // the session's loading reports that problem itself.
-func foreignResizeProblem(matPath string, mov *rawMovie, opt StimulusOptions) string {
-	rc, err := CheckCacheResize(context.Background(), matPath, mov.test, mov.tf, mov.h, mov.w, opt)
+func foreignResizeProblem(ctx context.Context, matPath string, mov *rawMovie, opt StimulusOptions) string {
+	rc, err := CheckCacheResize(ctx, matPath, mov.test, mov.tf, mov.h, mov.w, opt)
 	if err != nil {
 		return ""
 	}

@@ -71,7 +71,7 @@ type movieSource struct {
 // the data file and starts writing its cache (unless caching is off).
 func loadRawMovie(ctx context.Context, folder, matPath string, opt StimulusOptions) (*movieSource, error) {
 	if !opt.DisableCache {
-		if mov, path := lookupCache(folder, matPath, opt); mov != nil {
+		if mov, path := lookupCache(ctx, folder, matPath, opt); mov != nil {
 			return &movieSource{mov: mov, path: path, fromCache: true}, nil
 		}
 	}

@@ -84,7 +84,7 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 	}
 	sm := &StreamedMovie{window: window, fsize: opt.Height * opt.Width}
 	if !opt.DisableCache {
-		if mov, path := lookupCache(folder, matPath, opt); mov != nil {
+		if mov, path := lookupCache(ctx, folder, matPath, opt); mov != nil {
 			src := &movieSource{mov: mov, path: path, fromCache: true}
 			sm.Split, sm.train, sm.frames = src.split(opt.StimType), mov.train, mov.t
 			sm.Split.Train = nil
