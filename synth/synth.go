@@ -17,7 +17,9 @@
 //
 // Content: images are 1/f-spectrum noise (a Laplacian-pyramid-like sum of
 // octaves) with a few hard-edged objects, contrast-normalised to uint8;
-// fixations change image about once a second, saccade every 15-30 frames
+// fixations change image about once a second (which images: see ImageUse,
+// Options.ImageUse: drawn at random by default, or every image, or all but
+// a third of the training images), saccade every 15-30 frames
 // and drift by a pixel between saccades, and about a quarter of them land
 // near or past an image edge (never so far that the image leaves the
 // 600x800 screen); each cell has a receptive field on the screen, a
@@ -113,6 +115,12 @@ type Options struct {
 	// Layout is how the datasets are chunked and compressed ("" means
 	// LayoutOwn); the arrays' values do not depend on it.
 	Layout Layout
+	// ImageUse is which images the fixations show ("" means
+	// ImageUseRandom, synth's original sessions): ImageUseAll shows every
+	// image, ImageUseThirdUnused leaves a third of the training images
+	// unused in runs of consecutive indices. The images and the layout do
+	// not depend on it.
+	ImageUse ImageUse
 	// Workers bounds parallelism (0 = GOMAXPROCS).
 	Workers int
 	// Progress, when not nil, is called with bytes of image data generated.
@@ -142,6 +150,9 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 		return nil, err
 	}
 	if _, err := ParseLayout(string(opts.Layout)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseImageUse(string(opts.ImageUse)); err != nil {
 		return nil, err
 	}
 	n := opts.Sessions
@@ -305,6 +316,22 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	if err != nil {
 		return err
 	}
+	use, err := ParseImageUse(string(opts.ImageUse))
+	if err != nil {
+		return err
+	}
+	// which image each fixation period shows (before anything is written:
+	// a profile too short for the image use fails here)
+	rplan, err := planImages(karamanlis.DatasetRunningFixations, use, p.NRun, p.Blocks, p.Tr, perImageFrames(p), true,
+		rng(seed, "imageuse/"+karamanlis.DatasetRunningImages, 0))
+	if err != nil {
+		return err
+	}
+	fplan, err := planImages(karamanlis.DatasetFrozenFixations, use, p.NFroz, 1, p.Tf, perImageFrames(p), false,
+		rng(seed, "imageuse/"+karamanlis.DatasetFrozenImages, 0))
+	if err != nil {
+		return err
+	}
 	created := time.Date(2021, 1, 15, 12, 0, 0, 0, time.UTC).Add(time.Duration(seed%100000) * time.Minute)
 	path := filepath.Join(dir, karamanlis.DataFileName(karamanlis.FixationMovie))
 	w, err := hdf5write.Create(path, hdf5write.Options{MATLABHeader: true, Created: created, Workers: workers})
@@ -382,9 +409,9 @@ func WriteSession(ctx context.Context, dir string, p Profile, seed uint64, opts 
 	// fixations
 	rfix := make([][]fixation, p.Blocks)
 	for b := range rfix {
-		rfix[b] = Fixations(p, p.NRun, p.Tr, rng(seed, karamanlis.DatasetRunningFixations, b))
+		rfix[b] = fixations(p, p.NRun, p.Tr, rplan.perImage, rplan.block(b), rng(seed, karamanlis.DatasetRunningFixations, b))
 	}
-	ffix := Fixations(p, p.NFroz, p.Tf, rng(seed, karamanlis.DatasetFrozenFixations, 0))
+	ffix := fixations(p, p.NFroz, p.Tf, fplan.perImage, fplan.block(0), rng(seed, karamanlis.DatasetFrozenFixations, 0))
 	rf := make([]float64, 0, p.Blocks*p.Tr*3)
 	for _, blk := range rfix {
 		for _, f := range blk {
@@ -700,15 +727,24 @@ type fixation struct {
 // new image about every second, saccades every 15-30 frames, a pixel of
 // drift between saccades, about a quarter near or past an image edge.
 func Fixations(p Profile, nimg, T int, r *rand.Rand) []fixation {
+	return fixations(p, nimg, T, perImageFrames(p), nil, r)
+}
+
+// fixations is Fixations with perImage frames per image; with imgs not
+// nil, period j shows image imgs[j] instead of a random one (the random
+// draw is still made, so that the rest of the sequence stays the same).
+func fixations(p Profile, nimg, T, perImage int, imgs []int, r *rand.Rand) []fixation {
 	out := make([]fixation, 0, T)
-	perImage := int(math.Round(p.Hz))
 	// keep at least 40 pixels of the image on the screen
 	xmin, xmax := 1-(ScreenCols/2-40), p.Cols+(ScreenCols/2-40)
 	ymin, ymax := 1-(ScreenRows/2-40), p.Rows+(ScreenRows/2-40)
 	clampX := func(x int) int { return min(max(x, xmin), xmax) }
 	clampY := func(y int) int { return min(max(y, ymin), ymax) }
-	for len(out) < T {
+	for period := 0; len(out) < T; period++ {
 		img := r.IntN(nimg) + 1
+		if imgs != nil {
+			img = imgs[period]
+		}
 		end := min(len(out)+perImage, T)
 		for len(out) < end {
 			var x, y int

@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name:    "synth",
 		summary: "write realistic synthetic sessions in the Karamanlis 2024 layout",
-		usage: `retinaio synth OUT [--profile tiny|small|medium|mouse|marmoset] [--sessions N] [--seed S] [--zip] [--format earliest] [--layout own|h5py|matlab|contiguous]
+		usage: `retinaio synth OUT [--profile tiny|small|medium|mouse|marmoset] [--sessions N] [--seed S] [--zip] [--format earliest] [--layout own|h5py|matlab|contiguous] [--image-use random|all|third-unused]
 
 Writes N synthetic sessions into the folder OUT, in the real files' layout
 (MATLAB v7.3: fixationmovie_data.mat with runningImages, frozenImages,
@@ -37,7 +37,20 @@ the stimulus. Deterministic in --seed. Profiles:
               (image stacks; never seen in MATLAB's files, our extrapolation)
               the rule is applied dimension by dimension, largest first:
               mouse images (150, 1532, 1024) -> chunks (150, 1, 341)
-  contiguous  no chunks, no compression`,
+  contiguous  no chunks, no compression
+--image-use: which images the fixations show (one image a second; the
+images and the layout are the same):
+  random        each second's image drawn at random (the default, synth's
+                original sessions): some images never shown, scattered
+                (mouse: about 105 of the 150 training images used)
+  all           every training and test image shown at least once (the
+                seconds walk seeded permutations of the ensemble)
+  third-unused  floor(n/3) of the n training images never shown, in several
+                runs of consecutive indices between runs of used ones, as
+                in a real recording (mouse: 100 used in 31 runs, 50 unused
+                in 30); every test image shown
+  A session with fewer seconds than images to show (tiny) shows each image
+  for less than a second.`,
 		run: runSynth,
 	})
 }
@@ -59,7 +72,8 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	zip := fs.Bool("zip", false, "write <session>.zip files instead of folders")
 	format := fs.String("format", "earliest", `HDF5 format setting (only "earliest")`)
 	layout := fs.String("layout", "own", "chunking and compression: own, h5py, matlab or contiguous")
-	jsonOut := fs.Bool("json", false, `print {"profile", "layout", "seed", "sessions": [paths], "seconds"} as JSON instead of the paths`)
+	imageUse := fs.String("image-use", "random", "which images the fixations show: random, all or third-unused")
+	jsonOut := fs.Bool("json", false, `print {"profile", "layout", "image_use", "seed", "sessions": [paths], "seconds"} as JSON instead of the paths`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +92,10 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("unknown --layout %q; choose one of own, h5py, matlab, contiguous", *layout)
 	}
+	use, err := synth.ParseImageUse(*imageUse)
+	if err != nil {
+		return usagef("unknown --image-use %q; choose one of random, all, third-unused", *imageUse)
+	}
 	if *sessions < 1 {
 		return usagef("--sessions %d: must be at least 1", *sessions)
 	}
@@ -85,6 +103,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bar := progress.New(stderr, "synth", imgBytes, "B")
 	start := time.Now()
 	paths, err := synth.Write(ctx, pos[0], synth.Options{Profile: p, Sessions: *sessions, Seed: *seed, Zip: *zip, Layout: lay,
+		ImageUse: use,
 		Progress: func(n int64) { bar.Add(n) }})
 	bar.Done()
 	if err != nil {
@@ -98,11 +117,12 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return enc.Encode(struct {
 			Profile  string   `json:"profile"`
 			Layout   string   `json:"layout"`
+			ImageUse string   `json:"image_use"`
 			Seed     uint64   `json:"seed"`
 			Zip      bool     `json:"zip"`
 			Sessions []string `json:"sessions"`
 			Seconds  float64  `json:"seconds"`
-		}{p.Name, string(lay), *seed, *zip, paths, time.Since(start).Seconds()})
+		}{p.Name, string(lay), string(use), *seed, *zip, paths, time.Since(start).Seconds()})
 	}
 	for _, s := range paths {
 		fmt.Fprintln(stdout, s)
