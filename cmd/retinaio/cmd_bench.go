@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/internal/bench"
+	"github.com/retinaio/retinaio/internal/progress"
 	"github.com/retinaio/retinaio/prepare"
 	"github.com/retinaio/retinaio/synth"
 )
@@ -16,20 +17,43 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure prepare's speed and memory on a synthetic session",
-		usage: `retinaio bench [--profile medium|mouse|marmoset] [--layout L[,L...]|all] [--json] [--keep] [PATH] [-- PREPARE FLAGS]
+		usage: `retinaio bench [--profile medium|mouse|marmoset] [--layout L[,L...]|all] [--image-use U[,U...]] [--runs N] [--json] [--keep] [PATH] [-- PREPARE FLAGS]
 
 Synthesises one session of the given size into a temporary folder (or takes
 the sessions in PATH, writing nothing there), runs 'retinaio prepare' on it
 in a child process and reports per phase the throughput (read + inflate MB/s,
-rendered frames/s, .npz write MB/s), the total wall time and prepare's peak
+rendered frames/s, .npz write MB/s), the wall time and prepare's peak
 resident memory, beside the reference numbers of openretina's pipeline where
 the profile has them (medium, mouse). Flags after -- go to prepare, e.g.
 -- --no-checksums or -- --jobs 2.
 
+Runs: on a synthesised session a first run writes openretina's stimulus
+cache (as a user's first run does) and is reported apart (first_run_seconds,
+first_run_ratio = first run / median of the runs below; issue 13 wants at
+most 1.15); then --runs N runs with --no-cache on the same session give the
+median wall time and peak RSS with their min-max (phases and CPU time from
+the median run). On PATH every run uses --no-cache.
+
 --layout chooses how the synthesised session is chunked and compressed (see
 'retinaio synth -h': own, h5py, matlab, contiguous); a comma-separated list
-or "all" benchmarks each layout in turn (a fresh session each) and ends with
-one summary line per layout (--json: an array of reports).`,
+or "all" benchmarks each layout.
+--image-use chooses which images the fixations show (see 'retinaio synth
+-h'): random (default), all (every image used; "all" is the image use, not
+every image use), third-unused (a third of the training images unused, in
+runs), or a comma-separated list such as all,third-unused.
+Each layout x image use gets a fresh session and its report; with more than
+one, a summary table ends the output: per layout and image use the median
+wall time, min-max, CPU, peak RSS, first-run ratio, the spread (its median
+over the fastest median) and the targets of issue 13 for the profile
+(mouse: median wall <= 2.5 s, peak RSS <= 700 MB, spread <= 1.25; marmoset:
+peak RSS <= 1.2 GB; medium: >= 80x openretina's 26.7 s, first run
+included; all three: first run <= 1.15x). Reproduces issue 13's "Done when":
+  retinaio bench --profile mouse --layout all --image-use all,third-unused --runs 5
+
+--json prints one report, or an array of reports (one per layout x image
+use); each report has meets_target, a targets object (each check with its
+value, limit and passed) and its summary row under "summary" (the summary
+array: jq '[.[].summary]'). Progress goes to stderr on a terminal only.`,
 		run: runBench,
 	})
 }
@@ -45,6 +69,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuprofile := fs.String("cpuprofile", "", "") // hidden: profile prepare in-process
 	inProcess := fs.Bool("in-process", false, "") // hidden: run prepare in this process
 	layoutFlag := fs.String("layout", "own", `file layout of the synthesised session: own, h5py, matlab, contiguous, a comma-separated list, or "all"`)
+	useFlag := fs.String("image-use", "random", `which images the synthesised session's fixations show: random, all (every image), third-unused, or a comma-separated list`)
+	runs := fs.Int("runs", 1, "measured prepare runs with --no-cache (after a first run that writes the cache, on a synthesised session); the report gives their median, min and max")
 	var prepArgs []string
 	for i, a := range args {
 		if a == "--" {
@@ -75,10 +101,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			layouts = append(layouts, l)
 		}
 	}
+	var uses []string
+	for _, u := range strings.Split(*useFlag, ",") {
+		if _, err := synth.ParseImageUse(u); err != nil || u == "" {
+			return usagef("--image-use %q: want random, all, third-unused or a comma-separated list of them", *useFlag)
+		}
+		uses = append(uses, u)
+	}
+	if *runs < 1 {
+		return usagef("--runs %d: must be at least 1", *runs)
+	}
 	if len(pos) == 1 && *layoutFlag != "own" {
 		return usagef("--layout applies to synthesised sessions, not to the sessions in %s", pos[0])
 	}
-	opt := bench.Options{Profile: *profile, Seed: *seed, Keep: *keep, TempDir: *tmp, PrepareArgs: prepArgs, Log: stderr}
+	if len(pos) == 1 && *useFlag != "random" {
+		return usagef("--image-use applies to synthesised sessions, not to the sessions in %s", pos[0])
+	}
+	opt := bench.Options{Profile: *profile, Seed: *seed, Keep: *keep, TempDir: *tmp, PrepareArgs: prepArgs, Runs: *runs}
+	// progress (and prepare's own) on a terminal only; a failing child's
+	// stderr is passed on in any case
+	if progress.IsTerminal(stderr) {
+		opt.Log = stderr
+	} else {
+		opt.Errs = stderr
+	}
 	if len(pos) == 1 {
 		if _, err := os.Stat(pos[0]); err != nil {
 			return err // before any child process: names PATH once
@@ -106,24 +152,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var reps []*bench.Report
 	failed, total := 0, 0
-	for i, l := range layouts {
-		opt.Layout = l
-		rep, err := bench.Run(ctx, opt)
-		if err != nil {
-			return err
-		}
-		reps = append(reps, rep)
-		failed, total = failed+rep.Failed, total+rep.Sessions
-		if *jsonOut {
-			continue
-		}
-		if i > 0 {
-			fmt.Fprintln(stdout)
-		}
-		if err := rep.WriteText(stdout); err != nil {
-			return err
+	for _, l := range layouts {
+		for _, u := range uses {
+			opt.Layout, opt.ImageUse = l, u
+			rep, err := bench.Run(ctx, opt)
+			if err != nil {
+				return err
+			}
+			opt.CPUProfile = nil // one profile: the first report's first run with --no-cache
+			reps = append(reps, rep)
+			failed, total = failed+rep.Failed, total+rep.Sessions
+			if *jsonOut {
+				continue
+			}
+			// each report as soon as it is measured (the spread comes in
+			// the summary)
+			if len(reps) > 1 {
+				fmt.Fprintln(stdout)
+			}
+			if err := rep.WriteText(stdout); err != nil {
+				return err
+			}
 		}
 	}
+	bench.Summarise(reps)
 	if *jsonOut {
 		enc := newJSONEncoder(stdout)
 		var v any = reps

@@ -3,7 +3,14 @@
 // runs prepare, and reports per phase the throughput (read + inflate MB/s,
 // rendered frames/s, write MB/s), the total wall time and the peak resident
 // memory, beside the reference numbers of openretina's pipeline measured on
-// the project's 2-core machine.
+// the project's 2-core machine, and checks them against issue 13's targets
+// (Targets).
+//
+// With a synthesised session, a first run writes openretina's stimulus
+// cache (as a user's first run does) and is reported apart
+// (Report.FirstRunSeconds); Options.Runs further runs with the cache off
+// (--no-cache) give the median, minimum and maximum wall time and peak RSS.
+// With an existing folder every run has the cache off.
 //
 // For a clean peak-memory figure prepare runs in a child process
 // (Options.Command, normally the retinaio executable itself), whose rusage
@@ -15,11 +22,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +54,14 @@ type Options struct {
 	// Layout is the synthesised session's file layout (synth.Layout: "own"
 	// default, "h5py", "matlab", "contiguous"); not used with Dir.
 	Layout string
+	// ImageUse is which images the synthesised session's fixations show
+	// (synth.ImageUse: "random" default, "all", "third-unused"); not used
+	// with Dir.
+	ImageUse string
+	// Runs is the number of measured prepare runs with the cache off
+	// (default 1). With a synthesised session a first run, which writes
+	// openretina's cache, comes before them and is reported apart.
+	Runs int
 	// Dir, when set, is an existing folder of sessions (or one session) to
 	// prepare instead of a synthesised one. Nothing is written into it:
 	// prepare runs with --no-cache and unpacks zips into the work folder.
@@ -72,6 +89,9 @@ type Options struct {
 	CPUProfile io.Writer
 	// Log receives progress messages and the child's stderr (nil: none).
 	Log io.Writer
+	// Errs, when Log is nil, receives the stderr of a child that failed
+	// (nil: it is dropped; the error still says the run failed).
+	Errs io.Writer
 }
 
 // Phase is one measured phase. Seconds are summed over sessions.
@@ -99,25 +119,116 @@ type Reference struct {
 	Seconds      float64 `json:"seconds"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	// TargetSeconds and TargetRSSBytes are the wall time and peak memory a
-	// run must stay under to meet the target (Report.MeetsTarget); Target says how they
-	// were derived from the reference.
+	// run must stay under (0: no such target), from the profile's Targets;
+	// Target says them in words.
 	TargetSeconds  float64 `json:"target_seconds"`
 	TargetRSSBytes int64   `json:"target_rss_bytes"`
 	Target         string  `json:"target"`
 }
 
-// References are the reference numbers by profile (GB = 10^9 bytes).
+// References are the reference numbers by profile (GB = 10^9 bytes); their
+// target fields are filled from ProfileTargets by Run.
 var References = map[string]Reference{
-	"medium": {Seconds: 26.7, PeakRSSBytes: 1.83e9, TargetSeconds: 26.7 / 50, TargetRSSBytes: 1.83e9 / 4,
-		Target: ">= 50x faster and >= 4x less peak memory"},
-	"mouse": {Seconds: 333, PeakRSSBytes: 4.74e9, TargetSeconds: 5, TargetRSSBytes: 1e9,
-		Target: "< 5 s wall and < 1 GB peak RSS (acceptance: < 1.5 GB)"},
+	"medium": {Seconds: 26.7, PeakRSSBytes: 1.83e9},
+	"mouse":  {Seconds: 333, PeakRSSBytes: 4.74e9},
+}
+
+// Targets are a profile's acceptance limits (issue 13's "Done when"); a
+// zero field is not checked. MB and GB are 10^6 and 10^9 bytes.
+type Targets struct {
+	// WallSeconds bounds the median wall time of the runs.
+	WallSeconds float64
+	// PeakRSSBytes bounds the median peak RSS of the runs.
+	PeakRSSBytes int64
+	// Spread bounds each (layout, image use)'s median wall time over the
+	// fastest one's, when one bench compares several.
+	Spread float64
+	// Speedup is the least reference / wall time, for the first run (which
+	// writes openretina's cache) and for the median: the slower counts.
+	Speedup float64
+	// FirstRunRatio bounds the first run's wall time over the median of
+	// the runs with the cache off (issue 13, Deliver 5).
+	FirstRunRatio float64
+	// Text says the targets in words.
+	Text string
+}
+
+// ProfileTargets are issue 13's targets by profile.
+var ProfileTargets = map[string]Targets{
+	"mouse": {WallSeconds: 2.5, PeakRSSBytes: 700e6, Spread: 1.25, FirstRunRatio: 1.15,
+		Text: "median wall <= 2.5 s, peak RSS <= 700 MB, every layout x image use within 1.25x of the fastest, first run <= 1.15x (issue 13)"},
+	"marmoset": {PeakRSSBytes: 1.2e9, FirstRunRatio: 1.15,
+		Text: "peak RSS <= 1.2 GB, first run <= 1.15x (issue 13)"},
+	"medium": {Speedup: 80, FirstRunRatio: 1.15,
+		Text: ">= 80x faster than openretina, first run included; first run <= 1.15x (issue 13)"},
+}
+
+// reference returns the profile's reference with its target fields filled
+// from its Targets (nil when the profile has no reference).
+func reference(profile string) *Reference {
+	ref, ok := References[profile]
+	if !ok {
+		return nil
+	}
+	t := ProfileTargets[profile]
+	ref.TargetSeconds, ref.TargetRSSBytes, ref.Target = t.WallSeconds, t.PeakRSSBytes, t.Text
+	if t.Speedup > 0 && (ref.TargetSeconds == 0 || ref.Seconds/t.Speedup < ref.TargetSeconds) {
+		ref.TargetSeconds = ref.Seconds / t.Speedup
+	}
+	return &ref
+}
+
+// Check is one target's verdict.
+type Check struct {
+	// Check says what is compared, e.g. "median wall <= 2.5 s".
+	Check string `json:"check"`
+	// Value is the measured value, Limit the target (seconds, bytes or a
+	// ratio).
+	Value  float64 `json:"value"`
+	Limit  float64 `json:"limit"`
+	Passed bool    `json:"passed"`
+}
+
+// RunResult is one prepare run's measurement.
+type RunResult struct {
+	WallSeconds   float64 `json:"wall_seconds"`
+	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
+	UserSeconds   float64 `json:"user_seconds,omitempty"`
+	SystemSeconds float64 `json:"system_seconds,omitempty"`
+	// NoCache is true for runs with the stimulus cache off.
+	NoCache bool `json:"no_cache"`
+}
+
+// SummaryRow is a report's line in the summary of a bench over several
+// layouts and image uses.
+type SummaryRow struct {
+	Profile  string `json:"profile,omitempty"`
+	Layout   string `json:"layout,omitempty"`
+	ImageUse string `json:"image_use,omitempty"`
+	Runs     int    `json:"runs"`
+	// WallSeconds is the median wall time, WallMinSeconds and
+	// WallMaxSeconds its range.
+	WallSeconds    float64 `json:"wall_seconds"`
+	WallMinSeconds float64 `json:"wall_min_seconds"`
+	WallMaxSeconds float64 `json:"wall_max_seconds"`
+	// CPUSeconds is the median run's user + system time (child mode).
+	CPUSeconds   float64 `json:"cpu_seconds,omitempty"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	// FirstRunSeconds and FirstRunRatio: see Report.
+	FirstRunSeconds float64 `json:"first_run_seconds,omitempty"`
+	FirstRunRatio   float64 `json:"first_run_ratio,omitempty"`
+	// Spread is WallSeconds over the fastest median of the bench.
+	Spread      float64          `json:"spread"`
+	MeetsTarget *bool            `json:"meets_target,omitempty"`
+	Targets     map[string]Check `json:"targets,omitempty"`
 }
 
 // Report is the result of Run.
 type Report struct {
-	Profile  string `json:"profile,omitempty"`
-	Layout   string `json:"layout,omitempty"` // the synthesised session's file layout
+	Profile string `json:"profile,omitempty"`
+	Layout  string `json:"layout,omitempty"` // the synthesised session's file layout
+	// ImageUse is which images the synthesised session's fixations show.
+	ImageUse string `json:"image_use,omitempty"`
 	Root     string `json:"root"`
 	WorkDir  string `json:"work_dir,omitempty"` // kept work folder
 	Mode     string `json:"mode"`               // "child process" or "in-process"
@@ -133,11 +244,33 @@ type Report struct {
 	// SynthSeconds is the time to synthesise the session (0 with Dir).
 	SynthSeconds float64 `json:"synth_seconds,omitempty"`
 	// WallSeconds is prepare's wall time, process start to exit in child
-	// mode.
+	// mode: the median of the runs with the cache off (of the two middle
+	// ones' mean for an even count).
 	WallSeconds float64 `json:"wall_seconds"`
+	// Runs is the number of measured runs (cache off), RunResults each
+	// one's numbers in order, WallMinSeconds and WallMaxSeconds the range
+	// of their wall times and PeakRSSMinBytes and PeakRSSMaxBytes that of
+	// their peak RSS. The phases, CPU times, sizes and timings come from
+	// the median run (the lower middle one for an even count).
+	Runs            int         `json:"runs"`
+	RunResults      []RunResult `json:"run_results,omitempty"`
+	WallMinSeconds  float64     `json:"wall_min_seconds"`
+	WallMaxSeconds  float64     `json:"wall_max_seconds"`
+	PeakRSSMinBytes int64       `json:"peak_rss_min_bytes"`
+	PeakRSSMaxBytes int64       `json:"peak_rss_max_bytes"`
+	// FirstRunSeconds is the wall time of the first run, which writes
+	// openretina's stimulus cache (synthesised sessions only; it is not
+	// one of the Runs), FirstRunPeakRSSBytes its peak RSS, FirstRunRatio
+	// FirstRunSeconds over WallSeconds (issue 13 wants at most 1.15) and
+	// FirstRunPhases its phases (with the cache write).
+	FirstRunSeconds      float64 `json:"first_run_seconds,omitempty"`
+	FirstRunPeakRSSBytes int64   `json:"first_run_peak_rss_bytes,omitempty"`
+	FirstRunRatio        float64 `json:"first_run_ratio,omitempty"`
+	FirstRunPhases       []Phase `json:"first_run_phases,omitempty"`
 	// PrepareSeconds is the wall time prepare itself reports.
 	PrepareSeconds float64 `json:"prepare_seconds"`
-	// PeakRSSBytes is prepare's peak resident memory.
+	// PeakRSSBytes is prepare's peak resident memory (the median of the
+	// runs').
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	// PeakRSSFloor is the RSS the parent still had when the child started
 	// (Linux counts it into the child's peak); 0 in-process.
@@ -152,8 +285,21 @@ type Report struct {
 	// Speedup and MemoryRatio compare with Reference (reference / ours).
 	Speedup     float64 `json:"speedup,omitempty"`
 	MemoryRatio float64 `json:"memory_ratio,omitempty"`
-	// MeetsTarget reports whether both targets are met.
+	// MeetsTarget reports whether every check in Targets passed (nil: the
+	// profile has no targets).
 	MeetsTarget *bool `json:"meets_target,omitempty"`
+	// Targets are the profile's checks (ProfileTargets) by name:
+	// "wall_seconds", "peak_rss_bytes", "spread" (a bench of several
+	// layouts or image uses), "speedup", "first_run_ratio".
+	Targets map[string]Check `json:"targets,omitempty"`
+	// Spread is WallSeconds over the fastest median of the bench it was
+	// part of (1 alone; set by Summarise).
+	Spread float64 `json:"spread,omitempty"`
+	// compared is the number of reports Summarise compared this one with
+	// (itself included); the spread is a target only when it is above 1.
+	compared int
+	// Summary is this report's row of the bench's summary (Summarise).
+	Summary *SummaryRow `json:"summary,omitempty"`
 	// Timings are prepare's per-session timings from its manifest.
 	Timings map[string]map[string]float64 `json:"session_seconds,omitempty"`
 	// Errors lists failed sessions.
@@ -170,14 +316,20 @@ type Machine struct {
 	TotalRAM   uint64 `json:"total_ram_bytes,omitempty"`
 }
 
-// Run synthesises (or takes) the sessions, runs prepare and measures it.
+// Run synthesises (or takes) the sessions, runs prepare and measures it:
+// with a synthesised session a first run that writes openretina's cache,
+// then opt.Runs runs with the cache off.
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			fmt.Fprintf(opt.Log, format+"\n", a...)
 		}
 	}
-	rep := &Report{Machine: machine()}
+	runs := opt.Runs
+	if runs <= 0 {
+		runs = 1
+	}
+	rep := &Report{Machine: machine(), Runs: runs}
 	work, err := os.MkdirTemp(opt.TempDir, "retinaio-bench-*")
 	if err != nil {
 		return nil, fmt.Errorf("bench: work folder: %w", err)
@@ -192,6 +344,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if root != "" && opt.Layout != "" && opt.Layout != string(synth.LayoutOwn) {
 		return nil, fmt.Errorf("bench: layout %q applies to synthesised sessions, not to the sessions in %s", opt.Layout, root)
 	}
+	if root != "" && opt.ImageUse != "" && opt.ImageUse != string(synth.ImageUseRandom) {
+		return nil, fmt.Errorf("bench: image use %q applies to synthesised sessions, not to the sessions in %s", opt.ImageUse, root)
+	}
 	if root == "" {
 		name := opt.Profile
 		if name == "" {
@@ -205,52 +360,135 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
-		rep.Profile, rep.Layout = name, string(layout)
-		species = p.Species
-		if ref, ok := References[name]; ok {
-			rep.Reference = &ref
+		use, err := synth.ParseImageUse(opt.ImageUse)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
 		}
+		rep.Profile, rep.Layout, rep.ImageUse = name, string(layout), string(use)
+		species = p.Species
+		rep.Reference = reference(name)
 		seed := opt.Seed
 		if seed == 0 {
 			seed = 1
 		}
 		root = filepath.Join(work, "sessions")
-		logf("synthesising a %s session (%s layout) in %s ...", name, layout, root)
+		logf("bench: synthesising a %s session (%s layout, image use %s) in %s ...", name, layout, use, root)
 		t := time.Now()
-		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout}); err != nil {
+		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout, ImageUse: use}); err != nil {
 			return nil, fmt.Errorf("bench: synth: %w", err)
 		}
 		rep.SynthSeconds = time.Since(t).Seconds()
 	}
 	rep.Root = root
-	out := filepath.Join(work, "out")
 	cache := filepath.Join(work, "cache")
-
-	var man *prepared.Manifest
 	if len(opt.Command) > 0 {
 		rep.Mode = "child process"
 		if species != "" && !slices.Contains(opt.PrepareArgs, "--species") && !slices.Contains(opt.PrepareArgs, "-species") {
 			opt.PrepareArgs = append([]string{"--species", species}, opt.PrepareArgs...)
 		}
-		man, err = runChild(ctx, opt, root, out, cache, rep, logf)
 	} else {
 		rep.Mode = "in-process"
 		if species != "" {
 			opt.PrepareOptions.Stimulus.Species = karamanlis.Species(species)
 		}
-		man, err = runInProcess(ctx, opt, root, out, cache, rep)
 	}
-	if err != nil {
-		return nil, err
-	}
-	rep.fromManifest(man)
-	if _, ok := sumTiming(man, "read"); !ok {
-		if ph, ok := measureRead(ctx, man, logf); ok {
-			rep.Phases = append([]Phase{ph}, rep.Phases...)
+	// one run: prepare into a fresh output folder, measured, the folder
+	// removed afterwards unless kept
+	runOnce := func(label string, noCache bool) (*Report, error) {
+		out := filepath.Join(work, "out-"+label)
+		r := &Report{Mode: rep.Mode}
+		var man *prepared.Manifest
+		var err error
+		if len(opt.Command) > 0 {
+			man, err = runChild(ctx, opt, root, out, cache, noCache, r, logf)
+		} else {
+			man, err = runInProcess(ctx, opt, root, out, cache, noCache, r)
+			if noCache {
+				opt.CPUProfile = nil // profiled once
+			}
 		}
+		if err != nil {
+			return nil, err
+		}
+		r.fromManifest(man)
+		if _, ok := sumTiming(man, "read"); !ok {
+			if ph, ok := measureRead(ctx, man, logf); ok {
+				r.Phases = append([]Phase{ph}, r.Phases...)
+			}
+		}
+		if !opt.Keep {
+			os.RemoveAll(out)
+		}
+		return r, nil
 	}
+	total := runs
+	if opt.Dir == "" {
+		total++
+		logf("bench: run 1 of %d (first run: writes openretina's cache)", total)
+		first, err := runOnce("first", false)
+		if err != nil {
+			return nil, err
+		}
+		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes, rep.FirstRunPhases = first.WallSeconds, first.PeakRSSBytes, first.Phases
+		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: first.WallSeconds, PeakRSSBytes: first.PeakRSSBytes,
+			UserSeconds: first.UserSeconds, SystemSeconds: first.SystemSeconds})
+	}
+	var measured []*Report
+	for i := 0; i < runs; i++ {
+		logf("bench: run %d of %d (--no-cache)", total-runs+i+1, total)
+		r, err := runOnce(fmt.Sprint(i+1), true)
+		if err != nil {
+			return nil, err
+		}
+		measured = append(measured, r)
+		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
+			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds, NoCache: true})
+	}
+	rep.fromRuns(measured)
 	rep.compare()
 	return rep, nil
+}
+
+// fromRuns fills the report from its measured runs: medians and ranges of
+// the wall time and peak RSS, everything else from the median run.
+func (r *Report) fromRuns(runs []*Report) {
+	walls := make([]float64, len(runs))
+	rss := make([]float64, len(runs))
+	for i, x := range runs {
+		walls[i], rss[i] = x.WallSeconds, float64(x.PeakRSSBytes)
+	}
+	order := make([]int, len(runs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(walls[a], walls[b]) })
+	m := runs[order[(len(runs)-1)/2]] // the lower middle run
+	r.Sessions, r.OK, r.Failed = m.Sessions, m.OK, m.Failed
+	r.Frames, r.InputBytes, r.OutputBytes = m.Frames, m.InputBytes, m.OutputBytes
+	r.PrepareSeconds, r.PeakRSSFloor = m.PrepareSeconds, m.PeakRSSFloor
+	r.UserSeconds, r.SystemSeconds = m.UserSeconds, m.SystemSeconds
+	r.Phases, r.Timings, r.Errors = m.Phases, m.Timings, m.Errors
+	r.WallSeconds, r.WallMinSeconds, r.WallMaxSeconds = median(walls), slices.Min(walls), slices.Max(walls)
+	r.PeakRSSBytes = int64(median(rss))
+	r.PeakRSSMinBytes, r.PeakRSSMaxBytes = int64(slices.Min(rss)), int64(slices.Max(rss))
+	if r.FirstRunSeconds > 0 && r.WallSeconds > 0 {
+		r.FirstRunRatio = r.FirstRunSeconds / r.WallSeconds
+	}
+}
+
+// median returns the median of v (the mean of the two middle values for
+// an even count; 0 for none).
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func machine() Machine {
@@ -263,17 +501,20 @@ func machine() Machine {
 }
 
 // runChild runs prepare as a child process and reads its manifest.
-func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Report, logf func(string, ...any)) (*prepared.Manifest, error) {
+func runChild(ctx context.Context, opt Options, root, out, cache string, noCache bool, rep *Report, logf func(string, ...any)) (*prepared.Manifest, error) {
 	args := append([]string{}, opt.Command[1:]...)
 	args = append(args, root, "--out", out, "--cache-dir", cache)
-	if opt.Dir != "" {
+	if noCache && !slices.Contains(opt.PrepareArgs, "--no-cache") {
 		args = append(args, "--no-cache")
 	}
 	args = append(args, opt.PrepareArgs...)
 	cmd := exec.CommandContext(ctx, opt.Command[0], args...)
 	cmd.Stdout = io.Discard
+	var errTail tailBuffer
 	if opt.Log != nil {
 		cmd.Stderr = opt.Log
+	} else if opt.Errs != nil {
+		cmd.Stderr = &errTail
 	}
 	// Free what the synthesis used and reset the peak, so that the child's
 	// rusage is its own (see the package doc).
@@ -295,6 +536,9 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Re
 		}
 		rep.UserSeconds, rep.SystemSeconds = ps.UserTime().Seconds(), ps.SystemTime().Seconds()
 	}
+	if runErr != nil && opt.Errs != nil && len(errTail.b) > 0 {
+		opt.Errs.Write(errTail.b)
+	}
 	man, err := readManifest(filepath.Join(out, prepared.ManifestName))
 	if err != nil {
 		if runErr != nil {
@@ -312,6 +556,18 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, rep *Re
 	return man, nil
 }
 
+// tailBuffer keeps the last 64 KiB written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	const max = 64 << 10
+	t.b = append(t.b, p...)
+	if len(t.b) > max {
+		t.b = append(t.b[:0], t.b[len(t.b)-max:]...)
+	}
+	return len(p), nil
+}
+
 func readManifest(path string) (*prepared.Manifest, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -325,7 +581,7 @@ func readManifest(path string) (*prepared.Manifest, error) {
 }
 
 // runInProcess calls prepare.Run in this process.
-func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep *Report) (*prepared.Manifest, error) {
+func runInProcess(ctx context.Context, opt Options, root, out, cache string, noCache bool, rep *Report) (*prepared.Manifest, error) {
 	po := opt.PrepareOptions
 	if po.Stimulus.StimType == "" {
 		sp := po.Stimulus.Species
@@ -336,10 +592,12 @@ func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep
 	}
 	po.OutDir = out
 	po.Stimulus.CacheDir = cache
-	if opt.Dir != "" {
+	if noCache {
 		po.Stimulus.DisableCache = true
 	}
-	if opt.CPUProfile != nil {
+	// the CPU profile covers the first run with the cache off
+	profile := opt.CPUProfile != nil && noCache
+	if profile {
 		if err := pprof.StartCPUProfile(opt.CPUProfile); err != nil {
 			return nil, fmt.Errorf("bench: cpu profile: %w", err)
 		}
@@ -347,7 +605,7 @@ func runInProcess(ctx context.Context, opt Options, root, out, cache string, rep
 	t := time.Now()
 	man, err := prepare.Run(ctx, root, po)
 	rep.WallSeconds = time.Since(t).Seconds()
-	if opt.CPUProfile != nil {
+	if profile {
 		pprof.StopCPUProfile()
 	}
 	if rss, perr := sysmem.PeakRSS(); perr == nil {
@@ -502,20 +760,79 @@ func measureRead(ctx context.Context, man *prepared.Manifest, logf func(string, 
 	return ph, true
 }
 
-// compare fills the comparison with the reference.
+// compare fills the comparison with the reference and the profile's
+// target checks (without the spread, which needs the other reports:
+// Summarise).
 func (r *Report) compare() {
-	if r.Reference == nil || r.WallSeconds <= 0 {
+	if r.Reference != nil && r.WallSeconds > 0 {
+		r.Speedup = r.Reference.Seconds / r.WallSeconds
+		if r.PeakRSSBytes > 0 {
+			r.MemoryRatio = float64(r.Reference.PeakRSSBytes) / float64(r.PeakRSSBytes)
+		}
+	}
+	r.check()
+}
+
+// check computes Targets and MeetsTarget from the profile's targets.
+func (r *Report) check() {
+	t, ok := ProfileTargets[r.Profile]
+	if !ok || r.WallSeconds <= 0 {
 		return
 	}
-	r.Speedup = r.Reference.Seconds / r.WallSeconds
-	ok := r.WallSeconds <= r.Reference.TargetSeconds
-	if r.PeakRSSBytes > 0 {
-		r.MemoryRatio = float64(r.Reference.PeakRSSBytes) / float64(r.PeakRSSBytes)
-		ok = ok && r.PeakRSSBytes <= r.Reference.TargetRSSBytes
-	} else {
-		ok = false
+	c := map[string]Check{}
+	if t.WallSeconds > 0 {
+		c["wall_seconds"] = Check{Check: fmt.Sprintf("median wall <= %g s", t.WallSeconds),
+			Value: r.WallSeconds, Limit: t.WallSeconds, Passed: r.WallSeconds <= t.WallSeconds}
 	}
-	r.MeetsTarget = &ok
+	if t.PeakRSSBytes > 0 {
+		c["peak_rss_bytes"] = Check{Check: fmt.Sprintf("median peak RSS <= %g MB", float64(t.PeakRSSBytes)/1e6),
+			Value: float64(r.PeakRSSBytes), Limit: float64(t.PeakRSSBytes), Passed: r.PeakRSSBytes > 0 && r.PeakRSSBytes <= t.PeakRSSBytes}
+	}
+	if t.Speedup > 0 && r.Reference != nil {
+		slowest := max(r.WallSeconds, r.FirstRunSeconds)
+		v := r.Reference.Seconds / slowest
+		c["speedup"] = Check{Check: fmt.Sprintf("openretina's %g s / max(first run, median wall) >= %gx", r.Reference.Seconds, t.Speedup),
+			Value: v, Limit: t.Speedup, Passed: v >= t.Speedup}
+	}
+	if t.FirstRunRatio > 0 && r.FirstRunRatio > 0 {
+		c["first_run_ratio"] = Check{Check: fmt.Sprintf("first run / median --no-cache run <= %g", t.FirstRunRatio),
+			Value: r.FirstRunRatio, Limit: t.FirstRunRatio, Passed: r.FirstRunRatio <= t.FirstRunRatio}
+	}
+	if t.Spread > 0 && r.Spread > 0 && r.compared > 1 {
+		c["spread"] = Check{Check: fmt.Sprintf("median / fastest median <= %g", t.Spread),
+			Value: r.Spread, Limit: t.Spread, Passed: r.Spread <= t.Spread}
+	}
+	ok = true
+	for _, x := range c {
+		ok = ok && x.Passed
+	}
+	r.Targets, r.MeetsTarget = c, &ok
+}
+
+// Summarise compares the reports of one bench (one per layout and image
+// use): each one's Spread is its median wall time over the fastest median,
+// checked against its profile's Spread target when there are several, and
+// its Summary row is filled.
+func Summarise(reps []*Report) {
+	best := 0.0
+	for _, r := range reps {
+		if r.WallSeconds > 0 && (best == 0 || r.WallSeconds < best) {
+			best = r.WallSeconds
+		}
+	}
+	for _, r := range reps {
+		r.Spread, r.compared = 0, len(reps)
+		if best > 0 {
+			r.Spread = r.WallSeconds / best
+		}
+		r.check()
+		row := &SummaryRow{Profile: r.Profile, Layout: r.Layout, ImageUse: r.ImageUse, Runs: r.Runs,
+			WallSeconds: r.WallSeconds, WallMinSeconds: r.WallMinSeconds, WallMaxSeconds: r.WallMaxSeconds,
+			CPUSeconds: r.UserSeconds + r.SystemSeconds, PeakRSSBytes: r.PeakRSSBytes,
+			FirstRunSeconds: r.FirstRunSeconds, FirstRunRatio: r.FirstRunRatio,
+			Spread: r.Spread, MeetsTarget: r.MeetsTarget, Targets: r.Targets}
+		r.Summary = row
+	}
 }
 
 func dim(s []int, i int) int {
@@ -530,7 +847,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	title := r.Root
 	if r.Profile != "" {
-		title = fmt.Sprintf("profile %s, %s layout (synthesised in %.1fs)", r.Profile, r.Layout, r.SynthSeconds)
+		title = fmt.Sprintf("profile %s, %s layout, image use %s (synthesised in %.1fs)", r.Profile, r.Layout, r.ImageUse, r.SynthSeconds)
 	}
 	fmt.Fprintf(&b, "retinaio bench: %s\n", title)
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs, GOMAXPROCS %d, %s", r.Machine.GOOS, r.Machine.GOARCH, r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.GoVersion)
@@ -550,11 +867,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-22s %9.3f %11s %12s  %s\n", p.Name, p.Seconds, mbps, fps, p.Note)
 	}
-	fmt.Fprintf(&b, "\nprepare wall time: %.2f s (%s", r.WallSeconds, r.Mode)
+	fmt.Fprintf(&b, "\nprepare wall time: %.2f s", r.WallSeconds)
+	if r.Runs > 1 {
+		fmt.Fprintf(&b, " (median of %d runs, %.2f-%.2f)", r.Runs, r.WallMinSeconds, r.WallMaxSeconds)
+	}
+	fmt.Fprintf(&b, " (%s, --no-cache", r.Mode)
 	if r.UserSeconds > 0 {
 		fmt.Fprintf(&b, "; CPU %.2f s user + %.2f s system", r.UserSeconds, r.SystemSeconds)
 	}
 	fmt.Fprintf(&b, ")\npeak RSS: %.0f MB", float64(r.PeakRSSBytes)/1e6)
+	if r.Runs > 1 {
+		fmt.Fprintf(&b, " (median, %.0f-%.0f)", float64(r.PeakRSSMinBytes)/1e6, float64(r.PeakRSSMaxBytes)/1e6)
+	}
 	if r.PeakRSSFloor > 0 {
 		fmt.Fprintf(&b, " (includes the bench process's %.0f MB at start)", float64(r.PeakRSSFloor)/1e6)
 	}
@@ -562,14 +886,20 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString(" (in-process: includes the synthesis)")
 	}
 	b.WriteString("\n")
+	if r.FirstRunSeconds > 0 {
+		fmt.Fprintf(&b, "first run (writes openretina's cache): %.2f s, %.0f MB peak RSS: %.2fx the median\n",
+			r.FirstRunSeconds, float64(r.FirstRunPeakRSSBytes)/1e6, r.FirstRunRatio)
+	}
 	if ref := r.Reference; ref != nil {
 		fmt.Fprintf(&b, "reference (openretina, torch 1.13 CPU): %.1f s, %.2f GB peak RSS -> %.1fx faster, %.1fx less memory\n",
 			ref.Seconds, float64(ref.PeakRSSBytes)/1e9, r.Speedup, r.MemoryRatio)
-		verdict := "MISSED"
-		if r.MeetsTarget != nil && *r.MeetsTarget {
-			verdict = "met"
+	}
+	if r.MeetsTarget != nil {
+		fmt.Fprintf(&b, "targets (%s): %s\n", r.Profile, verdict(*r.MeetsTarget))
+		for _, k := range slices.Sorted(maps.Keys(r.Targets)) {
+			c := r.Targets[k]
+			fmt.Fprintf(&b, "  %-16s %s: %s: %s\n", k, c.Check, formatValue(k, c.Value), verdict(c.Passed))
 		}
-		fmt.Fprintf(&b, "target: %s: %s\n", ref.Target, verdict)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "FAILED %s\n", e)
@@ -581,18 +911,36 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteLayoutSummary prints one line per report (one per layout of a
-// multi-layout run): prepare's wall time, its read and render phases and
-// its peak RSS, and the ratio to the fastest layout.
-func WriteLayoutSummary(w io.Writer, reps []*Report) error {
-	best := 0.0
-	for _, r := range reps {
-		if best == 0 || (r.WallSeconds > 0 && r.WallSeconds < best) {
-			best = r.WallSeconds
-		}
+func verdict(ok bool) string {
+	if ok {
+		return "met"
 	}
+	return "MISSED"
+}
+
+// formatValue prints a check's value in its unit.
+func formatValue(key string, v float64) string {
+	switch key {
+	case "wall_seconds":
+		return fmt.Sprintf("%.2f s", v)
+	case "peak_rss_bytes":
+		return fmt.Sprintf("%.0f MB", v/1e6)
+	case "speedup":
+		return fmt.Sprintf("%.1fx", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+// WriteLayoutSummary prints the summary of a bench of several layouts and
+// image uses (after Summarise): one line per report with its median wall
+// time and range, CPU time, read and render phases, peak RSS, first run,
+// spread (median over the fastest median) and whether its profile's
+// targets are met, naming the missed ones.
+func WriteLayoutSummary(w io.Writer, reps []*Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-11s %9s %9s %9s %9s %9s\n", "layout", "wall s", "read s", "render s", "peak MB", "x fastest")
+	fmt.Fprintf(&b, "%-11s %-13s %4s %8s %13s %7s %7s %8s %8s %7s %7s  %s\n", "layout", "image use", "runs", "wall s", "min-max",
+		"CPU s", "read s", "render s", "peak MB", "first", "spread", "targets")
 	for _, r := range reps {
 		phase := func(name string) string {
 			for _, p := range r.Phases {
@@ -602,12 +950,39 @@ func WriteLayoutSummary(w io.Writer, reps []*Report) error {
 			}
 			return "-"
 		}
-		ratio := 0.0
-		if best > 0 {
-			ratio = r.WallSeconds / best
+		first := "-"
+		if r.FirstRunRatio > 0 {
+			first = fmt.Sprintf("%.2fx", r.FirstRunRatio)
 		}
-		fmt.Fprintf(&b, "%-11s %9.2f %9s %9s %9.0f %9.2f\n", r.Layout, r.WallSeconds, phase("read+inflate"), phase("render"),
-			float64(r.PeakRSSBytes)/1e6, ratio)
+		cpu := "-"
+		if r.UserSeconds+r.SystemSeconds > 0 {
+			cpu = fmt.Sprintf("%.2f", r.UserSeconds+r.SystemSeconds)
+		}
+		targets := "-"
+		if r.MeetsTarget != nil {
+			targets = verdict(*r.MeetsTarget)
+			var missed []string
+			for _, k := range slices.Sorted(maps.Keys(r.Targets)) {
+				if !r.Targets[k].Passed {
+					missed = append(missed, k)
+				}
+			}
+			if len(missed) > 0 {
+				targets += " (" + strings.Join(missed, ", ") + ")"
+			}
+		}
+		use := r.ImageUse
+		if use == "" {
+			use = "-"
+		}
+		fmt.Fprintf(&b, "%-11s %-13s %4d %8.2f %13s %7s %7s %8s %8.0f %7s %7.2f  %s\n", r.Layout, use, r.Runs, r.WallSeconds,
+			fmt.Sprintf("%.2f-%.2f", r.WallMinSeconds, r.WallMaxSeconds), cpu, phase("read+inflate"), phase("render"),
+			float64(r.PeakRSSBytes)/1e6, first, r.Spread, targets)
+	}
+	if len(reps) > 0 {
+		if t, ok := ProfileTargets[reps[0].Profile]; ok {
+			fmt.Fprintf(&b, "targets (%s): %s\n", reps[0].Profile, t.Text)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,8 +87,10 @@ func TestRunChild(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Setenv("BENCH_HELPER_PREPARE", "1")
+	calls := filepath.Join(dir, "calls.txt")
+	t.Setenv("BENCH_HELPER_CALLS", calls)
 	rep, err := Run(context.Background(), Options{
-		Profile: "tiny", TempDir: dir, Keep: true,
+		Profile: "tiny", TempDir: dir, Keep: true, Runs: 3, ImageUse: "third-unused",
 		Command: []string{os.Args[0], "-test.run=^TestHelperPrepare$", "--"},
 	})
 	if err != nil {
@@ -96,6 +100,34 @@ func TestRunChild(t *testing.T) {
 	if rep.Mode != "child process" || rep.WorkDir == "" || rep.UserSeconds+rep.SystemSeconds <= 0 {
 		t.Errorf("mode %q work %q cpu %v", rep.Mode, rep.WorkDir, rep.UserSeconds+rep.SystemSeconds)
 	}
+	// a first run that writes the cache, then 3 with --no-cache
+	got, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "no-cache=false\nno-cache=true\nno-cache=true\nno-cache=true\n"; string(got) != want {
+		t.Errorf("prepare calls:\n%s\nwant\n%s", got, want)
+	}
+	if rep.Runs != 3 || len(rep.RunResults) != 4 || rep.RunResults[0].NoCache || !rep.RunResults[3].NoCache || rep.ImageUse != "third-unused" {
+		t.Fatalf("runs %d, results %+v, image use %q", rep.Runs, rep.RunResults, rep.ImageUse)
+	}
+	var walls []float64
+	for _, x := range rep.RunResults[1:] {
+		walls = append(walls, x.WallSeconds)
+	}
+	slices.Sort(walls)
+	if rep.WallSeconds != walls[1] || rep.WallMinSeconds != walls[0] || rep.WallMaxSeconds != walls[2] ||
+		rep.FirstRunSeconds != rep.RunResults[0].WallSeconds || math.Abs(rep.FirstRunRatio-rep.FirstRunSeconds/rep.WallSeconds) > 1e-12 {
+		t.Errorf("wall %v [%v-%v] of %v; first run %v ratio %v", rep.WallSeconds, rep.WallMinSeconds, rep.WallMaxSeconds, walls,
+			rep.FirstRunSeconds, rep.FirstRunRatio)
+	}
+	hasCacheWrite := func(ph []Phase) bool {
+		return slices.ContainsFunc(ph, func(p Phase) bool { return p.Name == "cache write" })
+	}
+	if !hasCacheWrite(rep.FirstRunPhases) || hasCacheWrite(rep.Phases) {
+		t.Errorf("cache write: first run %v, median run %v", rep.FirstRunPhases, rep.Phases)
+	}
+	os.Remove(calls)
 	if _, err := os.Stat(rep.WorkDir); err != nil {
 		t.Errorf("--keep: %v", err)
 	}
@@ -109,6 +141,9 @@ func TestRunChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReport(t, rep2)
+	if got, _ := os.ReadFile(calls); string(got) != "no-cache=true\n" || rep2.FirstRunSeconds != 0 || rep2.Runs != 1 {
+		t.Errorf("existing folder: prepare calls %q, first run %v, runs %d", got, rep2.FirstRunSeconds, rep2.Runs)
+	}
 	if after := listAll(t, rep.Root); after != before {
 		t.Errorf("bench wrote into the input folder:\nbefore %s\nafter  %s", before, after)
 	}
@@ -148,6 +183,14 @@ func TestHelperPrepare(t *testing.T) {
 	}
 	so := karamanlis.DefaultStimulusOptions()
 	so.CacheDir, so.DisableCache, so.Species = *cache, *noCache, karamanlis.Species(*species)
+	if p := os.Getenv("BENCH_HELPER_CALLS"); p != "" {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "no-cache=%v\n", *noCache)
+		f.Close()
+	}
 	man, err := prepare.Run(context.Background(), args[0], prepare.Options{Stimulus: so, OutDir: *out})
 	if err != nil || man.Failed > 0 {
 		t.Fatalf("prepare: %v %+v", err, man)
@@ -161,17 +204,129 @@ func TestUnknownProfile(t *testing.T) {
 	}
 }
 
+// TestCompare checks the target verdicts against hand-computed values.
 func TestCompare(t *testing.T) {
-	ref := References["mouse"]
-	r := &Report{Reference: &ref, WallSeconds: 3.33, PeakRSSBytes: 0.948e9}
+	r := &Report{Profile: "mouse", Reference: reference("mouse"), WallSeconds: 3.33, PeakRSSBytes: 0.948e9}
 	r.compare()
-	if r.Speedup < 99.99 || r.Speedup > 100.01 || r.MemoryRatio < 4.99 || r.MemoryRatio > 5.01 || !*r.MeetsTarget {
+	if r.Speedup < 99.99 || r.Speedup > 100.01 || r.MemoryRatio < 4.99 || r.MemoryRatio > 5.01 || *r.MeetsTarget {
 		t.Errorf("speedup %v ratio %v meets %v", r.Speedup, r.MemoryRatio, *r.MeetsTarget)
 	}
-	r = &Report{Reference: &ref, WallSeconds: 6, PeakRSSBytes: 0.5e9}
+	if c := r.Targets["wall_seconds"]; c.Passed || c.Value != 3.33 || c.Limit != 2.5 {
+		t.Errorf("3.33 s against 2.5 s: %+v", c)
+	}
+	if c := r.Targets["peak_rss_bytes"]; c.Passed || c.Limit != 700e6 {
+		t.Errorf("948 MB against 700 MB: %+v", c)
+	}
+	if _, ok := r.Targets["first_run_ratio"]; ok {
+		t.Error("first-run check without a first run")
+	}
+	if _, ok := r.Targets["spread"]; ok {
+		t.Error("spread check on a report compared with nothing")
+	}
+	// 2.5 s and 700 MB are within; a first run 1.14x the median too
+	r = &Report{Profile: "mouse", Reference: reference("mouse"), WallSeconds: 2.5, PeakRSSBytes: 700e6, FirstRunSeconds: 2.85, FirstRunRatio: 2.85 / 2.5}
 	r.compare()
-	if *r.MeetsTarget {
-		t.Error("6 s meets a 5 s target")
+	if !*r.MeetsTarget || len(r.Targets) != 3 || !r.Targets["first_run_ratio"].Passed {
+		t.Errorf("at the limits: %+v", r.Targets)
+	}
+	r.FirstRunRatio = 1.16
+	r.compare()
+	if *r.MeetsTarget || r.Targets["first_run_ratio"].Passed {
+		t.Errorf("first run 1.16x: %+v", r.Targets)
+	}
+	// medium: 26.7 s / 80 = 0.33375 s; the first run counts when slower
+	r = &Report{Profile: "medium", Reference: reference("medium"), WallSeconds: 0.3, PeakRSSBytes: 1e8, FirstRunSeconds: 0.34, FirstRunRatio: 0.34 / 0.3}
+	r.compare()
+	if c := r.Targets["speedup"]; c.Passed || c.Value < 78.52 || c.Value > 78.54 || c.Limit != 80 {
+		t.Errorf("medium, first run 0.34 s: %+v", c)
+	}
+	if r.Reference.TargetSeconds != 26.7/80 || r.Reference.TargetRSSBytes != 0 {
+		t.Errorf("medium reference targets %+v", r.Reference)
+	}
+	r.FirstRunSeconds, r.FirstRunRatio = 0.33, 1.1
+	r.compare()
+	if !r.Targets["speedup"].Passed || !*r.MeetsTarget {
+		t.Errorf("medium, first run 0.33 s: %+v", r.Targets)
+	}
+	// marmoset: memory only; tiny: no targets
+	r = &Report{Profile: "marmoset", WallSeconds: 20, PeakRSSBytes: 1.3e9}
+	r.compare()
+	if *r.MeetsTarget || len(r.Targets) != 1 || r.Reference != nil {
+		t.Errorf("marmoset 1.3 GB: %+v", r.Targets)
+	}
+	r = &Report{Profile: "tiny", WallSeconds: 1}
+	r.compare()
+	if r.MeetsTarget != nil || r.Targets != nil {
+		t.Errorf("tiny: targets %+v", r.Targets)
+	}
+}
+
+// TestSummarise: spreads over the fastest median and the spread target
+// (1.25 for mouse), against hand-computed ratios.
+func TestSummarise(t *testing.T) {
+	mk := func(layout string, wall float64) *Report {
+		r := &Report{Profile: "mouse", Layout: layout, ImageUse: "all", Runs: 5, Reference: reference("mouse"),
+			WallSeconds: wall, WallMinSeconds: wall - 0.1, WallMaxSeconds: wall + 0.2, PeakRSSBytes: 600e6}
+		r.compare()
+		return r
+	}
+	reps := []*Report{mk("own", 2.4), mk("h5py", 2.0), mk("matlab", 2.6)}
+	Summarise(reps)
+	for i, want := range []struct {
+		spread float64
+		meets  bool
+	}{{1.2, true}, {1, true}, {1.3, false}} {
+		r := reps[i]
+		if math.Abs(r.Spread-want.spread) > 1e-9 || r.Summary == nil || r.Summary.Spread != r.Spread || *r.MeetsTarget != want.meets {
+			t.Errorf("%s: spread %v meets %v summary %+v; want %v %v", r.Layout, r.Spread, *r.MeetsTarget, r.Summary, want.spread, want.meets)
+		}
+		if c, ok := r.Targets["spread"]; !ok || c.Passed != (want.spread <= 1.25) {
+			t.Errorf("%s: spread check %+v", r.Layout, c)
+		}
+	}
+	if reps[2].Targets["wall_seconds"].Passed || math.Abs(reps[2].Summary.WallMaxSeconds-2.8) > 1e-9 {
+		t.Errorf("matlab 2.6 s: %+v", reps[2].Summary)
+	}
+	var sum bytes.Buffer
+	if err := WriteLayoutSummary(&sum, reps); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(sum.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[3], "matlab      all") || !strings.HasSuffix(lines[3], "MISSED (spread, wall_seconds)") ||
+		!strings.HasSuffix(lines[1], "  met") || !strings.HasPrefix(lines[4], "targets (mouse)") {
+		t.Errorf("summary:\n%s", sum.String())
+	}
+	// one report alone: spread 1, no spread check
+	one := []*Report{mk("own", 3)}
+	Summarise(one)
+	if one[0].Spread != 1 || one[0].Summary.Spread != 1 {
+		t.Errorf("alone: spread %v", one[0].Spread)
+	}
+	if _, ok := one[0].Targets["spread"]; ok {
+		t.Error("alone: a spread check")
+	}
+}
+
+// TestFromRuns: medians, ranges and the median run's details, by hand.
+func TestFromRuns(t *testing.T) {
+	var runs []*Report
+	for i, w := range []float64{3, 1, 2, 5} {
+		runs = append(runs, &Report{WallSeconds: w, PeakRSSBytes: []int64{100, 400, 200, 300}[i], Frames: i,
+			Phases: []Phase{{Name: fmt.Sprint("run", i)}}})
+	}
+	r := &Report{FirstRunSeconds: 3}
+	r.fromRuns(runs)
+	// walls sorted 1 2 3 5: median 2.5, the lower middle run is wall 2 (index 2)
+	if r.WallSeconds != 2.5 || r.WallMinSeconds != 1 || r.WallMaxSeconds != 5 || r.Frames != 2 || r.Phases[0].Name != "run2" {
+		t.Errorf("walls: %v [%v-%v], median run %d %v", r.WallSeconds, r.WallMinSeconds, r.WallMaxSeconds, r.Frames, r.Phases)
+	}
+	if r.PeakRSSBytes != 250 || r.PeakRSSMinBytes != 100 || r.PeakRSSMaxBytes != 400 || r.FirstRunRatio != 1.2 {
+		t.Errorf("rss %d [%d-%d] first run ratio %v", r.PeakRSSBytes, r.PeakRSSMinBytes, r.PeakRSSMaxBytes, r.FirstRunRatio)
+	}
+	r = &Report{}
+	r.fromRuns(runs[:3]) // 3 1 2: median 2
+	if r.WallSeconds != 2 || r.Frames != 2 || r.PeakRSSBytes != 200 || r.FirstRunRatio != 0 {
+		t.Errorf("odd count: %v %d %d %v", r.WallSeconds, r.Frames, r.PeakRSSBytes, r.FirstRunRatio)
 	}
 }
 
