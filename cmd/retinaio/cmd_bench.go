@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/retinaio/retinaio/internal/bench"
 	"github.com/retinaio/retinaio/internal/progress"
@@ -155,7 +156,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, l := range layouts {
 		for _, u := range uses {
 			opt.Layout, opt.ImageUse = l, u
+			var bar *progress.Bar
+			if opt.Log != nil && opt.Dir == "" {
+				p := synth.Profiles[*profile]
+				imgBytes := int64(p.NRun+p.NFroz) * int64(p.Rows*p.Cols)
+				bar = progress.New(stderr, "bench: synth", imgBytes, "B")
+				var done atomic.Int64
+				opt.SynthProgress = func(n int64) {
+					bar.Add(n)
+					if done.Add(n) >= imgBytes {
+						bar.Done() // before the next progress line
+					}
+				}
+			}
 			rep, err := bench.Run(ctx, opt)
+			bar.Done()
 			if err != nil {
 				return err
 			}

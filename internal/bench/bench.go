@@ -89,6 +89,9 @@ type Options struct {
 	CPUProfile io.Writer
 	// Log receives progress messages and the child's stderr (nil: none).
 	Log io.Writer
+	// SynthProgress, when not nil, is called with the bytes of image data
+	// synthesised (synth.Options.Progress).
+	SynthProgress func(n int64)
 	// Errs, when Log is nil, receives the stderr of a child that failed
 	// (nil: it is dropped; the error still says the run failed).
 	Errs io.Writer
@@ -374,7 +377,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		root = filepath.Join(work, "sessions")
 		logf("bench: synthesising a %s session (%s layout, image use %s) in %s ...", name, layout, use, root)
 		t := time.Now()
-		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout, ImageUse: use}); err != nil {
+		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout, ImageUse: use,
+			Progress: opt.SynthProgress}); err != nil {
 			return nil, fmt.Errorf("bench: synth: %w", err)
 		}
 		rep.SynthSeconds = time.Since(t).Seconds()
@@ -510,6 +514,9 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, noCache
 	args = append(args, opt.PrepareArgs...)
 	cmd := exec.CommandContext(ctx, opt.Command[0], args...)
 	cmd.Stdout = io.Discard
+	// the child draws no progress bars (the same work on a terminal and in
+	// a pipe); its messages still go to Log
+	cmd.Env = append(os.Environ(), "RETINAIO_NO_PROGRESS=1")
 	var errTail tailBuffer
 	if opt.Log != nil {
 		cmd.Stderr = opt.Log
@@ -526,7 +533,7 @@ func runChild(ctx context.Context, opt Options, root, out, cache string, noCache
 	if rss, err := sysmem.CurrentRSS(); err == nil {
 		rep.PeakRSSFloor = int64(rss)
 	}
-	logf("running %s %s", filepath.Base(opt.Command[0]), strings.Join(args, " "))
+	logf("bench: running %s %s", filepath.Base(opt.Command[0]), strings.Join(args, " "))
 	t := time.Now()
 	runErr := cmd.Run()
 	rep.WallSeconds = time.Since(t).Seconds()
@@ -869,7 +876,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nprepare wall time: %.2f s", r.WallSeconds)
 	if r.Runs > 1 {
-		fmt.Fprintf(&b, " (median of %d runs, %.2f-%.2f)", r.Runs, r.WallMinSeconds, r.WallMaxSeconds)
+		fmt.Fprintf(&b, ", median of %d runs [%.2f-%.2f]", r.Runs, r.WallMinSeconds, r.WallMaxSeconds)
 	}
 	fmt.Fprintf(&b, " (%s, --no-cache", r.Mode)
 	if r.UserSeconds > 0 {
@@ -877,7 +884,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, ")\npeak RSS: %.0f MB", float64(r.PeakRSSBytes)/1e6)
 	if r.Runs > 1 {
-		fmt.Fprintf(&b, " (median, %.0f-%.0f)", float64(r.PeakRSSMinBytes)/1e6, float64(r.PeakRSSMaxBytes)/1e6)
+		fmt.Fprintf(&b, ", median [%.0f-%.0f]", float64(r.PeakRSSMinBytes)/1e6, float64(r.PeakRSSMaxBytes)/1e6)
 	}
 	if r.PeakRSSFloor > 0 {
 		fmt.Fprintf(&b, " (includes the bench process's %.0f MB at start)", float64(r.PeakRSSFloor)/1e6)
