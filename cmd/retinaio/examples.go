@@ -40,10 +40,12 @@ var examples = map[string][]string{
 	"synth": {
 		"retinaio synth sessions/ --profile small --sessions 2",
 		"retinaio synth sessions/ --profile mouse --zip --seed 7 --json",
+		"retinaio synth sessions/ --profile mouse --layout matlab --image-use third-unused",
 	},
 	"bench": {
 		"retinaio bench --profile medium",
 		"retinaio bench --profile mouse --layout all --json",
+		"retinaio bench --profile mouse --layout all --image-use all,third-unused --runs 5",
 		"retinaio bench /data/karamanlis_2024/sessions -- --jobs 2",
 	},
 	"merge-manifest": {
