@@ -250,8 +250,9 @@ type Report struct {
 	// mode: the median of the runs with the cache off (of the two middle
 	// ones' mean for an even count).
 	WallSeconds float64 `json:"wall_seconds"`
-	// Runs is the number of measured runs (cache off), RunResults each
-	// one's numbers in order, WallMinSeconds and WallMaxSeconds the range
+	// Runs is the number of measured runs (cache off), RunResults every
+	// run's numbers in order (the first run, with NoCache false, first when
+	// there is one), WallMinSeconds and WallMaxSeconds the range
 	// of their wall times and PeakRSSMinBytes and PeakRSSMaxBytes that of
 	// their peak RSS. The phases, CPU times, sizes and timings come from
 	// the median run (the lower middle one for an even count).
