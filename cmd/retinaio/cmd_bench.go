@@ -48,7 +48,8 @@ wall time, min-max, CPU, peak RSS, first-run ratio, the spread (its median
 over the fastest median) and the targets of issue 13 for the profile
 (mouse: median wall <= 2.5 s, peak RSS <= 700 MB, spread <= 1.25; marmoset:
 peak RSS <= 1.2 GB; medium: >= 80x openretina's 26.7 s, first run
-included; all three: first run <= 1.15x). Reproduces issue 13's "Done when":
+included; all three: first run <= 1.15x). Issue 13's "Done when" for the
+mouse size:
   retinaio bench --profile mouse --layout all --image-use all,third-unused --runs 5
 
 --json prints one report, or an array of reports (one per layout x image
