@@ -36,6 +36,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -318,6 +319,9 @@ type Machine struct {
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	GoVersion  string `json:"go_version"`
 	TotalRAM   uint64 `json:"total_ram_bytes,omitempty"`
+	// LoadAverage is the system's 1-, 5- and 15-minute load average when
+	// the bench started (Linux; timings on a loaded machine say little).
+	LoadAverage []float64 `json:"load_average,omitempty"`
 }
 
 // Run synthesises (or takes) the sessions, runs prepare and measures it:
@@ -502,7 +506,29 @@ func machine() Machine {
 	if t, err := sysmem.Total(); err == nil {
 		m.TotalRAM = t
 	}
+	m.LoadAverage = loadAverage()
 	return m
+}
+
+// loadAverage reads /proc/loadavg (nil where there is none).
+func loadAverage() []float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return nil
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return nil
+	}
+	out := make([]float64, 3)
+	for i := range out {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return nil
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // runChild runs prepare as a child process and reads its manifest.
@@ -861,6 +887,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs, GOMAXPROCS %d, %s", r.Machine.GOOS, r.Machine.GOARCH, r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.GoVersion)
 	if r.Machine.TotalRAM > 0 {
 		fmt.Fprintf(&b, ", %s RAM", sysmem.FormatSize(r.Machine.TotalRAM))
+	}
+	if l := r.Machine.LoadAverage; len(l) == 3 {
+		fmt.Fprintf(&b, ", load average %.2f %.2f %.2f", l[0], l[1], l[2])
 	}
 	fmt.Fprintf(&b, "\nsessions: %d (%d ok, %d failed), %d frames, input %.1f MB, output %.1f MB\n\n",
 		r.Sessions, r.OK, r.Failed, r.Frames, float64(r.InputBytes)/1e6, float64(r.OutputBytes)/1e6)

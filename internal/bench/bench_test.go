@@ -97,6 +97,9 @@ func TestRunChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReport(t, rep)
+	if _, err := os.Stat("/proc/loadavg"); err == nil && len(rep.Machine.LoadAverage) != 3 {
+		t.Errorf("load average %v", rep.Machine.LoadAverage)
+	}
 	if rep.Mode != "child process" || rep.WorkDir == "" || rep.UserSeconds+rep.SystemSeconds <= 0 {
 		t.Errorf("mode %q work %q cpu %v", rep.Mode, rep.WorkDir, rep.UserSeconds+rep.SystemSeconds)
 	}
