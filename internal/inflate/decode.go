@@ -237,6 +237,13 @@ func (d *decoder) header() error {
 func (d *decoder) huffman(dst []byte, op int, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, error) {
 	src := d.src
 	bb, nb, pos := d.bb, d.nb, d.pos
+	var eob bool
+	op, pos, bb, nb, eob = fast(dst, src, op, pos, bb, nb, lt, dt)
+	if eob {
+		d.bb, d.nb, d.pos = bb, nb, pos
+		return op, nil
+	}
+	// The careful loop: near the end of the input or output, and errors.
 	for {
 		// Refill: afterwards nb >= 56, enough for a length code with its
 		// extra bits and a distance code with its extra bits (48 bits),

@@ -125,12 +125,6 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 	if len(table) < size || len(tmpl) < len(lens) {
 		return false
 	}
-	if maxLen == 0 {
-		for i := range table[:size] {
-			table[i] = flagBad
-		}
-		return true
-	}
 	left := 1
 	for l := 1; l <= 15; l++ {
 		left = left<<1 - count[l]
@@ -138,13 +132,8 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 			return false // oversubscribed
 		}
 	}
-	if left != 0 {
-		if maxLen != 1 || count[1] != 1 {
-			return false // incomplete
-		}
-		for i := range table[:size] {
-			table[i] = flagBad
-		}
+	if left != 0 && maxLen != 0 && (maxLen != 1 || count[1] != 1) {
+		return false // incomplete
 	}
 	// Symbols sorted by code length, then by symbol (canonical order).
 	var offs [16]int
@@ -158,52 +147,63 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 			offs[l&15]++
 		}
 	}
-	rem := count
+	// The primary table is built by doubling: the table for codes of up
+	// to l-1 bits is copied after itself (a code of k < l bits repeats
+	// every 2^k entries), then each l-bit code takes the one entry its
+	// bit-reversed code selects. Entries no code reaches stay invalid.
+	table[0] = flagBad
+	cur := 1
 	code := 0 // the current code, most significant bit first
 	idx := 0
+	for l := 1; l <= int(tbits); l++ {
+		copy(table[cur:2*cur], table[:cur])
+		cur *= 2
+		for k := 0; k < count[l]; k++ {
+			e := tmpl[sorted[idx]] + uint32(l) + uint32(l)<<8
+			idx++
+			table[int(bits.Reverse16(uint16(code))>>(16-l))&(cur-1)] = e
+			code++
+		}
+		code <<= 1
+	}
+	// Codes longer than the primary bits go to subtables, one per
+	// distinct tbits-bit prefix.
+	rem := count
 	next := size // next free subtable slot
 	subOff, subBits, prefix := 0, 0, -1
-	for l := 1; l <= maxLen; l++ {
+	for l := int(tbits) + 1; l <= maxLen; l++ {
 		for k := 0; k < count[l]; k++ {
 			sym := int(sorted[idx])
 			idx++
-			if l <= int(tbits) {
-				e := tmpl[sym] + uint32(l) + uint32(l)<<8
-				rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-				for i := rev; i < size; i += 1 << l {
-					table[i] = e
-				}
-			} else {
-				sl := l - int(tbits) // code bits after the primary index
-				if p := code >> sl; p != prefix {
-					// A new subtable: as large as the longest code that
-					// shares this prefix needs (zlib's inflate_table).
-					prefix = p
-					curr := sl
-					room := 1 << curr
-					for curr+int(tbits) < maxLen {
-						room -= rem[curr+int(tbits)]
-						if room <= 0 {
-							break
-						}
-						curr++
-						room <<= 1
+			sl := l - int(tbits) // code bits after the primary index
+			if p := code >> sl; p != prefix {
+				// A new subtable: as large as the longest code that
+				// shares this prefix needs (zlib's inflate_table).
+				prefix = p
+				curr := sl
+				room := 1 << curr
+				for curr+int(tbits) < maxLen {
+					room -= rem[curr+int(tbits)]
+					if room <= 0 {
+						break
 					}
-					subBits = curr
-					subOff = next
-					next += 1 << subBits
-					if next > len(table) || subOff >= 1<<16 {
-						return false
-					}
-					rp := int(bits.Reverse16(uint16(p)) >> (16 - tbits))
-					table[rp] = uint32(subOff)<<16 | flagSub | uint32(subBits)<<8 | uint32(tbits)
+					curr++
+					room <<= 1
 				}
-				e := tmpl[sym] + uint32(sl) + uint32(sl)<<8
-				rev := int(bits.Reverse16(uint16(code&(1<<sl-1))) >> (16 - sl))
-				sub := table[subOff : subOff+1<<subBits]
-				for i := rev; i < len(sub); i += 1 << sl {
-					sub[i] = e
+				subBits = curr
+				subOff = next
+				next += 1 << subBits
+				if next > len(table) || subOff >= 1<<16 {
+					return false
 				}
+				rp := int(bits.Reverse16(uint16(p)) >> (16 - tbits))
+				table[rp&(size-1)] = uint32(subOff)<<16 | flagSub | uint32(subBits)<<8 | uint32(tbits)
+			}
+			e := tmpl[sym] + uint32(sl) + uint32(sl)<<8
+			rev := int(bits.Reverse16(uint16(code&(1<<sl-1))) >> (16 - sl))
+			sub := table[subOff : subOff+1<<subBits]
+			for i := rev; i < len(sub); i += 1 << sl {
+				sub[i] = e
 			}
 			rem[l]--
 			code++
