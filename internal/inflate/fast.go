@@ -15,10 +15,16 @@ const fastMargin = 258 + 8
 // near the end of the input or output.
 func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool) {
 	for pos <= len(src)-8 && op <= len(dst)-fastMargin {
+		// The entry is looked up before the refill when enough bits
+		// are left (the refill only adds bits above them).
+		e := lt[bb&(1<<litBits-1)]
+		short := nb < litBits
 		bb |= binary.LittleEndian.Uint64(src[pos:]) << (nb & 63)
 		pos += int((63 - nb) >> 3)
 		nb |= 56
-		e := lt[bb&(1<<litBits-1)]
+		if short {
+			e = lt[bb&(1<<litBits-1)]
+		}
 		if e&flagLit != 0 {
 			// Up to four literals per refill (4*11 <= 56 bits); a
 			// literal in a subtable is taken by the general path.
