@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand"
 	"testing"
+	"time"
 
 	kzlib "github.com/klauspost/compress/zlib"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/retinaio/retinaio/synth"
 )
 
-// benchChunks returns chunks of uncompressed data and their zlib streams.
+// benchCase is a set of chunks: their data and their zlib streams.
 type benchCase struct {
 	name  string
 	raw   [][]byte
@@ -32,10 +33,11 @@ func compressLevel(tb testing.TB, data []byte, level int) []byte {
 	return b.Bytes()
 }
 
-// imageChunks cuts synthetic natural images (package synth, 1024x768 each)
-// into chunks of ch images x 96 x 128 pixels (h5py's automatic chunk
-// shape for an image stack) or 64 KiB row pieces (MATLAB's rule),
-// deflated at level 3 like MATLAB and h5py files.
+// imageChunks cuts four synthetic natural images (package synth, 768
+// columns of 1024 pixels each) into chunks of 4 images x 96 x 128 pixels
+// (like h5py's automatic chunk shape for an image stack, (10, 96, 128))
+// or 64 KiB pieces of one image (like MATLAB's rule), deflated at level 3
+// like MATLAB and h5py files.
 func imageChunks(tb testing.TB, matlab bool) benchCase {
 	const nx, ny, nimg = 768, 1024, 4
 	imgs := make([][]uint8, nimg)
@@ -156,6 +158,50 @@ func BenchmarkZlib(b *testing.B) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkZlibRatio times our decoder and klauspost's in alternation on
+// each set of chunks (30 rounds, the best round of each) and reports both
+// throughputs and their ratio: on a machine shared with other work this is
+// steadier than comparing separate benchmarks. Run with -benchtime 1x.
+func BenchmarkZlibRatio(b *testing.B) {
+	for _, c := range []benchCase{imageChunks(b, false), imageChunks(b, true), responseChunks(b)} {
+		b.Run(c.name, func(b *testing.B) {
+			dst := make([]byte, 1<<20)
+			var zr io.ReadCloser
+			br := bytes.NewReader(nil)
+			best := [2]time.Duration{1 << 62, 1 << 62}
+			for i := 0; i < b.N; i++ {
+				for k := 0; k < 30; k++ {
+					t0 := time.Now()
+					for j, z := range c.comp {
+						if _, err := inflate.Zlib(dst[:len(c.raw[j])], z); err != nil {
+							b.Fatal(err)
+						}
+					}
+					t1 := time.Now()
+					for j, z := range c.comp {
+						br.Reset(z)
+						if zr == nil {
+							zr, _ = kzlib.NewReader(br)
+						} else if err := zr.(kzlib.Resetter).Reset(br, nil); err != nil {
+							b.Fatal(err)
+						}
+						if _, err := io.ReadFull(zr, dst[:len(c.raw[j])]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					t2 := time.Now()
+					best[0] = min(best[0], t1.Sub(t0))
+					best[1] = min(best[1], t2.Sub(t1))
+				}
+			}
+			mbs := func(d time.Duration) float64 { return float64(c.total) / d.Seconds() / 1e6 }
+			b.ReportMetric(mbs(best[0]), "ours-MB/s")
+			b.ReportMetric(mbs(best[1]), "klauspost-MB/s")
+			b.ReportMetric(float64(best[1])/float64(best[0]), "ratio")
 		})
 	}
 }

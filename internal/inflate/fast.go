@@ -3,9 +3,9 @@ package inflate
 import "encoding/binary"
 
 // fastMargin is the room the fast loop keeps at the end of dst: a match of
-// 258 bytes copied in 8-byte words writes at most 7 bytes past its end, and
-// four literals need 4 bytes.
-const fastMargin = 258 + 8
+// 258 bytes copied in 16-byte steps writes at most 15 bytes past its end,
+// and four literals need 4 bytes.
+const fastMargin = 258 + 16
 
 // fast decodes symbols of a Huffman block while at least 8 input bytes
 // and fastMargin output bytes remain, without any check for the end of
@@ -105,7 +105,16 @@ func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]ui
 		}
 		s := op - dist
 		end := op + length
-		if dist >= 8 {
+		if dist >= 16 {
+			for op < end {
+				a := binary.LittleEndian.Uint64(dst[s:])
+				b := binary.LittleEndian.Uint64(dst[s+8:])
+				binary.LittleEndian.PutUint64(dst[op:], a)
+				binary.LittleEndian.PutUint64(dst[op+8:], b)
+				op += 16
+				s += 16
+			}
+		} else if dist >= 8 {
 			for op < end {
 				binary.LittleEndian.PutUint64(dst[op:], binary.LittleEndian.Uint64(dst[s:]))
 				op += 8
