@@ -202,6 +202,11 @@ func BenchmarkZlibRatio(b *testing.B) {
 			b.ReportMetric(mbs(best[0]), "ours-MB/s")
 			b.ReportMetric(mbs(best[1]), "klauspost-MB/s")
 			b.ReportMetric(float64(best[1])/float64(best[0]), "ratio")
+			zbytes := 0
+			for _, z := range c.comp {
+				zbytes += len(z)
+			}
+			b.ReportMetric(100*float64(zbytes)/float64(c.total), "compressed-%")
 		})
 	}
 }
