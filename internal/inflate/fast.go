@@ -14,10 +14,11 @@ const fastMargin = 258 + 16
 // handle (an invalid code or distance: the careful loop reports it) or
 // near the end of the input or output.
 func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool) {
+	// e is the entry for the low bits of bb, looked up before the refill
+	// (which only adds bits above the nb valid ones); it is looked up
+	// again after the refill when fewer than litBits bits were valid.
+	e := lt[bb&(1<<litBits-1)]
 	for pos <= len(src)-8 && op <= len(dst)-fastMargin {
-		// The entry is looked up before the refill when enough bits
-		// are left (the refill only adds bits above them).
-		e := lt[bb&(1<<litBits-1)]
 		short := nb < litBits
 		bb |= binary.LittleEndian.Uint64(src[pos:]) << (nb & 63)
 		pos += int((63 - nb) >> 3)
@@ -60,6 +61,7 @@ func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]ui
 			nb -= uint(n)
 			dst[op] = byte(e >> 16)
 			op++
+			e = lt[bb&(1<<litBits-1)]
 			continue
 		}
 		bb0, nb0 := bb, nb
@@ -73,6 +75,7 @@ func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]ui
 				nb -= uint(n)
 				dst[op] = byte(e >> 16)
 				op++
+				e = lt[bb&(1<<litBits-1)]
 				continue
 			}
 		}
@@ -134,6 +137,7 @@ func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]ui
 			}
 		}
 		op = end
+		e = lt[bb&(1<<litBits-1)]
 	}
 	return op, pos, bb, nb, false
 }
