@@ -1,7 +1,6 @@
 package hdf5
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,7 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/zlib"
+	zinflate "github.com/retinaio/retinaio/internal/inflate"
 )
 
 // FilterID identifies a filter of an HDF5 filter pipeline. Identifiers below
@@ -323,41 +322,26 @@ func init() {
 	registerFilter(FilterFletcher32, decodeFletcher32, 1)
 }
 
-var zlibPool sync.Pool // of io.ReadCloser implementing zlib.Resetter
-
 func decodeDeflate(src []byte, p *FilterParams) ([]byte, error) {
 	return inflate(src, p.MaxSize, p.Dst)
 }
 
 // inflate decompresses a zlib stream, refusing output larger than limit.
+// Bytes after the stream's checksum are ignored (as by zlib); a truncated
+// stream or a wrong Adler-32 is an error.
 func inflate(src []byte, limit int, dst []byte) ([]byte, error) {
-	br := bytes.NewReader(src)
-	var zr io.ReadCloser
-	if v := zlibPool.Get(); v != nil {
-		zr = v.(io.ReadCloser)
-		if err := zr.(zlib.Resetter).Reset(br, nil); err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		if zr, err = zlib.NewReader(br); err != nil {
-			return nil, err
-		}
+	if cap(dst) < limit {
+		dst = make([]byte, limit)
 	}
-	defer zlibPool.Put(zr)
-	if cap(dst) < limit+1 {
-		dst = make([]byte, limit+1)
-	}
-	dst = dst[:limit+1]
-	n, err := io.ReadFull(zr, dst)
-	switch {
-	case err == nil:
-		return nil, fmt.Errorf("data expands beyond the chunk size %d", limit)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return dst[:n], nil
-	default:
+	dst = dst[:limit]
+	n, err := zinflate.Zlib(dst, src)
+	if err != nil {
+		if errors.Is(err, zinflate.ErrTooLong) {
+			return nil, fmt.Errorf("data expands beyond the chunk size %d", limit)
+		}
 		return nil, err
 	}
+	return dst[:n], nil
 }
 
 func decodeShuffle(src []byte, p *FilterParams) ([]byte, error) {
@@ -404,34 +388,14 @@ func checkFletcher(b []byte) ([]byte, error) {
 // inflateExact decompresses a zlib stream that must produce exactly
 // len(out) bytes into out.
 func inflateExact(src, out []byte) error {
-	br := bytes.NewReader(src)
-	var zr io.ReadCloser
-	if v := zlibPool.Get(); v != nil {
-		zr = v.(io.ReadCloser)
-		if err := zr.(zlib.Resetter).Reset(br, nil); err != nil {
-			return fmt.Errorf("deflate: %w", err)
-		}
-	} else {
-		var err error
-		if zr, err = zlib.NewReader(br); err != nil {
-			return fmt.Errorf("deflate: %w", err)
-		}
-	}
-	defer zlibPool.Put(zr)
-	n, err := io.ReadFull(zr, out)
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return fmt.Errorf("chunk decodes to %d bytes, expected %d", n, len(out))
-		}
-		return fmt.Errorf("deflate: %w", err)
-	}
-	var one [1]byte
-	m, err := zr.Read(one[:])
-	if m != 0 {
+	n, err := zinflate.Zlib(out, src)
+	switch {
+	case errors.Is(err, zinflate.ErrTooLong):
 		return fmt.Errorf("deflate: data expands beyond the chunk size %d", len(out))
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
+	case err != nil:
 		return fmt.Errorf("deflate: %w", err)
+	case n != len(out):
+		return fmt.Errorf("chunk decodes to %d bytes, expected %d", n, len(out))
 	}
 	return nil
 }
