@@ -766,33 +766,47 @@ func (r *slabReader) copyOut(s *slabSel, origin []uint64, buf []byte, fill bool,
 	if fill {
 		fillRow = r.fillRowFor()
 	}
+	// element offsets of the current run in the chunk (so) and in the
+	// slab (do), kept up to date as idx steps through the intersection
+	var so, do uint64
+	for i := 0; i < rank; i++ {
+		so += (lo[i] - origin[i]) * cs[i]
+		do += (lo[i] - s.start[i]) * ds[i]
+	}
+	var raw []byte // the destination bytes, when they take stored bytes
+	if rs, ok := r.sk.(*rawSink); ok {
+		raw = rs.b
+	}
+	if fill {
+		buf = fillRow[:run*r.esize]
+	}
+	nb := run * r.esize
 	idx := c.idx
 	copy(idx, lo)
 	for {
-		var so, do uint64
-		for i := 0; i < rank; i++ {
-			so += (idx[i] - origin[i]) * cs[i]
-			do += (idx[i] - s.start[i]) * ds[i]
-		}
-		var src []byte
-		if fill {
-			src = fillRow[:run*r.esize]
-		} else {
-			a, b := so*r.esize, (so+run)*r.esize
-			if b > uint64(len(buf)) {
+		src := buf
+		if !fill {
+			a := so * r.esize
+			if a+nb > uint64(len(buf)) {
 				return r.d.f.errf(r.d.path, "chunk data", errTruncated)
 			}
-			src = buf[a:b]
+			src = buf[a : a+nb]
 		}
-		if err := r.sk.put(s.base+do, src); err != nil {
+		if raw != nil {
+			copy(raw[(s.base+do)*r.esize:], src)
+		} else if err := r.sk.put(s.base+do, src); err != nil {
 			return r.d.f.errf(r.d.path, "convert", err)
 		}
 		i := last - 1
 		for ; i >= 0; i-- {
 			if idx[i]+1 < hi[i] {
 				idx[i]++
+				so += cs[i]
+				do += ds[i]
 				break
 			}
+			so -= (idx[i] - lo[i]) * cs[i]
+			do -= (idx[i] - lo[i]) * ds[i]
 			idx[i] = lo[i]
 		}
 		if i < 0 {
