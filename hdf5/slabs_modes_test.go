@@ -26,7 +26,7 @@ type slabModeSet struct {
 	written map[[3]uint64]bool
 }
 
-func writeSlabModeFile(t *testing.T, sh []uint64, sets []*slabModeSet) string {
+func writeSlabModeFile(t testing.TB, sh []uint64, sets []*slabModeSet) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "modes.h5")
 	w, err := hdf5write.Create(path, hdf5write.Options{})
@@ -73,6 +73,22 @@ func writeSlabModeFile(t *testing.T, sh []uint64, sets []*slabModeSet) string {
 	return path
 }
 
+// slabModeSets are the datasets of the ReadSlabs tests: MATLAB's chunks
+// (spanning the whole first dimension), h5py's (spanning a few slabs),
+// synth's own (one slab each), complete or with chunks never written, and
+// a sparse one (one chunk in 11 written).
+func slabModeSets() []*slabModeSet {
+	every3 := func(c []uint64) bool { return (c[0]+c[1]+c[2])%3 == 1 }
+	return []*slabModeSet{
+		{name: "matlab", chunk: []uint64{30, 1, 9}},
+		{name: "matlab_holes", chunk: []uint64{30, 1, 9}, skip: every3},
+		{name: "h5py", chunk: []uint64{4, 5, 16}},
+		{name: "h5py_holes", chunk: []uint64{4, 5, 16}, skip: every3},
+		{name: "own", chunk: []uint64{1, 12, 41}},
+		{name: "sparse", chunk: []uint64{2, 3, 5}, skip: func(c []uint64) bool { return (c[0]*7+c[1]*3+c[2])%11 != 0 }},
+	}
+}
+
 // TestReadSlabsLayouts reads selections of many hyperslabs from datasets
 // chunked as MATLAB does (chunks spanning the whole first dimension), as
 // h5py does (chunks spanning a few slabs) and as synth does (one slab per
@@ -81,17 +97,8 @@ func writeSlabModeFile(t *testing.T, sh []uint64, sets []*slabModeSet) string {
 // their values, and that each stored chunk the selection touches is
 // decoded exactly once.
 func TestReadSlabsLayouts(t *testing.T) {
-	ctx := context.Background()
 	sh := []uint64{30, 12, 41}
-	every3 := func(c []uint64) bool { return (c[0]+c[1]+c[2])%3 == 1 }
-	sets := []*slabModeSet{
-		{name: "matlab", chunk: []uint64{30, 1, 9}},
-		{name: "matlab_holes", chunk: []uint64{30, 1, 9}, skip: every3},
-		{name: "h5py", chunk: []uint64{4, 5, 16}},
-		{name: "h5py_holes", chunk: []uint64{4, 5, 16}, skip: every3},
-		{name: "own", chunk: []uint64{1, 12, 41}},
-		{name: "sparse", chunk: []uint64{2, 3, 5}, skip: func(c []uint64) bool { return (c[0]*7+c[1]*3+c[2])%11 != 0 }},
-	}
+	sets := slabModeSets()
 	path := writeSlabModeFile(t, sh, sets)
 	f, err := hdf5.Open(path)
 	if err != nil {
@@ -155,59 +162,120 @@ func TestReadSlabsLayouts(t *testing.T) {
 		rng.Shuffle(len(slabs), func(i, j int) { slabs[i], slabs[j] = slabs[j], slabs[i] })
 		sels = append(sels, selection{fmt.Sprintf("random%d", trial), slabs})
 	}
-	const sentinel = 0xfefe
 	for _, set := range sets {
 		d, err := f.OpenDataset("/" + set.name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, sel := range sels {
-			n := uint64(0)
-			for _, sl := range sel.slabs {
-				n = max(n, sl.Offset+sl.Count[0]*sl.Count[1]*sl.Count[2])
-			}
-			n += 2
-			dst := make([]uint16, n)
-			for i := range dst {
-				dst[i] = sentinel
-			}
-			before := hdf5.ChunkDecodes()
-			if err := d.ReadSlabs(ctx, sel.slabs, n, &dst); err != nil {
-				t.Fatalf("%s, %s: %v", set.name, sel.name, err)
-			}
-			decodes := hdf5.ChunkDecodes() - before
-			covered := make([]bool, n)
-			touched := map[[3]uint64]bool{}
-			for _, sl := range sel.slabs {
-				e := sl.Offset
-				for i := sl.Start[0]; i < sl.Start[0]+sl.Count[0]; i++ {
-					for j := sl.Start[1]; j < sl.Start[1]+sl.Count[1]; j++ {
-						for k := sl.Start[2]; k < sl.Start[2]+sl.Count[2]; k++ {
-							c := [3]uint64{i / set.chunk[0], j / set.chunk[1], k / set.chunk[2]}
-							want := uint16(0)
-							if set.written[c] {
-								want = slabModeValue(i, j, k)
-								touched[c] = true
-							}
-							if dst[e] != want {
-								t.Fatalf("%s, %s: slab %v+%v element (%d, %d, %d): got %d, want %d", set.name, sel.name, sl.Start, sl.Count, i, j, k, dst[e], want)
-							}
-							covered[e] = true
-							e++
-						}
+			checkSlabs(t, set, d, sel.name, sel.slabs)
+		}
+	}
+}
+
+// checkSlabs reads slabs from d (dataset set) with ReadSlabs into a
+// destination pre-filled with a sentinel and checks every element against
+// the values written, that the elements outside every slab keep the
+// sentinel, and that each stored chunk the slabs touch is decoded once.
+func checkSlabs(t *testing.T, set *slabModeSet, d *hdf5.Dataset, name string, slabs []hdf5.Slab) {
+	t.Helper()
+	const sentinel = 0xfefe
+	n := uint64(0)
+	for _, sl := range slabs {
+		n = max(n, sl.Offset+sl.Count[0]*sl.Count[1]*sl.Count[2])
+	}
+	n += 2
+	dst := make([]uint16, n)
+	for i := range dst {
+		dst[i] = sentinel
+	}
+	before := hdf5.ChunkDecodes()
+	if err := d.ReadSlabs(context.Background(), slabs, n, &dst); err != nil {
+		t.Fatalf("%s, %s: %v", set.name, name, err)
+	}
+	decodes := hdf5.ChunkDecodes() - before
+	covered := make([]bool, n)
+	touched := map[[3]uint64]bool{}
+	for _, sl := range slabs {
+		e := sl.Offset
+		for i := sl.Start[0]; i < sl.Start[0]+sl.Count[0]; i++ {
+			for j := sl.Start[1]; j < sl.Start[1]+sl.Count[1]; j++ {
+				for k := sl.Start[2]; k < sl.Start[2]+sl.Count[2]; k++ {
+					c := [3]uint64{i / set.chunk[0], j / set.chunk[1], k / set.chunk[2]}
+					want := uint16(0)
+					if set.written[c] {
+						want = slabModeValue(i, j, k)
+						touched[c] = true
 					}
+					if dst[e] != want {
+						t.Fatalf("%s, %s: slab %v+%v element (%d, %d, %d): got %d, want %d", set.name, name, sl.Start, sl.Count, i, j, k, dst[e], want)
+					}
+					covered[e] = true
+					e++
 				}
-			}
-			for i, c := range covered {
-				if !c && dst[i] != sentinel {
-					t.Fatalf("%s, %s: element %d outside every slab changed to %d", set.name, sel.name, i, dst[i])
-				}
-			}
-			if decodes != int64(len(touched)) {
-				t.Errorf("%s, %s: %d chunk decodes for %d stored chunks touched", set.name, sel.name, decodes, len(touched))
 			}
 		}
 	}
+	for i, c := range covered {
+		if !c && dst[i] != sentinel {
+			t.Fatalf("%s, %s: element %d outside every slab changed to %d", set.name, name, i, dst[i])
+		}
+	}
+	if decodes != int64(len(touched)) {
+		t.Errorf("%s, %s: %d chunk decodes for %d stored chunks touched", set.name, name, decodes, len(touched))
+	}
+}
+
+// FuzzReadSlabs reads selections of up to 48 hyperslabs decoded from the
+// input (each 7 bytes: dataset, start and count per dimension, gap before
+// it in the destination) from datasets in the MATLAB, h5py and own
+// chunkings, complete or with holes, and checks them as
+// TestReadSlabsLayouts does.
+func FuzzReadSlabs(f *testing.F) {
+	sh := []uint64{30, 12, 41}
+	sets := slabModeSets()
+	path := writeSlabModeFile(f, sh, sets)
+	hf, err := hdf5.Open(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer hf.Close()
+	ds := make([]*hdf5.Dataset, len(sets))
+	for i, s := range sets {
+		if ds[i], err = hf.OpenDataset("/" + s.name); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add([]byte{0, 0, 0, 0, 30, 12, 41, 0})
+	f.Add([]byte{1, 3, 0, 0, 2, 12, 41, 0, 1, 7, 0, 0, 3, 12, 41, 1})
+	f.Add([]byte{2, 1, 2, 3, 4, 5, 6, 2, 2, 2, 3, 4, 5, 6, 7, 0, 2, 9, 9, 9, 9, 9, 9, 1})
+	f.Add([]byte{5, 0, 0, 0, 255, 255, 255, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 1 {
+			return
+		}
+		k := int(data[0]) % len(sets)
+		data = data[1:]
+		var slabs []hdf5.Slab
+		off := uint64(0)
+		for len(data) >= 7 && len(slabs) < 48 {
+			st, ct := make([]uint64, 3), make([]uint64, 3)
+			m := uint64(1)
+			for i, s := range sh {
+				st[i] = uint64(data[i]) % s
+				ct[i] = 1 + uint64(data[3+i])%(s-st[i])
+				m *= ct[i]
+			}
+			off += uint64(data[6] % 4)
+			slabs = append(slabs, hdf5.Slab{Start: st, Count: ct, Offset: off})
+			off += m
+			data = data[7:]
+		}
+		if len(slabs) == 0 {
+			return
+		}
+		checkSlabs(t, sets[k], ds[k], "fuzz", slabs)
+	})
 }
 
 // TestRawReaderDecodesOnce streams datasets whose chunks span several rows
