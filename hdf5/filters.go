@@ -131,13 +131,6 @@ func registerFilter(id FilterID, d FilterDecoder, ratio uint64) {
 	filterRegistry[id] = filterEntry{dec: d, ratio: ratio}
 }
 
-func lookupFilter(id FilterID) (filterEntry, bool) {
-	filterMu.RLock()
-	defer filterMu.RUnlock()
-	e, ok := filterRegistry[id]
-	return e, ok
-}
-
 // FilterError is returned when a filter of a dataset's pipeline cannot be
 // applied: not built in (Err is ErrUnsupportedFilter) or the chunk does not
 // decode. The error from Read wraps it and names the file and dataset.
@@ -239,13 +232,9 @@ func (p *pipeline) onlyDeflate(mask uint32) bool {
 	return n == 1 && deflate
 }
 
-// checkFilters reports a filter of the pipeline that has no decoder,
-// before any chunk is read. Optional filters are left to the chunks: a
-// chunk that skipped one (filter mask) reads without it, as in libhdf5.
-func (d *dsInfo) checkFilters() error {
-	return d.pipeline().check(d.filterOpt)
-}
-
+// check reports a filter of the pipeline that has no decoder, before any
+// chunk is read. Optional filters are left to the chunks: a chunk that
+// skipped one (filter mask) reads without it, as in libhdf5.
 func (p *pipeline) check(optional []bool) error {
 	for i, st := range p.stages {
 		if i < len(optional) && optional[i] {
@@ -262,10 +251,6 @@ func (p *pipeline) check(optional []bool) error {
 // bytes that cannot decode from stored bytes through the filters the mask
 // leaves active. Filters without a known bound (scale-offset, zstd, ...)
 // skip the check; their decoders grow their output with the data.
-func (d *dsInfo) checkChunkRatio(cbytes, stored uint64, mask uint32) error {
-	return d.pipeline().checkChunkRatio(cbytes, stored, mask)
-}
-
 func (p *pipeline) checkChunkRatio(cbytes, stored uint64, mask uint32) error {
 	bound := stored
 	for i, st := range p.stages {
@@ -293,12 +278,6 @@ func sameArray(a, b []byte) bool {
 		return false
 	}
 	return &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1]
-}
-
-// unfilter reverses the filter pipeline on one chunk. limit caps the size
-// of any intermediate result.
-func (d *dsInfo) unfilter(buf []byte, mask uint32, limit int, scratch *[2][]byte) ([]byte, error) {
-	return d.pipeline().unfilter(buf, mask, limit, scratch, nil)
 }
 
 // unfilter reverses the pipeline on one chunk. limit caps the size of any
