@@ -482,8 +482,11 @@ func (r *slabReader) run(ctx context.Context) error {
 	}
 	rank := len(r.dims)
 	// Jobs are batches of chunk coordinates (rank values each), so that the
-	// channel costs one operation per batch, not per chunk.
-	const batch = 32
+	// channel costs one operation per batch, not per chunk: up to 32 chunks
+	// and about 1 MiB of decoded data, so that the workers finish together
+	// (a batch of 32 large chunks left to one worker at the end would leave
+	// the other cores idle).
+	batch := int(max(1, min(32, (1<<20)/max(r.cbytes, 1))))
 	jobs := make(chan []uint64, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
