@@ -48,7 +48,8 @@ type Slab struct {
 // decoded at most once, however many slabs it intersects, and scattered
 // into each of them, on all cores; so reading the runs of a sparse selection
 // (say the images a movie uses) costs the chunks it touches, not one pass
-// per slab.
+// per slab. Finding the slabs a chunk meets costs O(log slabs) plus the
+// slabs it meets, whatever their number.
 func (d *Dataset) ReadSlabs(ctx context.Context, slabs []Slab, n uint64, dst any) error {
 	if d.info.space.null {
 		return d.f.errf(d.path, "read", errors.New("null dataspace: no hyperslab to read"))
