@@ -1,9 +1,11 @@
 package hdf5
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // chunkRec locates one stored chunk.
@@ -27,7 +29,8 @@ type chunkTable struct {
 	base     uint64
 	cbytes   uint64
 	maxChunk []uint64
-	entries  []chunkEntry // every stored chunk (not for implicit/single)
+	entries  []chunkEntry // every stored chunk (not for implicit/single), in file order
+	nInGrid  int          // entries inside the current grid
 }
 
 // keyKind says how a chunkTable's key is computed from a chunk's scaled
@@ -54,10 +57,11 @@ type chunkEntry struct {
 	rec    chunkRec
 }
 
-// decode converts an index key back to scaled coordinates: k = sum(s[i]*down[i]).
-func decodeKey(k uint64, down, maxc []uint64) []uint64 {
-	s := make([]uint64, len(down))
+// decodeKey converts an index key back to scaled coordinates into s:
+// k = sum(s[i]*down[i]).
+func decodeKey(s []uint64, k uint64, down, maxc []uint64) {
 	for i := range down {
+		s[i] = 0
 		if down[i] == 0 || down[i] == undef {
 			continue
 		}
@@ -67,19 +71,40 @@ func decodeKey(k uint64, down, maxc []uint64) []uint64 {
 		}
 		s[i] = v
 	}
-	return s
 }
 
-// fillEntries lists the stored chunks with their coordinates.
+// fillEntries lists the stored chunks with their coordinates (one backing
+// array for all of them), in file order, and counts those inside the
+// current chunk grid.
 func (t *chunkTable) fillEntries() {
 	rank := len(t.grid)
+	var n int
 	switch {
 	case t.implicit || t.single != nil:
 		return
 	case t.dense != nil:
+		for _, r := range t.dense {
+			if r.addr != undef {
+				n++
+			}
+		}
+	default:
+		n = len(t.byIdx)
+	}
+	coords := make([]uint64, n*rank)
+	t.entries = make([]chunkEntry, 0, n)
+	next := func() []uint64 {
+		s := coords[:rank:rank]
+		coords = coords[rank:]
+		return s
+	}
+	switch {
+	case t.dense != nil:
 		for k, r := range t.dense {
 			if r.addr != undef {
-				t.entries = append(t.entries, chunkEntry{decodeKey(uint64(k), t.maxDown, t.maxChunk), r})
+				s := next()
+				decodeKey(s, uint64(k), t.maxDown, t.maxChunk)
+				t.entries = append(t.entries, chunkEntry{s, r})
 			}
 		}
 	case t.keyKind == keyLinear:
@@ -90,7 +115,9 @@ func (t *chunkTable) fillEntries() {
 			acc *= t.grid[i]
 		}
 		for k, r := range t.byIdx {
-			t.entries = append(t.entries, chunkEntry{decodeKey(k, gd, t.grid), r})
+			s := next()
+			decodeKey(s, k, gd, t.grid)
+			t.entries = append(t.entries, chunkEntry{s, r})
 		}
 	case t.keyKind == keySwizzled:
 		sm := make([]uint64, 0, rank)
@@ -100,9 +127,10 @@ func (t *chunkTable) fillEntries() {
 				sm = append(sm, t.maxChunk[i])
 			}
 		}
+		sw := make([]uint64, rank)
 		for k, r := range t.byIdx {
-			sw := decodeKey(k, t.swDown, sm)
-			sc := make([]uint64, rank)
+			decodeKey(sw, k, t.swDown, sm)
+			sc := next()
 			sc[t.unlim] = sw[0]
 			j := 1
 			for i := 0; i < rank; i++ {
@@ -114,6 +142,42 @@ func (t *chunkTable) fillEntries() {
 			t.entries = append(t.entries, chunkEntry{sc, r})
 		}
 	}
+	// file order (the maps above have none), so that a read visiting the
+	// entries reads the file forward
+	slices.SortFunc(t.entries, func(a, b chunkEntry) int {
+		if c := cmp.Compare(a.rec.addr, b.rec.addr); c != 0 {
+			return c
+		}
+		return slices.Compare(a.scaled, b.scaled)
+	})
+	for _, e := range t.entries {
+		if t.inGrid(e.scaled) {
+			t.nInGrid++
+		}
+	}
+}
+
+// inGrid reports whether scaled coordinates lie in the current chunk grid.
+func (t *chunkTable) inGrid(scaled []uint64) bool {
+	if len(scaled) != len(t.grid) {
+		return false
+	}
+	for i, s := range scaled {
+		if s >= t.grid[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// complete reports whether every chunk of the current grid is stored (then
+// a read needs no fill values).
+func (t *chunkTable) complete() bool {
+	if t.implicit || t.single != nil {
+		return false
+	}
+	n, ok := product(t.grid)
+	return ok && uint64(t.nInGrid) == n
 }
 
 const maxChunkBytes = 1 << 31
@@ -277,11 +341,11 @@ func (f *File) readBTree1Chunks(d *dsInfo, t *chunkTable) error {
 	rank := len(d.chunk)
 	t.byIdx = map[uint64]chunkRec{}
 	keySize := 4 + 4 + 8*(rank+1)
+	scaled := make([]uint64, rank)
 	return f.walkBTree1(d.addr, btree1Chunk, keySize, func(key []byte, child uint64) error {
 		c := f.cursor(key)
 		size := uint64(c.u32())
 		mask := c.u32()
-		scaled := make([]uint64, rank)
 		for i := range scaled {
 			off := c.u64()
 			if off%d.chunk[i] != 0 {
@@ -308,6 +372,7 @@ func (f *File) readBTree2Chunks(d *dsInfo, t *chunkTable) error {
 	rank := len(d.chunk)
 	t.byIdx = map[uint64]chunkRec{}
 	filtered := len(d.filters) > 0
+	scaled := make([]uint64, rank)
 	return f.walkBTree2(d.addr, func(rec []byte) error {
 		c := f.cursor(rec)
 		r := chunkRec{addr: c.addr(), size: t.cbytes}
@@ -319,7 +384,6 @@ func (f *File) readBTree2Chunks(d *dsInfo, t *chunkTable) error {
 			r.size = c.uN(n)
 			r.mask = c.u32()
 		}
-		scaled := make([]uint64, rank)
 		for i := range scaled {
 			scaled[i] = c.u64()
 		}

@@ -93,7 +93,8 @@ type FilterParams struct {
 // the bytes the previous filter (or the dataset) expects. It must not
 // modify src; it may return a sub-slice of src, a slice of p.Dst's array
 // or a new slice. It must never return more than p.MaxSize bytes and must
-// not panic on any input. Errors need not name the filter: the pipeline
+// not panic on any input. p is valid during the call only (the reader
+// reuses it for the next chunk): a decoder must not keep it. Errors need not name the filter: the pipeline
 // wraps them in a *FilterError.
 type FilterDecoder func(src []byte, p *FilterParams) ([]byte, error)
 
@@ -127,13 +128,6 @@ func registerFilter(id FilterID, d FilterDecoder, ratio uint64) {
 		panic("hdf5: filter " + strconv.Itoa(int(id)) + " is already registered")
 	}
 	filterRegistry[id] = filterEntry{dec: d, ratio: ratio}
-}
-
-func lookupFilter(id FilterID) (filterEntry, bool) {
-	filterMu.RLock()
-	defer filterMu.RUnlock()
-	e, ok := filterRegistry[id]
-	return e, ok
 }
 
 // FilterError is returned when a filter of a dataset's pipeline cannot be
@@ -185,16 +179,68 @@ func unsupportedFilter(fl Filter) error {
 	return &FilterError{ID: FilterID(fl.ID), Name: filterDisplayName(fl), Err: ErrUnsupportedFilter}
 }
 
-// checkFilters reports a filter of the pipeline that has no decoder,
-// before any chunk is read. Optional filters are left to the chunks: a
-// chunk that skipped one (filter mask) reads without it, as in libhdf5.
-func (d *dsInfo) checkFilters() error {
+// pipeStage is one filter of a dataset's pipeline with its decoder looked
+// up in the registry.
+type pipeStage struct {
+	fl    Filter
+	id    FilterID
+	name  string        // filterDisplayName(fl)
+	dec   FilterDecoder // nil: no decoder registered
+	ratio uint64        // filterEntry.ratio
+}
+
+// pipeline is a dataset's filter pipeline resolved once per read: the
+// registry (a map under a lock) and the filters' display names are looked
+// up once, not once per chunk.
+type pipeline struct {
+	stages []pipeStage
+	dt     Datatype
+}
+
+// pipeline resolves d's filter pipeline against the registry as it is now
+// (a filter registered later is seen by the next read).
+func (d *dsInfo) pipeline() *pipeline {
+	p := &pipeline{dt: d.dt, stages: make([]pipeStage, len(d.filters))}
+	filterMu.RLock()
 	for i, fl := range d.filters {
-		if i < len(d.filterOpt) && d.filterOpt[i] {
+		e := filterRegistry[FilterID(fl.ID)]
+		p.stages[i] = pipeStage{fl: fl, id: FilterID(fl.ID), dec: e.dec, ratio: e.ratio}
+	}
+	filterMu.RUnlock()
+	for i := range p.stages {
+		p.stages[i].name = filterDisplayName(p.stages[i].fl)
+	}
+	return p
+}
+
+// active reports whether stage i applies to a chunk with filter mask mask.
+func active(i int, mask uint32) bool {
+	return i >= 32 || mask&(1<<uint(i)) == 0
+}
+
+// onlyDeflate reports whether deflate is the one filter that applies to a
+// chunk with filter mask mask.
+func (p *pipeline) onlyDeflate(mask uint32) bool {
+	n, deflate := 0, false
+	for i := range p.stages {
+		if active(i, mask) {
+			n++
+			deflate = p.stages[i].id == FilterDeflate
+		}
+	}
+	return n == 1 && deflate
+}
+
+// check reports a filter of the pipeline that has no decoder, before any
+// chunk is read. Optional filters are left to the chunks: a chunk that
+// skipped one (filter mask) reads without it, as in libhdf5.
+func (p *pipeline) check(optional []bool) error {
+	for i, st := range p.stages {
+		if i < len(optional) && optional[i] {
 			continue
 		}
-		if _, ok := lookupFilter(FilterID(fl.ID)); !ok {
-			return unsupportedFilter(fl)
+		if st.dec == nil {
+			return unsupportedFilter(st.fl)
 		}
 	}
 	return nil
@@ -204,18 +250,17 @@ func (d *dsInfo) checkFilters() error {
 // bytes that cannot decode from stored bytes through the filters the mask
 // leaves active. Filters without a known bound (scale-offset, zstd, ...)
 // skip the check; their decoders grow their output with the data.
-func (d *dsInfo) checkChunkRatio(cbytes, stored uint64, mask uint32) error {
+func (p *pipeline) checkChunkRatio(cbytes, stored uint64, mask uint32) error {
 	bound := stored
-	for i, fl := range d.filters {
-		if i < 32 && mask&(1<<uint(i)) != 0 {
+	for i, st := range p.stages {
+		if !active(i, mask) {
 			continue
 		}
-		e, ok := lookupFilter(FilterID(fl.ID))
-		if !ok || e.ratio == 0 {
+		if st.dec == nil || st.ratio == 0 {
 			return nil
 		}
 		var okm bool
-		if bound, okm = mulCheck(bound, e.ratio); !okm {
+		if bound, okm = mulCheck(bound, st.ratio); !okm {
 			return nil
 		}
 	}
@@ -234,28 +279,32 @@ func sameArray(a, b []byte) bool {
 	return &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1]
 }
 
-// unfilter reverses the filter pipeline on one chunk. limit caps the size
-// of any intermediate result.
-func (d *dsInfo) unfilter(buf []byte, mask uint32, limit int, scratch *[2][]byte) ([]byte, error) {
+// unfilter reverses the pipeline on one chunk. limit caps the size of any
+// intermediate result. fp, if not nil, is the FilterParams passed to the
+// decoders (reused from chunk to chunk by a read's worker, so that a chunk
+// costs no allocation here).
+func (p *pipeline) unfilter(buf []byte, mask uint32, limit int, scratch *[2][]byte, fp *FilterParams) ([]byte, error) {
+	if fp == nil {
+		fp = new(FilterParams)
+	}
 	which := 0
-	for i := len(d.filters) - 1; i >= 0; i-- {
-		if i < 32 && mask&(1<<uint(i)) != 0 {
+	for i := len(p.stages) - 1; i >= 0; i-- {
+		if !active(i, mask) {
 			continue
 		}
-		fl := d.filters[i]
-		id := FilterID(fl.ID)
-		e, ok := lookupFilter(id)
-		if !ok {
-			return nil, unsupportedFilter(fl)
+		st := &p.stages[i]
+		if st.dec == nil {
+			return nil, unsupportedFilter(st.fl)
 		}
-		p := FilterParams{ID: id, Name: filterDisplayName(fl), ClientData: fl.Params,
-			Type: d.dt, ElemSize: d.dt.Size, MaxSize: limit, Dst: scratch[which][:0]}
-		out, err := e.dec(buf, &p)
+		*fp = FilterParams{ID: st.id, Name: st.name, ClientData: st.fl.Params,
+			Type: p.dt, ElemSize: p.dt.Size, MaxSize: limit, Dst: scratch[which][:0]}
+		out, err := st.dec(buf, fp)
+		fp.Dst = nil
 		if err != nil {
-			return nil, &FilterError{ID: id, Name: p.Name, Err: err}
+			return nil, &FilterError{ID: st.id, Name: st.name, Err: err}
 		}
 		if len(out) > limit {
-			return nil, &FilterError{ID: id, Name: p.Name, Err: fmt.Errorf("decoded %d bytes, more than the chunk's %d", len(out), limit)}
+			return nil, &FilterError{ID: st.id, Name: st.name, Err: fmt.Errorf("decoded %d bytes, more than the chunk's %d", len(out), limit)}
 		}
 		if !sameArray(out, buf) {
 			if cap(out) >= cap(scratch[which]) {

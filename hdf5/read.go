@@ -48,7 +48,8 @@ type Slab struct {
 // decoded at most once, however many slabs it intersects, and scattered
 // into each of them, on all cores; so reading the runs of a sparse selection
 // (say the images a movie uses) costs the chunks it touches, not one pass
-// per slab.
+// per slab. Finding the slabs a chunk meets costs O(log slabs) plus the
+// slabs it meets, whatever their number.
 func (d *Dataset) ReadSlabs(ctx context.Context, slabs []Slab, n uint64, dst any) error {
 	if d.info.space.null {
 		return d.f.errf(d.path, "read", errors.New("null dataspace: no hyperslab to read"))
@@ -174,7 +175,8 @@ func (d *Dataset) readSlabs(ctx context.Context, slabs []Slab, n uint64, dst any
 			r.contigAddr = undef
 		}
 	case LayoutChunked:
-		if err := info.checkFilters(); err != nil {
+		r.pipe = info.pipeline()
+		if err := r.pipe.check(info.filterOpt); err != nil {
 			return fe("read", err)
 		}
 		t, err := d.table()
@@ -247,6 +249,12 @@ type slabSel struct {
 // slabReader reads a selection of one or more hyperslabs: it visits each
 // chunk (or pseudo-chunk of contiguous data) the selection touches once,
 // decodes it once and scatters it into every slab it intersects.
+//
+// Matching chunks to slabs costs O(log slabs + hits) per chunk, whatever
+// the number of slabs: the slabs are indexed by their interval along one
+// dimension (the most selective one, sweep), and so are their boxes of
+// chunk coordinates, with identical boxes merged (slabs of MATLAB's
+// chunks, which span all images, all have the same box).
 type slabReader struct {
 	d          *Dataset
 	sk         sink
@@ -256,36 +264,30 @@ type slabReader struct {
 	esize      uint64
 	cbytes     uint64
 	table      *chunkTable
+	pipe       *pipeline
 	contig     []byte
 	contigAddr uint64
 	total      uint64
 	fillOnce   sync.Once
 	fillRow    []byte
+
+	sweep  int            // the dimension the indexes are on
+	slabIx *intervalIndex // slabs by element interval along sweep
+	boxes  []int          // slabs whose boxes are distinct, in box order
+	boxIx  *intervalIndex // those boxes by chunk interval along sweep
 }
 
-// box sets each slab's range of chunk coordinates and returns the number of
-// chunk slots the slabs span (with repeats; undef on overflow).
-func (r *slabReader) box() uint64 {
+// box sets each slab's range of chunk coordinates.
+func (r *slabReader) box() {
 	rank := len(r.dims)
-	g := uint64(0)
 	for k := range r.sels {
 		s := &r.sels[k]
 		s.lo, s.hi = make([]uint64, rank), make([]uint64, rank)
-		m := uint64(1)
 		for i := 0; i < rank; i++ {
 			s.lo[i] = s.start[i] / r.cdims[i]
 			s.hi[i] = (s.start[i] + s.count[i] - 1) / r.cdims[i]
-			var ok bool
-			if m, ok = mulCheck(m, s.hi[i]-s.lo[i]+1); !ok {
-				return undef
-			}
-		}
-		var ok bool
-		if g, ok = addCheck(g, m); !ok {
-			return undef
 		}
 	}
-	return g
 }
 
 // inBox reports whether chunk coordinates scaled lie in slab s's range.
@@ -298,40 +300,165 @@ func inBox(s *slabSel, scaled []uint64) bool {
 	return true
 }
 
-func (r *slabReader) run(ctx context.Context) error {
+// boxSize is the number of chunk slots in slab s's box (undef on overflow).
+func boxSize(s *slabSel) uint64 {
+	m := uint64(1)
+	for i := range s.lo {
+		var ok bool
+		if m, ok = mulCheck(m, s.hi[i]-s.lo[i]+1); !ok {
+			return undef
+		}
+	}
+	return m
+}
+
+// index chooses the sweep dimension, builds the slab and box indexes and
+// returns the number of chunk slots in the distinct boxes (with repeats
+// where distinct boxes overlap; undef on overflow).
+func (r *slabReader) index() uint64 {
 	rank := len(r.dims)
-	nj := r.box()
-	// Sparse mode: when the selection spans many more chunk slots than
-	// there are stored chunks, pre-fill the destination and visit only
-	// stored chunks, so the work is bounded by the file, not by the
-	// declared extent.
-	var sparse []chunkEntry
-	isSparse := false
+	// the sweep dimension: the one along which a chunk meets the fewest
+	// slab boxes on average
+	best := -1.0
+	for i := 0; i < rank; i++ {
+		grid := float64(ceilDiv(r.dims[i], r.cdims[i]))
+		var sum float64
+		for k := range r.sels {
+			sum += float64(r.sels[k].hi[i]-r.sels[k].lo[i]+1) / grid
+		}
+		if best < 0 || sum < best {
+			best, r.sweep = sum, i
+		}
+	}
+	d := r.sweep
+	lo := make([]uint64, len(r.sels))
+	hi := make([]uint64, len(r.sels))
+	for k := range r.sels {
+		lo[k] = r.sels[k].start[d]
+		hi[k] = r.sels[k].start[d] + r.sels[k].count[d]
+	}
+	r.slabIx = newIntervalIndex(lo, hi)
+	// distinct boxes, in row-major order of their first chunk
+	order := make([]int, len(r.sels))
+	for k := range order {
+		order[k] = k
+	}
+	cmpBox := func(a, b int) int {
+		if c := slices.Compare(r.sels[a].lo, r.sels[b].lo); c != 0 {
+			return c
+		}
+		return slices.Compare(r.sels[a].hi, r.sels[b].hi)
+	}
+	slices.SortStableFunc(order, cmpBox)
+	r.boxes = slices.CompactFunc(order, func(a, b int) bool { return cmpBox(a, b) == 0 })
+	lo, hi = lo[:0], hi[:0]
+	total := uint64(0)
+	for _, k := range r.boxes {
+		s := &r.sels[k]
+		lo = append(lo, s.lo[d])
+		hi = append(hi, s.hi[d]+1)
+		var ok bool
+		if total, ok = addCheck(total, boxSize(s)); !ok {
+			total = undef
+		}
+	}
+	r.boxIx = newIntervalIndex(lo, hi)
+	return total
+}
+
+// ownedBy reports whether the distinct box b (an index into r.boxes) is
+// the first that holds the chunk at scaled, so that a chunk in several
+// boxes is visited once. cand is scratch space.
+func (r *slabReader) ownedBy(b int, scaled []uint64, cand *[]int) bool {
+	c := scaled[r.sweep]
+	*cand = r.boxIx.overlap(c, c+1, (*cand)[:0])
+	for _, j := range *cand {
+		if j < b && inBox(&r.sels[r.boxes[j]], scaled) {
+			return false
+		}
+	}
+	return true
+}
+
+// selected reports whether the chunk at scaled is in some slab's box.
+func (r *slabReader) selected(scaled []uint64, cand *[]int) bool {
+	c := scaled[r.sweep]
+	*cand = r.boxIx.overlap(c, c+1, (*cand)[:0])
+	for _, j := range *cand {
+		if inBox(&r.sels[r.boxes[j]], scaled) {
+			return true
+		}
+	}
+	return false
+}
+
+// intervalIndex finds which of n intervals [lo, hi) overlap a query
+// interval in O(log n + k + skipped), k the number found and skipped the
+// intervals that start before the query's end and end before its start
+// while a longer one that starts earlier does not (none when the
+// intervals are disjoint, as slabs usually are).
+type intervalIndex struct {
+	order []int    // intervals sorted by lo
+	lo    []uint64 // lo in that order
+	hi    []uint64 // hi in that order
+	maxHi []uint64 // maxHi[i] = max(hi[0..i])
+}
+
+func newIntervalIndex(lo, hi []uint64) *intervalIndex {
+	x := &intervalIndex{order: make([]int, len(lo))}
+	for i := range x.order {
+		x.order[i] = i
+	}
+	slices.SortStableFunc(x.order, func(a, b int) int { return cmp.Compare(lo[a], lo[b]) })
+	x.lo = make([]uint64, len(lo))
+	x.hi = make([]uint64, len(lo))
+	x.maxHi = make([]uint64, len(lo))
+	var m uint64
+	for i, k := range x.order {
+		x.lo[i], x.hi[i] = lo[k], hi[k]
+		m = max(m, hi[k])
+		x.maxHi[i] = m
+	}
+	return x
+}
+
+// overlap appends to out the intervals that overlap [a, b), most recently
+// starting first.
+func (x *intervalIndex) overlap(a, b uint64, out []int) []int {
+	j, _ := slices.BinarySearch(x.lo, b) // intervals j.. start at or after b
+	for i := j - 1; i >= 0 && x.maxHi[i] > a; i-- {
+		if x.hi[i] > a {
+			out = append(out, x.order[i])
+		}
+	}
+	return out
+}
+
+func (r *slabReader) run(ctx context.Context) error {
 	if r.table == nil && r.contig == nil && r.contigAddr == undef {
 		return r.prefill(ctx)
 	}
+	r.box()
+	nj := r.index()
+	// Visit the stored chunks (the table's entries, in file order) rather
+	// than the slots of the boxes when there are fewer of them; then a
+	// selection that spans many more chunk slots than there are stored
+	// chunks costs the file, not the declared extent. Unless every chunk
+	// of the grid is stored, the destination is pre-filled first.
+	byEntries := false
 	if t := r.table; t != nil && !t.implicit && t.single == nil {
-		if nj > 2*uint64(len(t.entries))+16 {
-			isSparse = true
-			for _, e := range t.entries {
-				if len(e.scaled) != rank {
-					continue
-				}
-				for k := range r.sels {
-					if inBox(&r.sels[k], e.scaled) {
-						sparse = append(sparse, e)
-						break
-					}
-				}
-			}
-			nj = uint64(len(sparse))
+		if t.complete() {
+			byEntries = uint64(len(t.entries)) < nj
+		} else if nj > 2*uint64(len(t.entries))+16 {
+			byEntries = true
 			if err := r.prefill(ctx); err != nil {
 				return err
 			}
-			if nj == 0 {
-				return nil
-			}
+			nj = uint64(t.nInGrid)
 		}
+	}
+	if nj == 0 {
+		return nil
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if r.table == nil && r.contig != nil {
@@ -354,9 +481,13 @@ func (r *slabReader) run(ctx context.Context) error {
 		}
 		errMu.Unlock()
 	}
+	rank := len(r.dims)
 	// Jobs are batches of chunk coordinates (rank values each), so that the
-	// channel costs one operation per batch, not per chunk.
-	const batch = 32
+	// channel costs one operation per batch, not per chunk: up to 32 chunks
+	// and about 1 MiB of decoded data, so that the workers finish together
+	// (a batch of 32 large chunks left to one worker at the end would leave
+	// the other cores idle).
+	batch := int(max(1, min(32, (1<<20)/max(r.cbytes, 1))))
 	jobs := make(chan []uint64, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -364,6 +495,7 @@ func (r *slabReader) run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			c := r.newChunkCtx()
+			defer c.release()
 			for b := range jobs {
 				for i := 0; i+rank <= len(b) && ctx.Err() == nil; i += rank {
 					if err := r.doChunk(b[i:i+rank], c); err != nil {
@@ -392,27 +524,26 @@ func (r *slabReader) run(ctx context.Context) error {
 			return false
 		}
 	}
-	if isSparse {
-		for _, e := range sparse {
+	var cand []int
+	if byEntries {
+		for _, e := range r.table.entries {
+			if !r.table.inGrid(e.scaled) || !r.selected(e.scaled, &cand) {
+				continue
+			}
 			if !send(e.scaled, false) {
 				break
 			}
 		}
 	} else {
 	produce:
-		for k := range r.sels {
+		for b, k := range r.boxes {
 			s := &r.sels[k]
 			cur := append([]uint64(nil), s.lo...)
 			for {
 				if ctx.Err() != nil {
 					break produce
 				}
-				// a chunk in an earlier slab's range was sent with it
-				seen := false
-				for j := 0; j < k && !seen; j++ {
-					seen = inBox(&r.sels[j], cur)
-				}
-				if !seen && !send(cur, false) {
+				if r.ownedBy(b, cur, &cand) && !send(cur, false) {
 					break produce
 				}
 				i := rank - 1
@@ -440,18 +571,39 @@ func (r *slabReader) run(ctx context.Context) error {
 
 // chunkCtx is one worker's reusable state.
 type chunkCtx struct {
-	scratch [3][]byte
+	bufs    *chunkBufs
+	fp      FilterParams
+	decodes int64
 	origin  []uint64
 	lo, hi  []uint64
 	idx     []uint64
 	cs, ds  []uint64
+	cand    []int
 	hits    []int
 }
+
+// chunkBufs are a worker's buffers for stored and decoded chunks, pooled
+// across reads (a dataset read in many hyperslabs, as response matrices
+// are, reuses them instead of allocating them per call).
+type chunkBufs struct {
+	scratch [3][]byte // [0], [1]: the filters' outputs; [2]: stored bytes
+}
+
+var chunkBufPool = sync.Pool{New: func() any { return new(chunkBufs) }}
 
 func (r *slabReader) newChunkCtx() *chunkCtx {
 	rank := len(r.dims)
 	mk := func() []uint64 { return make([]uint64, rank) }
-	return &chunkCtx{origin: mk(), lo: mk(), hi: mk(), idx: mk(), cs: mk(), ds: mk()}
+	return &chunkCtx{bufs: chunkBufPool.Get().(*chunkBufs), origin: mk(), lo: mk(), hi: mk(), idx: mk(), cs: mk(), ds: mk()}
+}
+
+// release returns the worker's buffers to the pool and adds its decodes to
+// the package counter.
+func (c *chunkCtx) release() {
+	chunkDecodes.Add(c.decodes)
+	c.fp = FilterParams{}
+	chunkBufPool.Put(c.bufs)
+	c.bufs = nil
 }
 
 // intersects reports whether the chunk at origin overlaps slab s.
@@ -472,8 +624,10 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 	for i := range origin {
 		origin[i] = scaled[i] * r.cdims[i]
 	}
+	d := r.sweep
+	c.cand = r.slabIx.overlap(origin[d], origin[d]+r.cdims[d], c.cand[:0])
 	c.hits = c.hits[:0]
-	for k := range r.sels {
+	for _, k := range c.cand {
 		if r.intersects(&r.sels[k], origin) {
 			c.hits = append(c.hits, k)
 		}
@@ -481,6 +635,7 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 	if len(c.hits) == 0 {
 		return nil
 	}
+	scratch := &c.bufs.scratch
 	// the chunk maps to one contiguous run of one slab's destination, in
 	// the stored format: read or decode straight into it
 	var target []byte
@@ -497,12 +652,12 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 			break
 		}
 		if target != nil {
-			if err := r.readChunkInto(rec, &c.scratch, target); err != nil {
+			if err := r.readChunkInto(rec, c, target); err != nil {
 				return r.d.f.errf(r.d.path, fmt.Sprintf("chunk %v at 0x%x", origin, rec.addr), err)
 			}
 			return nil
 		}
-		b, err := r.readChunk(rec, origin, &c.scratch)
+		b, err := r.readChunk(rec, origin, c)
 		if err != nil {
 			return r.d.f.errf(r.d.path, fmt.Sprintf("chunk %v at 0x%x", origin, rec.addr), err)
 		}
@@ -535,11 +690,11 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 				}
 				return nil
 			}
-			b, err := r.d.f.readInto(r.contigAddr+off, n, c.scratch[2])
+			b, err := r.d.f.readInto(r.contigAddr+off, n, scratch[2])
 			if err != nil {
 				return r.d.f.errf(r.d.path, fmt.Sprintf("contiguous data at 0x%x", r.contigAddr+off), err)
 			}
-			c.scratch[2] = b
+			scratch[2] = b
 			buf = b
 		}
 	}
@@ -551,8 +706,9 @@ func (r *slabReader) doChunk(scaled []uint64, c *chunkCtx) error {
 	return nil
 }
 
-func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte) ([]byte, error) {
+func (r *slabReader) readChunk(rec chunkRec, origin []uint64, c *chunkCtx) ([]byte, error) {
 	info := r.d.info
+	scratch := &c.bufs.scratch
 	filtered := len(info.filters) > 0
 	if filtered && info.lflags&1 != 0 {
 		for i := range origin {
@@ -570,7 +726,7 @@ func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte
 		return nil, fmt.Errorf("stored chunk size %d", rec.size)
 	}
 	// refuse chunk sizes the stored bytes cannot justify before allocating
-	if err := info.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
+	if err := r.pipe.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
 		return nil, err
 	}
 	src, err := r.d.f.readInto(rec.addr, rec.size, scratch[2])
@@ -578,8 +734,8 @@ func (r *slabReader) readChunk(rec chunkRec, origin []uint64, scratch *[3][]byte
 		return nil, err
 	}
 	scratch[2] = src
-	chunkDecodes.Add(1)
-	out, err := info.unfilter(src, rec.mask, int(r.cbytes)+64, (*[2][]byte)(scratch[:2]))
+	c.decodes++
+	out, err := r.pipe.unfilter(src, rec.mask, int(r.cbytes)+64, (*[2][]byte)(scratch[:2]), &c.fp)
 	if err != nil {
 		return nil, err
 	}
@@ -614,33 +770,47 @@ func (r *slabReader) copyOut(s *slabSel, origin []uint64, buf []byte, fill bool,
 	if fill {
 		fillRow = r.fillRowFor()
 	}
+	// element offsets of the current run in the chunk (so) and in the
+	// slab (do), kept up to date as idx steps through the intersection
+	var so, do uint64
+	for i := 0; i < rank; i++ {
+		so += (lo[i] - origin[i]) * cs[i]
+		do += (lo[i] - s.start[i]) * ds[i]
+	}
+	var raw []byte // the destination bytes, when they take stored bytes
+	if rs, ok := r.sk.(*rawSink); ok {
+		raw = rs.b
+	}
+	if fill {
+		buf = fillRow[:run*r.esize]
+	}
+	nb := run * r.esize
 	idx := c.idx
 	copy(idx, lo)
 	for {
-		var so, do uint64
-		for i := 0; i < rank; i++ {
-			so += (idx[i] - origin[i]) * cs[i]
-			do += (idx[i] - s.start[i]) * ds[i]
-		}
-		var src []byte
-		if fill {
-			src = fillRow[:run*r.esize]
-		} else {
-			a, b := so*r.esize, (so+run)*r.esize
-			if b > uint64(len(buf)) {
+		src := buf
+		if !fill {
+			a := so * r.esize
+			if a+nb > uint64(len(buf)) {
 				return r.d.f.errf(r.d.path, "chunk data", errTruncated)
 			}
-			src = buf[a:b]
+			src = buf[a : a+nb]
 		}
-		if err := r.sk.put(s.base+do, src); err != nil {
+		if raw != nil {
+			copy(raw[(s.base+do)*r.esize:], src)
+		} else if err := r.sk.put(s.base+do, src); err != nil {
 			return r.d.f.errf(r.d.path, "convert", err)
 		}
 		i := last - 1
 		for ; i >= 0; i-- {
 			if idx[i]+1 < hi[i] {
 				idx[i]++
+				so += cs[i]
+				do += ds[i]
 				break
 			}
+			so -= (idx[i] - lo[i]) * cs[i]
+			do -= (idx[i] - lo[i]) * ds[i]
 			idx[i] = lo[i]
 		}
 		if i < 0 {
@@ -739,22 +909,20 @@ func (r *slabReader) directTarget(s *slabSel, origin []uint64) []byte {
 }
 
 // readChunkInto decodes a whole chunk into target (len == chunk bytes).
-func (r *slabReader) readChunkInto(rec chunkRec, scratch *[3][]byte, target []byte) error {
-	info := r.d.info
-	var active []int
-	for i := range info.filters {
-		if i >= 32 || rec.mask&(1<<uint(i)) == 0 {
-			active = append(active, i)
-		}
+func (r *slabReader) readChunkInto(rec chunkRec, c *chunkCtx, target []byte) error {
+	scratch := &c.bufs.scratch
+	anyActive := false
+	for i := range r.pipe.stages {
+		anyActive = anyActive || active(i, rec.mask)
 	}
-	if len(active) == 0 {
+	if !anyActive {
 		_, err := r.d.f.readInto(rec.addr, uint64(len(target)), target[:len(target):len(target)])
 		return err
 	}
 	if rec.size == 0 || rec.size > uint64(r.d.f.size) {
 		return fmt.Errorf("stored chunk size %d", rec.size)
 	}
-	if err := info.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
+	if err := r.pipe.checkChunkRatio(r.cbytes, rec.size, rec.mask); err != nil {
 		return err
 	}
 	src, err := r.d.f.readInto(rec.addr, rec.size, scratch[2])
@@ -762,11 +930,11 @@ func (r *slabReader) readChunkInto(rec chunkRec, scratch *[3][]byte, target []by
 		return err
 	}
 	scratch[2] = src
-	chunkDecodes.Add(1)
-	if len(active) == 1 && info.filters[active[0]].ID == 1 {
+	c.decodes++
+	if r.pipe.onlyDeflate(rec.mask) {
 		return inflateExact(src, target)
 	}
-	out, err := info.unfilter(src, rec.mask, int(r.cbytes)+64, (*[2][]byte)(scratch[:2]))
+	out, err := r.pipe.unfilter(src, rec.mask, int(r.cbytes)+64, (*[2][]byte)(scratch[:2]), &c.fp)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,13 @@ func (d *Dataset) ReadSlabRaw(ctx context.Context, start, count []uint64) ([]byt
 // time, whole rows of the first dimension, so a dataset larger than memory
 // can be copied without holding it (sliceBytes <= 0: 16 MiB). Errors name
 // the file and the dataset.
+//
+// The slices of a chunked dataset are rounded up to whole chunks along the
+// first dimension, so that each chunk is decoded once: a dataset whose
+// chunks span many rows (MATLAB chunks a response matrix across all its
+// trials) is read in correspondingly larger slices, up to 64 times
+// sliceBytes; beyond that the slices keep their size and such chunks are
+// decoded once per slice.
 func (d *Dataset) NewRawReader(ctx context.Context, sliceBytes int64) io.Reader {
 	if sliceBytes <= 0 {
 		sliceBytes = 16 << 20
@@ -77,6 +84,15 @@ func (r *rawReader) next() ([]byte, error) {
 		rows = shape[0] // no data at all: one empty read
 	} else if uint64(r.target)/rowBytes > 1 {
 		rows = uint64(r.target) / rowBytes
+	}
+	if cs := r.d.info.chunk; r.d.info.layout == LayoutChunked && len(cs) == len(shape) && cs[0] > 1 && rowBytes != undef {
+		// whole chunks along the first dimension (r.row is a multiple of
+		// cs[0]: every slice but the last is)
+		if up, ok := mulCheck(ceilDiv(rows, cs[0]), cs[0]); ok {
+			if b, ok := mulCheck(up, rowBytes); ok && b/64 <= uint64(r.target) {
+				rows = up
+			}
+		}
 	}
 	rows = min(rows, shape[0]-r.row)
 	start := make([]uint64, len(shape))
