@@ -129,6 +129,10 @@ type nanCount struct {
 	count int
 }
 
+// binSliceBytes bounds the bins transposeBins holds at a time when a chunk
+// spans more rows than fit in it (a variable for the tests).
+var binSliceBytes = 32 << 20
+
 // transposeBins reads the bins dataset name of shape sh (rows, frames,
 // cells), a slab of rows at a time, and writes row a divided by fr,
 // transposed to (cells, frames), into dst(a) with stride between cells. It
@@ -136,6 +140,32 @@ type nanCount struct {
 func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fr float64, stride int, dst func(a int) []float64) ([]nanCount, error) {
 	rows, frames, cells := sh[0], sh[1], sh[2]
 	res := make([]nanCount, rows)
+	if cs := ds.ChunkShape(); len(cs) == 3 && int(cs[0])*frames*cells*8 > binSliceBytes && cs[1] < uint64(frames) {
+		// Chunks span many rows (MATLAB's chunks hold all trials), so a
+		// slab of whole rows would be the whole dataset: read slices of
+		// frames instead, each a whole number of chunks (each chunk is
+		// decoded once), at most binSliceBytes where the chunks allow.
+		step := int(cs[1])
+		for step*2 <= frames && rows*(step*2)*cells*8 <= binSliceBytes {
+			step *= 2
+		}
+		var buf []float64
+		for f0 := 0; f0 < frames; f0 += step {
+			nf := min(step, frames-f0)
+			if err := ds.ReadSlab(ctx, []uint64{0, uint64(f0), 0}, []uint64{uint64(rows), uint64(nf), uint64(cells)}, &buf); err != nil {
+				return nil, readErr(m.path, name, err)
+			}
+			parallelFor(rows, func(a int) {
+				p, c := transposeScaled(dst(a)[f0:], stride, buf[a*nf*cells:(a+1)*nf*cells], nf, cells, fr, 1)
+				if res[a].count == 0 && c > 0 {
+					p[0][0] += f0
+					res[a].pos = p
+				}
+				res[a].count += c
+			})
+		}
+		return res, nil
+	}
 	err := m.readRows(ctx, name, ds, sh, func(a0, n int, data []float64) {
 		parallelFor(n, func(i int) {
 			p, c := transposeScaled(dst(a0+i), stride, data[i*frames*cells:(i+1)*frames*cells], frames, cells, fr, 1)
