@@ -161,7 +161,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 // WriteValues appends the elements of data, a typed slice whose element
 // type has the kind and size of Header().Descr (e.g. []float32 for "<f4"
 // or ">f4"; []int or []int64 for "<i8"), converting to the file's byte
-// order. It encodes in chunks of 256 KiB, so data is never copied whole.
+// order. On a little-endian machine the values' memory is written as it
+// is (no copy); otherwise they are encoded in chunks of 256 KiB, so data is
+// never copied whole.
 func (w *Writer) WriteValues(data any) error {
 	if w.closed {
 		return errors.New("npy: write after Close")
@@ -178,6 +180,14 @@ func (w *Writer) WriteValues(data any) error {
 	}
 	if int64(n)*int64(d.size) > w.total-w.written {
 		return fmt.Errorf("npy: %d elements written but only %d remain for shape %s", n, (w.total-w.written)/int64(d.size), shapeString(w.h.Shape))
+	}
+	if !w.d.big {
+		if b, ok := nativeLE(data); ok {
+			// The values' memory is their encoding: written (and, in an
+			// .npz, checksummed) straight from it.
+			_, err := w.Write(b)
+			return err
+		}
 	}
 	step := chunkBytes / d.size
 	if w.buf == nil {
