@@ -26,10 +26,10 @@ type Region struct {
 	z     *NPZWriter
 	at    readerWriterAt
 	name  string
-	idx   int    // of the entry in z.ents
-	local int64  // file offset of the entry's local header
-	start int64  // file offset of the data
-	size  int64  // data bytes
+	idx   int   // of the entry in z.ents
+	local int64 // file offset of the entry's local header
+	start int64 // file offset of the data
+	size  int64 // data bytes
 	mu    sync.Mutex
 	crc   uint32 // of the header and the final bytes so far
 	final int64  // final bytes written
