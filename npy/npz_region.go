@@ -26,6 +26,7 @@ type Region struct {
 	z     *NPZWriter
 	at    readerWriterAt
 	name  string
+	d     dtype
 	idx   int   // of the entry in z.ents
 	local int64 // file offset of the entry's local header
 	start int64 // file offset of the data
@@ -69,7 +70,7 @@ func (z *NPZWriter) CreateRegion(name string, h Header) (*Region, error) {
 	// What precedes the region is final: its writeback may start; the
 	// region's own bytes are handed over by WriteFinal.
 	z.hint(true)
-	r := &Region{z: z, at: at, name: name, idx: len(z.ents), local: z.base + int64(e.ent.offset),
+	r := &Region{z: z, at: at, name: name, d: w.d, idx: len(z.ents), local: z.base + int64(e.ent.offset),
 		start: z.base + int64(z.pos), size: w.total, crc: e.crc.Sum32()}
 	if _, err := z.ws.Seek(w.total, io.SeekCurrent); err != nil {
 		z.fail(err)
@@ -150,6 +151,40 @@ func (r *Region) WriteFinal(p []byte) error {
 		binary.LittleEndian.PutUint32(b[:], r.crc)
 		if _, err := r.at.WriteAt(b[:], r.local+14); err != nil {
 			return fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
+		}
+	}
+	return nil
+}
+
+// WriteFinalValues is WriteFinal for the elements of data, a typed slice
+// whose element type has the kind and size of the header's descr (as
+// Writer.WriteValues takes), converted to its byte order: on a
+// little-endian machine, little-endian values are written from their
+// memory without a copy.
+func (r *Region) WriteFinalValues(data any) error {
+	d, n, scalar, err := dtypeOf(data)
+	if err != nil || scalar {
+		return fmt.Errorf("npz %s: entry %q: cannot write %T", r.z.where(), r.name, data)
+	}
+	if d.kind != r.d.kind || d.size != r.d.size {
+		return fmt.Errorf("npz %s: entry %q: %T does not match descr %s", r.z.where(), r.name, data, r.d)
+	}
+	if !r.d.big {
+		if b, ok := nativeLE(data); ok {
+			return r.WriteFinal(b)
+		}
+	}
+	step := chunkBytes / d.size
+	buf := make([]byte, min(n, step)*d.size)
+	for i := 0; i < n; i += step {
+		j := min(n, i+step)
+		b := buf[:(j-i)*d.size]
+		encodeLE(b, subslice(data, i, j))
+		if r.d.big {
+			swapBytes(b, r.d.elemSize())
+		}
+		if err := r.WriteFinal(b); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -81,11 +81,16 @@ func TestRegionSameBytesAsAdd(t *testing.T) {
 		if _, err := r.ReadAt(back, 0); err != nil || !bytes.Equal(back, rb) {
 			t.Fatalf("read back: %v", err)
 		}
+		// bytes in uneven pieces, then values
 		fb := view(final)
-		for off, step := 0, 1; off < len(fb); off, step = off+step, step*3+1 {
-			if err := r.WriteFinal(fb[off:min(len(fb), off+step)]); err != nil {
+		half := 4 * (n / 2)
+		for off, step := 0, 1; off < half; off, step = off+step, step*3+1 {
+			if err := r.WriteFinal(fb[off:min(half, off+step)]); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := r.WriteFinalValues(final[n/2:]); err != nil {
+			t.Fatal(err)
 		}
 		if r.Final() != r.Size() {
 			t.Fatalf("final %d of %d", r.Final(), r.Size())
@@ -142,6 +147,9 @@ func TestRegionErrors(t *testing.T) {
 	if _, err := r.WriteAt(make([]byte, 8), 16); err != nil {
 		t.Errorf("write after the final bytes: %v", err)
 	}
+	if err := r.WriteFinalValues([]float32{1, 2}); err == nil {
+		t.Error("float32 values written into an <f8 entry")
+	}
 	if err := r.WriteFinal(make([]byte, 17)); err == nil {
 		t.Error("final write past the end accepted")
 	}
@@ -167,5 +175,45 @@ func TestRegionErrors(t *testing.T) {
 	zb := NewNPZWriter(&buf, NPZOptions{})
 	if _, err := zb.CreateRegion("m", Header{Descr: "<f4", Shape: []int{1}}); err == nil {
 		t.Error("region in an unseekable archive")
+	}
+}
+
+// TestRegionBigEndian checks WriteFinalValues' converting path (a
+// big-endian descr) against Create and WriteValues.
+func TestRegionBigEndian(t *testing.T) {
+	dir := t.TempDir()
+	v := make([]float32, 200000)
+	for i := range v {
+		v[i] = float32(i) / 7
+	}
+	h := Header{Descr: ">f4", Shape: []int{len(v)}}
+	a := filepath.Join(dir, "a.npz")
+	z, err := CreateNPZ(a, NPZOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := z.Create("v", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteValues(v); err != nil || w.Close() != nil || z.Close() != nil {
+		t.Fatal(err)
+	}
+	b := filepath.Join(dir, "b.npz")
+	z, err = CreateNPZ(b, NPZOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := z.CreateRegion("v", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteFinalValues(v); err != nil || z.Close() != nil {
+		t.Fatal(err)
+	}
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) {
+		t.Error("big-endian region differs from WriteValues' entry")
 	}
 }
