@@ -512,6 +512,7 @@ func (sm *StreamedMovie) normalise(opt StimulusOptions) error {
 	}
 	m := s / float64(n)
 	var ss float64
+	defer opt.timing("std", time.Now())
 	if err := sm.rawWindows(func(v []float32) error {
 		acc := ss
 		for _, x := range v {

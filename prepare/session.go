@@ -326,9 +326,11 @@ func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *che
 	if err := r.checksums(sums); err != nil {
 		return err
 	}
+	tc := time.Now()
 	if err := z.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
+	r.lap("commit", tc) // the fsync's wait, part of write
 	r.lap("write", t)
 	r.res.Output = out
 	r.res.Shapes = shapes(stim, resp, nil)
