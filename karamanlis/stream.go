@@ -281,7 +281,7 @@ func (sm *StreamedMovie) readStore(a, b int, win []float32) error {
 // pipeline calls produce for each window of training frames a..b-1 in
 // order, on its own goroutine, and consume with the filled window on the
 // caller's, so that the next window is produced while one is consumed
-// (window buffers from the pool, reused across passes). The first error
+// (two window buffers from the pool, reused across passes). The first error
 // stops both and is returned.
 func (sm *StreamedMovie) pipeline(produce, consume func(a, b int, win []float32) error) error {
 	type item struct {
@@ -289,7 +289,8 @@ func (sm *StreamedMovie) pipeline(produce, consume func(a, b int, win []float32)
 		win  []float32
 	}
 	size := min(sm.window, sm.frames) * sm.fsize
-	full := make(chan item, 1)
+	// Unbuffered: two windows in flight (one produced, one consumed).
+	full := make(chan item)
 	stop := make(chan struct{})
 	var perr error
 	go func() {

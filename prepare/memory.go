@@ -20,7 +20,7 @@ const SessionOverhead = 64 << 20
 // metadata (no data is read): the images (uint8, as stored), the spike
 // counts twice (as read, and as output float64 arrays; they are loaded
 // while the images are read), the test movie twice (normalised, and raw
-// for the stimulus cache), three windows of DefaultWindowFrames training
+// for the stimulus cache), two windows of StreamWindowFrames training
 // frames, plus SessionOverhead. The training movie itself is not counted:
 // it is rendered into the output file's pages, window by window. A zip
 // (not yet unpacked) or an unreadable file is estimated as four times its
@@ -39,7 +39,7 @@ func estimateMemory(s karamanlis.Session, stim karamanlis.StimType, h, w int, wh
 		if m, _ := filepath.Glob(filepath.Join(s.Path, "*"+karamanlis.DataFileName(stim))); len(m) == 1 {
 			if fs, err := karamanlis.ReadFileSizes(m[0]); err == nil {
 				frame := 4 * uint64(max(1, h*w))
-				movie := 2*frame*fs.TestFrames + 3*frame*min(uint64(karamanlis.DefaultWindowFrames), fs.Frames)
+				movie := 2*frame*fs.TestFrames + 2*frame*min(uint64(StreamWindowFrames), fs.Frames)
 				if whole {
 					movie = frame * (fs.Frames + fs.TestFrames)
 				}
@@ -87,14 +87,21 @@ func memoryAdmission(budget uint64, so karamanlis.StimulusOptions, whole bool) f
 	}
 }
 
+// StreamWindowFrames is the number of training frames a session renders,
+// reads back and writes at a time when the memory budget allows: each
+// window is one call of the renderer, whose caches start cold, so that
+// windows of 1,024 frames cost about 20 % more rendering CPU than the
+// whole movie at once, and windows of 2,048 a few %.
+const StreamWindowFrames = 2048
+
 // WindowFrames is the number of training frames a session streams at a
 // time (karamanlis.StreamStimuliInto) under a memory budget of budget
-// bytes (0: no budget): karamanlis.DefaultWindowFrames, fewer when the
-// three window buffers of a pass (being filled, queued, being written)
-// would take more than 1/16 of the budget, and at least 16.
+// bytes (0: no budget): StreamWindowFrames, fewer when the two window
+// buffers of a pass (one being filled, one being written) would take more
+// than 1/16 of the budget, and at least 16.
 func WindowFrames(budget uint64, h, w int) int {
-	n := karamanlis.DefaultWindowFrames
-	if fb := uint64(max(1, h*w)) * 4 * 3; budget > 0 {
+	n := StreamWindowFrames
+	if fb := uint64(max(1, h*w)) * 4 * 2; budget > 0 {
 		n = int(min(uint64(n), budget/16/fb))
 	}
 	return max(n, 16)

@@ -34,7 +34,7 @@ func TestStreamedSameAsWhole(t *testing.T) {
 	so.CacheDir, so.DisableCache = filepath.Join(dir, "cache"), true
 	run := func(out string, so karamanlis.StimulusOptions, compress bool) string {
 		t.Helper()
-		man, err := Run(ctx, filepath.Join(dir, "data"), Options{Stimulus: so, OutDir: out, NoChecksums: true, Compress: compress, MemoryBudget: 16 * 3 * 4 * 60 * 80 * 16})
+		man, err := Run(ctx, filepath.Join(dir, "data"), Options{Stimulus: so, OutDir: out, NoChecksums: true, Compress: compress, MemoryBudget: 16 * 2 * 4 * 60 * 80 * 16})
 		if err != nil || man.OK != 1 {
 			t.Fatalf("Run: %v %+v", err, man)
 		}
