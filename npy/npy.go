@@ -14,6 +14,12 @@ import (
 // chunkBytes is the size of the encode/decode buffer used when streaming.
 const chunkBytes = 256 << 10
 
+// writePiece is the largest write the writers hand to the destination at
+// once: on Linux (6.x, ext4, measured on the project's virtual machine) a
+// write of tens of MB into new file pages costs several times more system
+// time per byte than writes of 1 MiB.
+const writePiece = 1 << 20
+
 // Array is a whole array read into memory.
 type Array struct {
 	Header
@@ -185,8 +191,14 @@ func (w *Writer) WriteValues(data any) error {
 		if b, ok := nativeLE(data); ok {
 			// The values' memory is their encoding: written (and, in an
 			// .npz, checksummed) straight from it.
-			_, err := w.Write(b)
-			return err
+			for len(b) > 0 {
+				n := min(len(b), writePiece)
+				if _, err := w.Write(b[:n]); err != nil {
+					return err
+				}
+				b = b[n:]
+			}
+			return nil
 		}
 	}
 	step := chunkBytes / d.size

@@ -23,17 +23,18 @@ import (
 // NPZWriter (a region is written with positioned writes that do not move
 // the archive's sequential position), and concurrently with each other.
 type Region struct {
-	z     *NPZWriter
-	at    readerWriterAt
-	name  string
-	d     dtype
-	idx   int   // of the entry in z.ents
-	local int64 // file offset of the entry's local header
-	start int64 // file offset of the data
-	size  int64 // data bytes
-	mu    sync.Mutex
-	crc   uint32 // of the header and the final bytes so far
-	final int64  // final bytes written
+	z      *NPZWriter
+	at     readerWriterAt
+	name   string
+	d      dtype
+	idx    int   // of the entry in z.ents
+	local  int64 // file offset of the entry's local header
+	start  int64 // file offset of the data
+	size   int64 // data bytes
+	mu     sync.Mutex
+	crc    uint32 // of the header and the final bytes so far
+	final  int64  // final bytes written
+	hinted int64  // final bytes handed to StartWriteback
 }
 
 type readerWriterAt interface {
@@ -111,7 +112,20 @@ func (r *Region) WriteAt(p []byte, off int64) (int, error) {
 	if off < final {
 		return 0, fmt.Errorf("npz %s: entry %q: write at %d over final bytes (%d written)", r.z.where(), r.name, off, final)
 	}
-	return r.at.WriteAt(p, r.start+off)
+	return writeAtPieces(r.at, p, r.start+off)
+}
+
+// writeAtPieces writes p at off in pieces of at most writePiece bytes.
+func writeAtPieces(w io.WriterAt, p []byte, off int64) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := w.WriteAt(p[done:min(len(p), done+writePiece)], off+int64(done))
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }
 
 // ReadAt reads the region's bytes at data offset off, as last written.
@@ -138,14 +152,15 @@ func (r *Region) WriteFinal(p []byte) error {
 	if err := r.check("final write", len(p), r.final); err != nil {
 		return err
 	}
-	if _, err := r.at.WriteAt(p, r.start+r.final); err != nil {
+	if _, err := writeAtPieces(r.at, p, r.start+r.final); err != nil {
 		return fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
 	}
 	r.crc = crc32.Update(r.crc, crc32.IEEETable, p)
-	if r.z.af != nil {
-		r.z.af.StartWriteback(r.start+r.final, int64(len(p)))
-	}
 	r.final += int64(len(p))
+	if r.z.af != nil && (r.final-r.hinted >= writebackStep || r.final == r.size) {
+		r.z.af.StartWriteback(r.start+r.hinted, r.final-r.hinted)
+		r.hinted = r.final
+	}
 	if r.final == r.size {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], r.crc)

@@ -136,7 +136,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // before it asks the system to start writing them to disk (see
 // atomicfile.File.StartWriteback), so that Close's fsync finds little
 // left to do.
-const writebackStep = 8 << 20
+const writebackStep = 64 << 20
 
 // hint starts the writeback of the bytes written since the last hint, once
 // there are writebackStep of them (or any, with all).
@@ -186,7 +186,9 @@ func (z *NPZWriter) AddRaw(name string, h Header, raw io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(w, io.LimitReader(raw, w.Remaining()))
+	// Pieces of 1 MiB: large enough that the archive's buffer passes them
+	// straight through and that readers of files make few calls.
+	n, err := io.CopyBuffer(w, io.LimitReader(raw, w.Remaining()), make([]byte, min(1<<20, max(w.Remaining(), 1))))
 	if err != nil {
 		z.fail(err)
 		return fmt.Errorf("npz %s: entry %q: reading raw data: %w", z.where(), name, err)
