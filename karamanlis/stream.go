@@ -65,7 +65,9 @@ type StreamedMovie struct {
 	spillName string
 	sum       float64 // of the raw training values, in order (rendered windows)
 	pool      bufPool
-	cacheRead watermark // how far the cache writer has read the store
+	cacheRead watermark     // how far the cache writer has read the store
+	statsDone chan struct{} // closed when the statistics are known (in place, cached)
+	statsErr  error         // why they could not be computed
 	cacheDone chan struct{}
 	cacheOnce sync.Once
 	cacheJob  func() // writes the cache (nil: caching is off)
@@ -103,10 +105,12 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 // output's values in its place. Memory holds the images (until the movie
 // is rendered), the test movie and a few windows, whatever the session's
 // length. A movie read from a cache is not written into the store:
-// EachTrainWindow takes it from memory. Call WriteCache, if at all, before
-// EachTrainWindow: the cache writer reads the raw values from the store,
-// and EachTrainWindow's fn overwrites a window only once the cache writer
-// has read it.
+// EachTrainWindow takes it from memory. The stimulus cache (unless the
+// options turn it off) is written as soon as the movie is rendered, read
+// from the store beside the statistics' pass: a caller that must leave no
+// cache for a session it will refuse checks what it can (its responses,
+// say) before store returns; EachTrainWindow's fn overwrites a window only
+// once the cache writer has read it. WriteCache does nothing more.
 func StreamStimuliInto(ctx context.Context, sessionPath string, opt StimulusOptions, window int, store func(trainShape []int) (MovieStore, error)) (*StreamedMovie, error) {
 	if store == nil {
 		return nil, errors.New("karamanlis: StreamStimuliInto without a store")
@@ -183,8 +187,22 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 			defer opt.timing("cache_write", time.Now())
 			writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, opt)
 		}
+		if sm.inPlace {
+			// The caller accepted the session when it gave the store: the
+			// cache is read from it beside the statistics' pass (which
+			// keeps one core busy), ahead of EachTrainWindow; its last
+			// bytes wait for the statistics, so that a movie refused for
+			// them leaves no cache.
+			sm.statsDone = make(chan struct{})
+			sm.WriteCache()
+		}
 	}
-	if err := sm.normalise(opt); err != nil {
+	err = sm.normalise(opt)
+	if sm.statsDone != nil {
+		sm.statsErr = err
+		close(sm.statsDone)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", matPath, err)
 	}
 	ok = true
@@ -500,6 +518,12 @@ func (r *storeReader) Read(p []byte) (int, error) {
 		return 0, fmt.Errorf("the raw training movie from byte %d may already be overwritten", r.off)
 	}
 	p = p[:min(int64(len(p)), r.size-r.off)]
+	if r.off+int64(len(p)) == r.size && r.sm.statsDone != nil {
+		<-r.sm.statsDone
+		if r.sm.statsErr != nil {
+			return 0, fmt.Errorf("the movie was refused: %w", r.sm.statsErr)
+		}
+	}
 	n, err := r.sm.store.ReadAt(p, r.off)
 	r.off += int64(n)
 	r.sm.cacheRead.advance(r.off)

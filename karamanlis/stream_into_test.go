@@ -190,3 +190,38 @@ func TestStreamIntoStoreError(t *testing.T) {
 		t.Error("a store too small for the movie was accepted")
 	}
 }
+
+// TestStoreReaderWaitsForStatistics checks that the cache's reader of a
+// caller's store gives its last bytes only once the statistics are known,
+// and fails (so that no cache is written) when the movie was refused for
+// them; and that a second reader cannot start over bytes already read.
+func TestStoreReaderWaitsForStatistics(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true, statsDone: make(chan struct{})}
+		r := sm.rawTrainReader()
+		buf := make([]byte, 40)
+		if n, err := io.ReadFull(r, buf); n != 40 || err != nil {
+			t.Fatalf("first bytes: %d, %v", n, err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			_, err := io.ReadFull(r, make([]byte, 8))
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			t.Fatalf("last bytes read before the statistics: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if refuse {
+			sm.statsErr = ErrConstantMovie
+		}
+		close(sm.statsDone)
+		if err := <-got; refuse != (err != nil) || (refuse && !errors.Is(err, ErrConstantMovie)) {
+			t.Errorf("refused %v: last read %v", refuse, err)
+		}
+		if _, err := sm.rawTrainReader().Read(make([]byte, 4)); err == nil {
+			t.Error("a second reader started over bytes already read")
+		}
+	}
+}

@@ -259,7 +259,11 @@ func (r *sessionRun) loadResponses(ctx context.Context, folder string) (*karaman
 // read back for its standard deviation, then normalised in place window by
 // window; the test movie and the statistics follow. A session whose
 // responses fail stops its stimulus and reports the responses' error; a
-// failing session publishes no file and no stimulus cache.
+// failing session publishes no file, and no stimulus cache unless it fails
+// after its responses were loaded and its movie rendered (the stimulus
+// cache is written from the rendered movie, and only a frame count that
+// disagrees, which loading the responses already checks against the
+// fixations, or a failing write can still fail it).
 func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *checksums) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -321,7 +325,6 @@ func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *che
 	if err := karamanlis.CheckStimuliResponsesMatch(stim, resp); err != nil {
 		return fmt.Errorf("%s: %w", folder, err)
 	}
-	sm.WriteCache() // the session is good
 	t = time.Now()
 	if err := addStimulus(z, stim, sm, region); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
