@@ -139,7 +139,8 @@ func (c *countWriter) Write(p []byte) (int, error) {
 const writebackStep = 64 << 20
 
 // hint starts the writeback of the bytes written since the last hint, once
-// there are writebackStep of them (or any, with all).
+// there are writebackStep of them (or any, with all: at the end of each
+// entry).
 func (z *NPZWriter) hint(all bool) {
 	if z.af == nil || z.pos <= z.hinted || (!all && z.pos-z.hinted < writebackStep) {
 		return
@@ -391,6 +392,7 @@ func (z *NPZWriter) finishEntry(e *entryState) error {
 		return fmt.Errorf("npz %s: entry %q: %w", z.where(), name, err)
 	}
 	z.ents = append(z.ents, e.ent)
+	z.hint(true) // an entry is done: its bytes may go to disk
 	return nil
 }
 
