@@ -300,11 +300,12 @@ func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *che
 		if respErr != nil {
 			return nil, respErr
 		}
-		region, err = z.CreateRegion(prepared.KeyStimTrain, npy.Header{Descr: prepared.DescrMovie, Shape: shape})
-		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", out, err)
+		reg, rerr := z.CreateRegion(prepared.KeyStimTrain, npy.Header{Descr: prepared.DescrMovie, Shape: shape})
+		if rerr != nil {
+			return nil, fmt.Errorf("write %s: %w", out, rerr)
 		}
-		return region, nil
+		region = reg
+		return reg, nil
 	}
 	so := r.stimOptions()
 	t := time.Now()
