@@ -74,9 +74,11 @@ type StimulusOptions struct {
 	Progress func(done, total int)
 	// Timing, when set, receives the seconds spent in the phases of
 	// composing a movie: "read" (reading and inflating the images),
-	// "render" (composing and resizing the frames) and "cache_write"
-	// (which runs beside the normalisation). It may be called from
-	// another goroutine, always before LoadStimuliForSession returns.
+	// "render" (composing and resizing the frames), "std" (the streamed
+	// movie's pass for its standard deviation) and "cache_write" (which
+	// runs beside the normalisation). It may be called from another
+	// goroutine, always before LoadStimuliForSession returns (for a
+	// streamed movie, before its Close returns).
 	// retinaio bench reports them.
 	Timing func(phase string, seconds float64)
 	// Warn receives warnings (no stimulus file, rejected caches, NaN

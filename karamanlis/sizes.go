@@ -8,6 +8,8 @@ type FileSizes struct {
 	// Frames is the number of training and test frames (from the
 	// fixations).
 	Frames uint64
+	// TestFrames is the number of test frames (part of Frames).
+	TestFrames uint64
 	// BinBytes is the size of runningbin and frozenbin as stored.
 	BinBytes uint64
 }
@@ -46,6 +48,7 @@ func ReadFileSizes(matPath string) (FileSizes, error) {
 	s := FileSizes{
 		ImageBytes: bytesOf(DatasetRunningImages) + bytesOf(DatasetFrozenImages),
 		Frames:     framesOf(DatasetRunningFixations, 2) + framesOf(DatasetFrozenFixations, 1),
+		TestFrames: framesOf(DatasetFrozenFixations, 1),
 		BinBytes:   bytesOf(DatasetRunningBin) + bytesOf(DatasetFrozenBin),
 	}
 	if s == (FileSizes{}) {

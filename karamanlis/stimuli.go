@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -171,11 +172,35 @@ func normStats(train []float32) (mean, std float32, err error) {
 
 // applyNorm replaces train and test by (x - mean) / std in float32.
 func applyNorm(train, test []float32, mean, std float32) {
-	for i, v := range train {
-		train[i] = (v - mean) / std
+	normaliseInto(train, train, mean, std)
+	normaliseInto(test, test, mean, std)
+}
+
+// normParts is the number of values below which normaliseInto works on one
+// goroutine.
+const normParts = 1 << 16
+
+// normaliseInto sets dst[i] = (src[i] - mean) / std in float32 (dst may be
+// src), over all cores: each value on its own, so any split gives the same
+// bits.
+func normaliseInto(dst, src []float32, mean, std float32) {
+	dst = dst[:len(src)]
+	if len(src) < 2*normParts {
+		normSeq(dst, src, mean, std)
+		return
 	}
-	for i, v := range test {
-		test[i] = (v - mean) / std
+	parts := min(runtime.GOMAXPROCS(0)*4, len(src)/normParts)
+	step := (len(src) + parts - 1) / parts
+	parallelFor(parts, func(i int) {
+		a, b := i*step, min(len(src), (i+1)*step)
+		normSeq(dst[a:b], src[a:b], mean, std)
+	})
+}
+
+func normSeq(dst, src []float32, mean, std float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = (v - mean) / std
 	}
 }
 

@@ -14,6 +14,12 @@ import (
 // chunkBytes is the size of the encode/decode buffer used when streaming.
 const chunkBytes = 256 << 10
 
+// writePiece is the largest write the writers hand to the destination at
+// once: on Linux (6.x, ext4, measured on the project's virtual machine) a
+// write of tens of MB into new file pages costs several times more system
+// time per byte than writes of 1 MiB.
+const writePiece = 1 << 20
+
 // Array is a whole array read into memory.
 type Array struct {
 	Header
@@ -161,7 +167,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 // WriteValues appends the elements of data, a typed slice whose element
 // type has the kind and size of Header().Descr (e.g. []float32 for "<f4"
 // or ">f4"; []int or []int64 for "<i8"), converting to the file's byte
-// order. It encodes in chunks of 256 KiB, so data is never copied whole.
+// order. On a little-endian machine the values' memory is written as it
+// is (no copy); otherwise they are encoded in chunks of 256 KiB, so data is
+// never copied whole.
 func (w *Writer) WriteValues(data any) error {
 	if w.closed {
 		return errors.New("npy: write after Close")
@@ -178,6 +186,20 @@ func (w *Writer) WriteValues(data any) error {
 	}
 	if int64(n)*int64(d.size) > w.total-w.written {
 		return fmt.Errorf("npy: %d elements written but only %d remain for shape %s", n, (w.total-w.written)/int64(d.size), shapeString(w.h.Shape))
+	}
+	if !w.d.big {
+		if b, ok := nativeLE(data); ok {
+			// The values' memory is their encoding: written (and, in an
+			// .npz, checksummed) straight from it.
+			for len(b) > 0 {
+				n := min(len(b), writePiece)
+				if _, err := w.Write(b[:n]); err != nil {
+					return err
+				}
+				b = b[n:]
+			}
+			return nil
+		}
 	}
 	step := chunkBytes / d.size
 	if w.buf == nil {

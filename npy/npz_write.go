@@ -77,6 +77,8 @@ type NPZWriter struct {
 	closed  bool
 	aborted bool
 	fw      *kflate.Writer
+	regions []*Region
+	hinted  uint64 // bytes before this offset were handed to StartWriteback
 }
 
 type entryState struct {
@@ -111,7 +113,7 @@ func NewNPZWriter(w io.Writer, opt NPZOptions) *NPZWriter {
 			z.ws, z.base = ws, pos
 		}
 	}
-	z.bw = bufio.NewWriterSize(&countWriter{w: w, n: &z.pos}, 1<<20)
+	z.bw = bufio.NewWriterSize(&countWriter{w: w, z: z}, 1<<20)
 	if opt.Level < 0 || opt.Level > 9 {
 		z.err = fmt.Errorf("npz: deflate level %d out of range 0..9", opt.Level)
 	}
@@ -120,13 +122,31 @@ func NewNPZWriter(w io.Writer, opt NPZOptions) *NPZWriter {
 
 type countWriter struct {
 	w io.Writer
-	n *uint64
+	z *NPZWriter
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	*c.n += uint64(n)
+	c.z.pos += uint64(n)
+	c.z.hint(false)
 	return n, err
+}
+
+// writebackStep is how many bytes an NPZWriter made by CreateNPZ writes
+// before it asks the system to start writing them to disk (see
+// atomicfile.File.StartWriteback), so that Close's fsync finds little
+// left to do.
+const writebackStep = 64 << 20
+
+// hint starts the writeback of the bytes written since the last hint, once
+// there are writebackStep of them (or any, with all: at the end of each
+// entry).
+func (z *NPZWriter) hint(all bool) {
+	if z.af == nil || z.pos <= z.hinted || (!all && z.pos-z.hinted < writebackStep) {
+		return
+	}
+	z.af.StartWriteback(z.base+int64(z.hinted), int64(z.pos-z.hinted))
+	z.hinted = z.pos
 }
 
 func (z *NPZWriter) where() string {
@@ -167,7 +187,9 @@ func (z *NPZWriter) AddRaw(name string, h Header, raw io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(w, io.LimitReader(raw, w.Remaining()))
+	// Pieces of 1 MiB: large enough that the archive's buffer passes them
+	// straight through and that readers of files make few calls.
+	n, err := io.CopyBuffer(w, io.LimitReader(raw, w.Remaining()), make([]byte, min(1<<20, max(w.Remaining(), 1))))
 	if err != nil {
 		z.fail(err)
 		return fmt.Errorf("npz %s: entry %q: reading raw data: %w", z.where(), name, err)
@@ -370,6 +392,7 @@ func (z *NPZWriter) finishEntry(e *entryState) error {
 		return fmt.Errorf("npz %s: entry %q: %w", z.where(), name, err)
 	}
 	z.ents = append(z.ents, e.ent)
+	z.hint(true) // an entry is done: its bytes may go to disk
 	return nil
 }
 
@@ -439,6 +462,16 @@ func (z *NPZWriter) Close() error {
 	}
 	if z.err == nil && z.cur != nil && !z.cur.done {
 		z.err = fmt.Errorf("npz %s: entry %q was not closed", z.where(), strings.TrimSuffix(z.cur.ent.name, ".npy"))
+	}
+	for _, r := range z.regions {
+		if z.err != nil {
+			break
+		}
+		if crc, err := r.finished(); err != nil {
+			z.err = err
+		} else {
+			z.ents[r.idx].crc = crc
+		}
 	}
 	if z.err != nil {
 		z.closed = true

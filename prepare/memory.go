@@ -16,16 +16,34 @@ import (
 const SessionOverhead = 64 << 20
 
 // EstimateSessionMemory estimates the peak memory Run needs for one session
-// from its data file's metadata (no data is read): the images (uint8), the
-// movie at h x w (float32, train + test) and the spike counts twice (as
-// read, and as output float64 arrays), plus SessionOverhead. A zip (not yet
-// unpacked) or an unreadable file is estimated as four times its size; the
-// estimate only orders the admission of sessions and never fails one.
+// written the default way (a stored .npz, no split), from its data file's
+// metadata (no data is read): the images (uint8, as stored), the spike
+// counts twice (as read, and as output float64 arrays; they are loaded
+// while the images are read), the test movie twice (normalised, and raw
+// for the stimulus cache), two windows of StreamWindowFrames training
+// frames, plus SessionOverhead. The training movie itself is not counted:
+// it is rendered into the output file's pages, window by window. A zip
+// (not yet unpacked) or an unreadable file is estimated as four times its
+// size; the estimate only orders the admission of sessions and never fails
+// one.
 func EstimateSessionMemory(s karamanlis.Session, stim karamanlis.StimType, h, w int) uint64 {
+	return estimateMemory(s, stim, h, w, false)
+}
+
+// estimateMemory is EstimateSessionMemory; with whole set, for a session
+// whose training movie is held whole (Options.Split, whose clips need it,
+// or Options.Compress, which keeps a movie no larger than its images),
+// the whole movie is counted instead of the windows.
+func estimateMemory(s karamanlis.Session, stim karamanlis.StimType, h, w int, whole bool) uint64 {
 	if !s.Zip {
 		if m, _ := filepath.Glob(filepath.Join(s.Path, "*"+karamanlis.DataFileName(stim))); len(m) == 1 {
 			if fs, err := karamanlis.ReadFileSizes(m[0]); err == nil {
-				return fs.ImageBytes + 4*uint64(h*w)*fs.Frames + 2*fs.BinBytes + SessionOverhead
+				frame := 4 * uint64(max(1, h*w))
+				movie := 2*frame*fs.TestFrames + 2*frame*min(uint64(StreamWindowFrames), fs.Frames)
+				if whole {
+					movie = frame * (fs.Frames + fs.TestFrames)
+				}
+				return fs.ImageBytes + movie + 2*fs.BinBytes + SessionOverhead
 			}
 		}
 	}
@@ -58,20 +76,32 @@ func sourceBytes(path string) int64 {
 // with so's stimulus type and size) fits in budget bytes; a session larger
 // than the whole budget runs alone.
 func MemoryAdmission(budget uint64, so karamanlis.StimulusOptions) func(context.Context, karamanlis.Session) (func(), error) {
+	return memoryAdmission(budget, so, false)
+}
+
+// memoryAdmission is MemoryAdmission, with whole as estimateMemory's.
+func memoryAdmission(budget uint64, so karamanlis.StimulusOptions, whole bool) func(context.Context, karamanlis.Session) (func(), error) {
 	b := sysmem.NewBudget(budget)
 	return func(ctx context.Context, s karamanlis.Session) (func(), error) {
-		return b.Acquire(ctx, EstimateSessionMemory(s, so.StimType, so.Height, so.Width))
+		return b.Acquire(ctx, estimateMemory(s, so.StimType, so.Height, so.Width, whole))
 	}
 }
 
+// StreamWindowFrames is the number of training frames a session renders,
+// reads back and writes at a time when the memory budget allows: each
+// window is one call of the renderer, whose caches start cold, so that
+// windows of 1,024 frames cost about 20 % more rendering CPU than the
+// whole movie at once, and windows of 2,048 a few %.
+const StreamWindowFrames = 2048
+
 // WindowFrames is the number of training frames a session streams at a
-// time (karamanlis.StreamStimuliForSession) under a memory budget of
-// budget bytes (0: no budget): karamanlis.DefaultWindowFrames, fewer when
-// the three window buffers (rendered, read back, normalised) would take
-// more than 1/16 of the budget, and at least 16.
+// time (karamanlis.StreamStimuliInto) under a memory budget of budget
+// bytes (0: no budget): StreamWindowFrames, fewer when the two window
+// buffers of a pass (one being filled, one being written) would take more
+// than 1/16 of the budget, and at least 16.
 func WindowFrames(budget uint64, h, w int) int {
-	n := karamanlis.DefaultWindowFrames
-	if fb := uint64(max(1, h*w)) * 4 * 3; budget > 0 {
+	n := StreamWindowFrames
+	if fb := uint64(max(1, h*w)) * 4 * 2; budget > 0 {
 		n = int(min(uint64(n), budget/16/fb))
 	}
 	return max(n, 16)

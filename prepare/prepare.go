@@ -141,7 +141,7 @@ func Run(ctx context.Context, root string, opt Options) (*prepared.Manifest, err
 	}
 	admit := opt.Admit
 	if admit == nil && opt.MemoryBudget > 0 && opt.Jobs > 1 {
-		admit = MemoryAdmission(opt.MemoryBudget, so)
+		admit = memoryAdmission(opt.MemoryBudget, so, opt.Split != nil || opt.Compress)
 	}
 	cleanOutTemps(opt.OutDir)
 	runSessions(ctx, sessions, opt.Jobs, admit, man.Sessions, func(s karamanlis.Session) prepared.SessionResult {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/retinaio/retinaio/clips"
 	"github.com/retinaio/retinaio/karamanlis"
+	"github.com/retinaio/retinaio/npy"
 	"github.com/retinaio/retinaio/prepared"
 )
 
@@ -56,6 +57,16 @@ func (r *sessionRun) run(ctx context.Context) {
 	}
 	sums := startChecksums(ctx, r.sourceFiles(matPath), opt.NoChecksums)
 	defer sums.stop() // stops hashing when the session fails
+	if opt.Split == nil && !opt.Compress {
+		if err := r.streamSession(ctx, folder, sums); err != nil {
+			r.end(err)
+			return
+		}
+		r.mu.Lock()
+		r.res.Status = prepared.StatusOK
+		r.mu.Unlock()
+		return
+	}
 	stim, resp, err := r.load(ctx, folder)
 	if r.stream != nil {
 		defer r.stream.Close() // waits for the stimulus cache
@@ -64,16 +75,10 @@ func (r *sessionRun) run(ctx context.Context) {
 		r.end(err)
 		return
 	}
-	if err := sums.wait(); err != nil {
-		r.end(fmt.Errorf("checksum: %w", err))
+	if err := r.checksums(sums); err != nil {
+		r.end(err)
 		return
 	}
-	r.mu.Lock()
-	r.res.Checksums = sums.sums
-	if !opt.NoChecksums {
-		r.res.Timings["checksum"] = sums.secs
-	}
-	r.mu.Unlock()
 	if err := r.write(folder, stim, resp); err != nil {
 		r.end(err)
 		return
@@ -81,6 +86,20 @@ func (r *sessionRun) run(ctx context.Context) {
 	r.mu.Lock()
 	r.res.Status = prepared.StatusOK
 	r.mu.Unlock()
+}
+
+// checksums waits for the sources' hashes and records them.
+func (r *sessionRun) checksums(sums *checksums) error {
+	if err := sums.wait(); err != nil {
+		return fmt.Errorf("checksum: %w", err)
+	}
+	r.mu.Lock()
+	r.res.Checksums = sums.sums
+	if !r.opt.NoChecksums {
+		r.res.Timings["checksum"] = sums.secs
+	}
+	r.mu.Unlock()
+	return nil
 }
 
 // end records a session that did not complete: skipped when it has no
@@ -148,27 +167,8 @@ func (r *sessionRun) sourceFiles(matPath string) []string {
 // session whose responses fail writes nothing at all (not even a stimulus
 // cache), and its error is the responses' whatever the stimulus gives.
 func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.MoviesTrainTestSplit, *karamanlis.ResponsesTrainTestSplit, error) {
-	so := r.so
-	so.Warn, so.Info = r.warn, r.info
-	so.Timing = func(phase string, seconds float64) {
-		r.mu.Lock()
-		r.res.Timings[phase] += seconds
-		r.mu.Unlock()
-	}
-	if r.opt.Progress != nil {
-		so.Progress = func(done, total int) { r.opt.Progress(r.s.Name, done, total) }
-	}
-	loadResp := func() (*karamanlis.ResponsesTrainTestSplit, error) {
-		t := time.Now()
-		resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
-			StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
-			CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
-		})
-		if err == nil {
-			r.lap("responses", t)
-		}
-		return resp, err
-	}
+	so := r.stimOptions()
+	loadResp := func() (*karamanlis.ResponsesTrainTestSplit, error) { return r.loadResponses(ctx, folder) }
 	var stim *karamanlis.MoviesTrainTestSplit
 	var resp *karamanlis.ResponsesTrainTestSplit
 	var err error
@@ -179,7 +179,9 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 		// loaded, and when both fail the responses' error is reported, as
 		// when they are read first.
 		t := time.Now()
-		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), os.TempDir())
+		// (a compressed archive: the movie is spilled beside the output,
+		// not into a temporary folder that may be memory)
+		r.stream, err = karamanlis.StreamStimuliForSession(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), r.opt.OutDir)
 		if err != nil {
 			if _, rerr := loadResp(); rerr != nil {
 				return nil, nil, rerr
@@ -220,6 +222,143 @@ func (r *sessionRun) load(ctx context.Context, folder string) (*karamanlis.Movie
 	}
 	return stim, resp, nil
 }
+
+// stimOptions are the session's stimulus options, reporting to the
+// session's result.
+func (r *sessionRun) stimOptions() karamanlis.StimulusOptions {
+	so := r.so
+	so.Warn, so.Info = r.warn, r.info
+	so.Timing = func(phase string, seconds float64) {
+		r.mu.Lock()
+		r.res.Timings[phase] += seconds
+		r.mu.Unlock()
+	}
+	if r.opt.Progress != nil {
+		so.Progress = func(done, total int) { r.opt.Progress(r.s.Name, done, total) }
+	}
+	return so
+}
+
+// loadResponses loads the session's responses.
+func (r *sessionRun) loadResponses(ctx context.Context, folder string) (*karamanlis.ResponsesTrainTestSplit, error) {
+	t := time.Now()
+	resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
+		StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
+		CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
+	})
+	if err == nil {
+		r.lap("responses", t)
+	}
+	return resp, err
+}
+
+// streamSession prepares a session into a stored .npz without holding its movie:
+// the responses are loaded and written first, while the stimulus' images
+// are read, and dropped; the raw training movie is rendered once into its
+// place in the archive (see npy.Region and karamanlis.StreamStimuliInto),
+// read back for its standard deviation, then normalised in place window by
+// window; the test movie and the statistics follow. A session whose
+// responses fail stops its stimulus and reports the responses' error; a
+// failing session publishes no file, and no stimulus cache unless it fails
+// after its responses were loaded and its movie rendered (the stimulus
+// cache is written from the rendered movie, and only a frame count that
+// disagrees, which loading the responses already checks against the
+// fixations, or a failing write can still fail it).
+func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *checksums) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := filepath.Join(r.opt.OutDir, r.s.Name+".npz")
+	z, err := npy.CreateNPZ(out, npy.NPZOptions{})
+	if err != nil {
+		return err
+	}
+	defer z.Abort()
+	var resp *karamanlis.ResponsesTrainTestSplit
+	var respErr error
+	respDone := make(chan struct{})
+	go func() {
+		defer close(respDone)
+		if resp, respErr = r.loadResponses(ctx, folder); respErr == nil {
+			respErr = resp.Validate()
+		}
+		if respErr != nil {
+			cancel()
+			return
+		}
+		t := time.Now()
+		if respErr = addResponses(z, resp); respErr != nil {
+			respErr = fmt.Errorf("write %s: %w", out, respErr)
+			return
+		}
+		r.lap("write", t)
+		resp.Train, resp.Test, resp.TestByTrial = nil, nil, nil // written: only the shapes are needed
+		releaseMemory()
+	}()
+	var region *npy.Region
+	store := func(shape []int) (karamanlis.MovieStore, error) {
+		<-respDone
+		if respErr != nil {
+			return nil, respErr
+		}
+		reg, rerr := z.CreateRegion(prepared.KeyStimTrain, npy.Header{Descr: prepared.DescrMovie, Shape: shape})
+		if rerr != nil {
+			return nil, fmt.Errorf("write %s: %w", out, rerr)
+		}
+		region = reg
+		return reg, nil
+	}
+	so := r.stimOptions()
+	t := time.Now()
+	sm, err := karamanlis.StreamStimuliInto(ctx, folder, so, WindowFrames(r.opt.MemoryBudget, so.Height, so.Width), store)
+	<-respDone
+	if respErr != nil {
+		return respErr // whatever the stimulus gave
+	}
+	if err != nil {
+		return err
+	}
+	defer sm.Close() // waits for the stimulus cache
+	r.lap("stimuli", t)
+	releaseMemory() // the images
+	stim := sm.Split
+	r.res.StimulusSource, r.res.FromCache = stim.Source, stim.FromCache
+	r.res.NaNSpikeCounts = resp.NaNCount
+	if err := karamanlis.CheckStimuliResponsesMatch(stim, resp); err != nil {
+		return fmt.Errorf("%s: %w", folder, err)
+	}
+	t = time.Now()
+	if err := addStimulus(z, stim, sm, region); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := r.checksums(sums); err != nil {
+		return err
+	}
+	tc := time.Now()
+	if err := z.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	r.lap("commit", tc) // the fsync's wait, part of write
+	r.lap("write", t)
+	r.res.Output = out
+	r.res.Shapes = shapes(stim, resp, nil)
+	if stim.Normalized {
+		m, sd := stim.NormMean, stim.NormStd
+		r.res.NormMean, r.res.NormStd = &m, &sd
+	}
+	return nil
+}
+
+// releaseMemory collects the garbage and returns the free memory to the
+// system at once (debug.FreeOSMemory), once a session has dropped large
+// arrays (its responses, written; its images, rendered): the pages it
+// writes next into the system's file cache (the movie, the stimulus cache)
+// then reuse that memory instead of pages the process never touched. On
+// virtual machines whose host reclaims free memory, a page touched for the
+// first time costs several times the copy into it (measured here: writing
+// 288 MB into fresh file pages took 0.3-1 s of system time, into pages
+// just freed 0.06-0.08 s). The collection itself is short: the heap is
+// large pointer-free arrays.
+func releaseMemory() { debug.FreeOSMemory() }
 
 // write cuts the clips (with opt.Split), writes OutDir/<session>.npz and
 // records the shapes and normalisation in the result.

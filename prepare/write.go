@@ -10,8 +10,8 @@ import (
 )
 
 // WriteSessionNPZ writes one session's prepared arrays atomically
-// (prepared.SessionKeys; norm_mean and norm_std only when the movie is
-// normalised).
+// (prepared.SessionKeys, in that order; norm_mean and norm_std only when
+// the movie is normalised).
 func WriteSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, resp *karamanlis.ResponsesTrainTestSplit, compress bool) error {
 	return writeSessionNPZ(path, stim, nil, resp, nil, compress)
 }
@@ -25,29 +25,23 @@ func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, stream 
 		return err
 	}
 	defer z.Abort()
-	add := func(name string, shape []int, data any) {
-		if err == nil {
-			err = z.Add(name, shape, data)
-		}
-	}
 	switch {
 	case split != nil:
 		err = split.AddTo(z)
-	case stream != nil:
-		err = addStream(z, prepared.KeyStimTrain, stim.TrainShape, stream)
 	default:
-		add(prepared.KeyStimTrain, stim.TrainShape, stim.Train)
+		if err = addResponses(z, resp); err == nil {
+			err = addStimulus(z, stim, stream, nil)
+		}
 	}
-	add(prepared.KeyStimTest, stim.TestShape, stim.Test)
-	if stim.Normalized {
-		add(prepared.KeyNormMean, nil, stim.NormMean)
-		add(prepared.KeyNormStd, nil, stim.NormStd)
+	if err == nil && split != nil {
+		// (the split archive's order, as before)
+		if err = addTestAndNorm(z, stim); err == nil {
+			err = z.Add(prepared.KeyRespTest, resp.TestShape, resp.Test)
+		}
+		if err == nil {
+			err = z.Add(prepared.KeyRespTestByTrial, resp.TestByTrialShape, resp.TestByTrial)
+		}
 	}
-	if split == nil {
-		add(prepared.KeyRespTrain, resp.TrainShape, resp.Train)
-	}
-	add(prepared.KeyRespTest, resp.TestShape, resp.Test)
-	add(prepared.KeyRespTestByTrial, resp.TestByTrialShape, resp.TestByTrial)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -55,6 +49,57 @@ func writeSessionNPZ(path string, stim *karamanlis.MoviesTrainTestSplit, stream 
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// addResponses writes the responses (resp_train, resp_test,
+// resp_test_by_trial), the first arrays of prepared.SessionKeys.
+func addResponses(z *npy.NPZWriter, resp *karamanlis.ResponsesTrainTestSplit) error {
+	if err := z.Add(prepared.KeyRespTrain, resp.TrainShape, resp.Train); err != nil {
+		return err
+	}
+	if err := z.Add(prepared.KeyRespTest, resp.TestShape, resp.Test); err != nil {
+		return err
+	}
+	return z.Add(prepared.KeyRespTestByTrial, resp.TestByTrialShape, resp.TestByTrial)
+}
+
+// addStimulus writes stim_train (from stim.Train, or from stream window by
+// window: into region, normalised in place, when given), then the test
+// movie and the statistics.
+func addStimulus(z *npy.NPZWriter, stim *karamanlis.MoviesTrainTestSplit, stream *karamanlis.StreamedMovie, region *npy.Region) error {
+	var err error
+	switch {
+	case region != nil:
+		// The test movie and the statistics go in after the region while
+		// its final values are written.
+		if err := addTestAndNorm(z, stim); err != nil {
+			return err
+		}
+		return stream.EachTrainWindow(func(v []float32) error { return region.WriteFinalValues(v) })
+	case stream != nil:
+		err = addStream(z, prepared.KeyStimTrain, stim.TrainShape, stream)
+	default:
+		err = z.Add(prepared.KeyStimTrain, stim.TrainShape, stim.Train)
+	}
+	if err != nil {
+		return err
+	}
+	return addTestAndNorm(z, stim)
+}
+
+// addTestAndNorm writes stim_test, and norm_mean and norm_std when the
+// movie is normalised.
+func addTestAndNorm(z *npy.NPZWriter, stim *karamanlis.MoviesTrainTestSplit) error {
+	if err := z.Add(prepared.KeyStimTest, stim.TestShape, stim.Test); err != nil {
+		return err
+	}
+	if !stim.Normalized {
+		return nil
+	}
+	if err := z.Add(prepared.KeyNormMean, nil, stim.NormMean); err != nil {
+		return err
+	}
+	return z.Add(prepared.KeyNormStd, nil, stim.NormStd)
 }
 
 // addStream writes the streamed training movie as the entry name, the

@@ -28,5 +28,5 @@ func Example() {
 	}
 	// Output:
 	// 1 1 0
-	// 20210115_252MEA_mouse_left_half_ventral.npz [stim_train stim_test norm_mean norm_std resp_train resp_test resp_test_by_trial]
+	// 20210115_252MEA_mouse_left_half_ventral.npz [resp_train resp_test resp_test_by_trial stim_train stim_test norm_mean norm_std]
 }

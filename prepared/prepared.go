@@ -48,5 +48,7 @@ const (
 )
 
 // SessionKeys lists the arrays of an unsplit prepared session, in the order
-// prepare writes them (norm_mean and norm_std only when normalised).
-var SessionKeys = []string{KeyStimTrain, KeyStimTest, KeyNormMean, KeyNormStd, KeyRespTrain, KeyRespTest, KeyRespTestByTrial}
+// prepare writes them (norm_mean and norm_std only when normalised): the
+// responses first (written while the stimulus is read), then the movie.
+// Readers find arrays by name; the order is not part of the contract.
+var SessionKeys = []string{KeyRespTrain, KeyRespTest, KeyRespTestByTrial, KeyStimTrain, KeyStimTest, KeyNormMean, KeyNormStd}

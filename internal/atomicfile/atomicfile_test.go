@@ -181,3 +181,35 @@ func TestKilledWriterTempCleaned(t *testing.T) {
 	}
 	assertNoTemp(t, dir, 1)
 }
+
+// TestStartWriteback checks that the writeback hint reaches the system (on
+// Linux: sync_file_range accepts the range, and refuses a negative one)
+// and leaves the content as written.
+func TestStartWriteback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.bin")
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	data := bytes.Repeat([]byte("retinaio"), 1<<17) // 1 MiB
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := startWriteback(f.File, 0, int64(len(data))); err != nil {
+		t.Fatalf("writeback of the written range: %v", err)
+	}
+	if err := startWriteback(f.File, 0, -1); writebackSupported && err == nil {
+		t.Error("a negative length was accepted: the call does not reach sync_file_range")
+	}
+	f.StartWriteback(0, int64(len(data)))
+	f.StartWriteback(-1, 10) // ignored
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f.StartWriteback(0, 10) // after Commit: nothing
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("content after writeback: %d bytes, %v", len(got), err)
+	}
+}

@@ -1,0 +1,227 @@
+package karamanlis
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retinaio/retinaio/fixmovie"
+)
+
+// memStore is a MovieStore in memory whose reads of less than a window
+// (the cache writer's) are slowed down, so that a final pass that did not
+// wait for the cache writer would overtake it.
+type memStore struct {
+	mu     sync.Mutex
+	b      []byte
+	slow   int // reads shorter than this sleep
+	writes int
+}
+
+func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) < m.slow {
+		time.Sleep(200 * time.Microsecond)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if off >= int64(len(m.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if off+int64(len(p)) > int64(len(m.b)) {
+		return 0, fmt.Errorf("write of %d at %d past %d", len(p), off, len(m.b))
+	}
+	m.writes++
+	return copy(m.b[off:], p), nil
+}
+
+func (m *memStore) float32s() []float32 {
+	v := make([]float32, len(m.b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(m.b[4*i:]))
+	}
+	return v
+}
+
+// TestStreamIntoGoldenParity renders every golden session's movie into a
+// caller's store in windows that do not divide the frame count, writes the
+// normalised windows back over it as prepare does, while the stimulus cache
+// is written from the same store; then checks the statistics, the
+// normalised training and test movies against the reference (torch), bit
+// for bit, and that the cache holds the reference's raw movie.
+func TestStreamIntoGoldenParity(t *testing.T) {
+	ctx := context.Background()
+	for _, gs := range goldenSessions {
+		if testing.Short() && !gs.zip {
+			continue
+		}
+		for _, sem := range []fixmovie.Semantics{fixmovie.OpenRetina, fixmovie.MATLAB} {
+			t.Run(fmt.Sprintf("%s/%s", gs.name, sem), func(t *testing.T) {
+				want := loadExpected(t, gs.name, sem)
+				_, path := copySession(t, gs.name, gs.zip)
+				o := testOptions(t, sem, nil)
+				o.Normalize = true
+				const window = 7
+				var st *memStore
+				var shape []int
+				sm, err := StreamStimuliInto(ctx, path, o, window, func(sh []int) (MovieStore, error) {
+					shape = sh
+					st = &memStore{b: make([]byte, 4*sh[1]*sh[2]*sh[3]), slow: 4 * window * sh[2] * sh[3]}
+					return st, nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !equalInts(shape, want.trainShape) || !equalInts(sm.Split.TrainShape, want.trainShape) {
+					t.Fatalf("store shape %v, split %v, want %v", shape, sm.Split.TrainShape, want.trainShape)
+				}
+				if sm.Split.FromCache || sm.Split.Train != nil {
+					t.Fatalf("FromCache %v, Train %d values", sm.Split.FromCache, len(sm.Split.Train))
+				}
+				if !sm.Split.Normalized || sm.Split.NormMean != want.mean || sm.Split.NormStd != want.std {
+					t.Errorf("norm mean/std %v/%v, want %v/%v exactly", sm.Split.NormMean, sm.Split.NormStd, want.mean, want.std)
+				}
+				if err := bitsEqual32(st.float32s(), want.trainRaw); err != nil {
+					t.Errorf("raw movie in the store: %v", err)
+				}
+				sm.WriteCache()
+				var off int64
+				windows := 0
+				if err := sm.EachTrainWindow(func(v []float32) error {
+					b := make([]byte, 4*len(v))
+					for i, x := range v {
+						binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+					}
+					_, err := st.WriteAt(b, off)
+					off += int64(len(b))
+					windows++
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if err := sm.EachTrainWindow(func([]float32) error { return nil }); err == nil {
+					t.Error("a second EachTrainWindow over the overwritten store was allowed")
+				}
+				if err := sm.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if want.trainShape[1] > window && windows < 2 {
+					t.Errorf("%d windows for %d frames", windows, want.trainShape[1])
+				}
+				check := func(name string, got, raw []float32) {
+					w := make([]float32, len(raw))
+					for i, v := range raw {
+						w[i] = (v - want.mean) / want.std
+					}
+					if err := bitsEqual32(got, w); err != nil {
+						t.Errorf("normalised %s: %v", name, err)
+					}
+				}
+				check("train", st.float32s(), want.trainRaw)
+				check("test", sm.Split.Test, want.testRaw)
+
+				o.Normalize = false
+				cached, err := LoadStimuliForSession(ctx, path, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !cached.FromCache {
+					t.Fatalf("the streamed run left no usable cache (source %s)", cached.Source)
+				}
+				if err := bitsEqual32(cached.Train, want.trainRaw); err != nil {
+					t.Errorf("cached raw train: %v", err)
+				}
+				if err := bitsEqual32(cached.Test, want.testRaw); err != nil {
+					t.Errorf("cached raw test: %v", err)
+				}
+
+				// From the cache: the store is asked for but not written,
+				// and the windows come from memory.
+				o.Normalize = true
+				st2 := &memStore{}
+				sm2, err := StreamStimuliInto(ctx, path, o, window, func(sh []int) (MovieStore, error) {
+					st2.b = make([]byte, 4*sh[1]*sh[2]*sh[3])
+					return st2, nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sm2.Close()
+				if !sm2.Split.FromCache || st2.b == nil || st2.writes != 0 {
+					t.Fatalf("from cache %v, store %d bytes, %d writes", sm2.Split.FromCache, len(st2.b), st2.writes)
+				}
+				var again []float32
+				if err := sm2.EachTrainWindow(func(v []float32) error { again = append(again, v...); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				check("train from the cache", again, want.trainRaw)
+			})
+		}
+	}
+}
+
+// TestStreamIntoStoreError checks that a store that cannot be made or
+// written fails the load with its error.
+func TestStreamIntoStoreError(t *testing.T) {
+	gs := goldenSessions[1]
+	_, path := copySession(t, gs.name, gs.zip)
+	o := testOptions(t, fixmovie.OpenRetina, nil)
+	o.DisableCache = true
+	boom := errors.New("no room")
+	if _, err := StreamStimuliInto(context.Background(), path, o, 7, func([]int) (MovieStore, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("store error: %v", err)
+	}
+	if _, err := StreamStimuliInto(context.Background(), path, o, 7, func([]int) (MovieStore, error) { return &memStore{}, nil }); err == nil {
+		t.Error("a store too small for the movie was accepted")
+	}
+}
+
+// TestStoreReaderWaitsForStatistics checks that the cache's reader of a
+// caller's store gives its last bytes only once the statistics are known,
+// and fails (so that no cache is written) when the movie was refused for
+// them; and that a second reader cannot start over bytes already read.
+func TestStoreReaderWaitsForStatistics(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true, statsDone: make(chan struct{})}
+		r := sm.rawTrainReader()
+		buf := make([]byte, 40)
+		if n, err := io.ReadFull(r, buf); n != 40 || err != nil {
+			t.Fatalf("first bytes: %d, %v", n, err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			_, err := io.ReadFull(r, make([]byte, 8))
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			t.Fatalf("last bytes read before the statistics: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if refuse {
+			sm.statsErr = ErrConstantMovie
+		}
+		close(sm.statsDone)
+		if err := <-got; refuse != (err != nil) || (refuse && !errors.Is(err, ErrConstantMovie)) {
+			t.Errorf("refused %v: last read %v", refuse, err)
+		}
+		if _, err := sm.rawTrainReader().Read(make([]byte, 4)); err == nil {
+			t.Error("a second reader started over bytes already read")
+		}
+	}
+}
