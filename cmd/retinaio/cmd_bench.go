@@ -28,12 +28,13 @@ resident memory, beside the reference numbers of openretina's pipeline where
 the profile has them (medium, mouse). Flags after -- go to prepare, e.g.
 -- --no-checksums or -- --jobs 2.
 
-Runs: on a synthesised session a first run writes openretina's stimulus
-cache (as a user's first run does) and is reported apart (first_run_seconds,
-first_run_ratio = first run / median of the runs below; issue 13 wants at
-most 1.15); then --runs N runs with --no-cache on the same session give the
-median wall time and peak RSS with their min-max (phases and CPU time from
-the median run). On PATH every run uses --no-cache.
+Runs: --runs N runs with --no-cache on the same session give the median
+wall time and peak RSS with their min-max (phases and CPU time from the
+median run). On a synthesised session each is preceded by a first run, which
+writes openretina's stimulus cache as a user's first run does (the cache is
+removed before each); their median is reported apart (first_run_seconds,
+first_run_ratio = median first run / median --no-cache run; issue 13 wants at
+most 1.15). On PATH every run uses --no-cache.
 
 --layout chooses how the synthesised session is chunked and compressed (see
 'retinaio synth -h': own, h5py, matlab, contiguous); a comma-separated list
@@ -72,7 +73,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	inProcess := fs.Bool("in-process", false, "") // hidden: run prepare in this process
 	layoutFlag := fs.String("layout", "own", `file layout of the synthesised session: own, h5py, matlab, contiguous, a comma-separated list, or "all"`)
 	useFlag := fs.String("image-use", "random", `which images the synthesised session's fixations show: random, all (every image), third-unused, or a comma-separated list`)
-	runs := fs.Int("runs", 1, "measured prepare runs with --no-cache (after a first run that writes the cache, on a synthesised session); the report gives their median, min and max")
+	runs := fs.Int("runs", 1, "measured prepare runs with --no-cache (each after a first run that writes the cache, on a synthesised session); the report gives their median, min and max")
 	var prepArgs []string
 	for i, a := range args {
 		if a == "--" {

@@ -122,7 +122,7 @@ func TestBenchCommandRunsAndImageUses(t *testing.T) {
 	}
 	fastest := min(reps[0].Wall, reps[1].Wall)
 	for _, r := range reps {
-		if r.Layout != "own" || r.Runs != 2 || len(r.RunResults) != 3 || r.Frames != 110 || r.FirstRun <= 0 ||
+		if r.Layout != "own" || r.Runs != 2 || len(r.RunResults) != 4 || r.Frames != 110 || r.FirstRun <= 0 ||
 			r.WallMin > r.Wall || r.Wall > r.WallMax || math.Abs(r.FirstRunRatio-r.FirstRun/r.Wall) > 1e-9 {
 			t.Errorf("report %+v", r)
 		}

@@ -6,11 +6,12 @@
 // the project's 2-core machine, and checks them against issue 13's targets
 // (Targets).
 //
-// With a synthesised session, a first run writes openretina's stimulus
-// cache (as a user's first run does) and is reported apart
-// (Report.FirstRunSeconds); Options.Runs further runs with the cache off
-// (--no-cache) give the median, minimum and maximum wall time and peak RSS.
-// With an existing folder every run has the cache off.
+// Options.Runs runs with the cache off (--no-cache) give the median,
+// minimum and maximum wall time and peak RSS. With a synthesised session
+// each of them is preceded by a first run, which writes openretina's
+// stimulus cache as a user's first run does (the cache is removed before
+// each); their median is reported apart (Report.FirstRunSeconds). With an
+// existing folder every run has the cache off.
 //
 // For a clean peak-memory figure prepare runs in a child process
 // (Options.Command, normally the retinaio executable itself), whose rusage
@@ -28,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -60,8 +62,8 @@ type Options struct {
 	// with Dir.
 	ImageUse string
 	// Runs is the number of measured prepare runs with the cache off
-	// (default 1). With a synthesised session a first run, which writes
-	// openretina's cache, comes before them and is reported apart.
+	// (default 1). With a synthesised session as many first runs, which
+	// write openretina's cache, alternate with them and are reported apart.
 	Runs int
 	// Dir, when set, is an existing folder of sessions (or one session) to
 	// prepare instead of a synthesised one. Nothing is written into it:
@@ -252,8 +254,8 @@ type Report struct {
 	// ones' mean for an even count).
 	WallSeconds float64 `json:"wall_seconds"`
 	// Runs is the number of measured runs (cache off), RunResults every
-	// run's numbers in order (the first run, with NoCache false, first when
-	// there is one), WallMinSeconds and WallMaxSeconds the range
+	// run's numbers in order (first runs, with NoCache false, alternating
+	// with them on a synthesised session), WallMinSeconds and WallMaxSeconds the range
 	// of their wall times and PeakRSSMinBytes and PeakRSSMaxBytes that of
 	// their peak RSS. The phases, CPU times, sizes and timings come from
 	// the median run (the lower middle one for an even count).
@@ -263,11 +265,13 @@ type Report struct {
 	WallMaxSeconds  float64     `json:"wall_max_seconds"`
 	PeakRSSMinBytes int64       `json:"peak_rss_min_bytes"`
 	PeakRSSMaxBytes int64       `json:"peak_rss_max_bytes"`
-	// FirstRunSeconds is the wall time of the first run, which writes
-	// openretina's stimulus cache (synthesised sessions only; it is not
-	// one of the Runs), FirstRunPeakRSSBytes its peak RSS, FirstRunRatio
-	// FirstRunSeconds over WallSeconds (issue 13 wants at most 1.15) and
-	// FirstRunPhases its phases (with the cache write).
+	// FirstRunSeconds is the median wall time of the first runs, which
+	// write openretina's stimulus cache (synthesised sessions only: one
+	// before each of the Runs, the cache removed before each; they are not
+	// among the Runs), FirstRunPeakRSSBytes their median peak RSS,
+	// FirstRunRatio FirstRunSeconds over WallSeconds (issue 13 wants at most
+	// 1.15) and FirstRunPhases the phases of the median first run (with the
+	// cache write).
 	FirstRunSeconds      float64 `json:"first_run_seconds,omitempty"`
 	FirstRunPeakRSSBytes int64   `json:"first_run_peak_rss_bytes,omitempty"`
 	FirstRunRatio        float64 `json:"first_run_ratio,omitempty"`
@@ -430,21 +434,32 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		}
 		return r, nil
 	}
-	total := runs
+	// With a synthesised session, each measured run with the cache off is
+	// preceded by a first run: the session's stimulus caches removed, so
+	// that prepare writes openretina's cache as a user's first run does.
+	// Alternating them gives both the same machine state (page cache,
+	// memory), and the first runs' median is as robust as the others'.
+	firstRuns := 0
 	if opt.Dir == "" {
-		total++
-		logf("bench: run 1 of %d (first run: writes openretina's cache)", total)
-		first, err := runOnce("first", false)
-		if err != nil {
-			return nil, err
-		}
-		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes, rep.FirstRunPhases = first.WallSeconds, first.PeakRSSBytes, first.Phases
-		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: first.WallSeconds, PeakRSSBytes: first.PeakRSSBytes,
-			UserSeconds: first.UserSeconds, SystemSeconds: first.SystemSeconds})
+		firstRuns = runs
 	}
-	var measured []*Report
+	total := runs + firstRuns
+	var measured, firsts []*Report
 	for i := 0; i < runs; i++ {
-		logf("bench: run %d of %d (--no-cache)", total-runs+i+1, total)
+		if firstRuns > 0 {
+			if err := removeStimulusCaches(root); err != nil {
+				return nil, err
+			}
+			logf("bench: run %d of %d (first run: writes openretina's cache)", 2*i+1, total)
+			first, err := runOnce(fmt.Sprint("first-", i+1), false)
+			if err != nil {
+				return nil, err
+			}
+			firsts = append(firsts, first)
+			rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: first.WallSeconds, PeakRSSBytes: first.PeakRSSBytes,
+				UserSeconds: first.UserSeconds, SystemSeconds: first.SystemSeconds})
+		}
+		logf("bench: run %d of %d (--no-cache)", len(rep.RunResults)+1, total)
 		r, err := runOnce(fmt.Sprint(i+1), true)
 		if err != nil {
 			return nil, err
@@ -452,6 +467,11 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		measured = append(measured, r)
 		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
 			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds, NoCache: true})
+	}
+	if len(firsts) > 0 {
+		f := medianRun(firsts)
+		walls, rss := runFigures(firsts)
+		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes, rep.FirstRunPhases = median(walls), int64(median(rss)), f.Phases
 	}
 	rep.fromRuns(measured)
 	rep.compare()
@@ -461,17 +481,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 // fromRuns fills the report from its measured runs: medians and ranges of
 // the wall time and peak RSS, everything else from the median run.
 func (r *Report) fromRuns(runs []*Report) {
-	walls := make([]float64, len(runs))
-	rss := make([]float64, len(runs))
-	for i, x := range runs {
-		walls[i], rss[i] = x.WallSeconds, float64(x.PeakRSSBytes)
-	}
-	order := make([]int, len(runs))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(walls[a], walls[b]) })
-	m := runs[order[(len(runs)-1)/2]] // the lower middle run
+	walls, rss := runFigures(runs)
+	m := medianRun(runs)
 	r.Sessions, r.OK, r.Failed = m.Sessions, m.OK, m.Failed
 	r.Frames, r.InputBytes, r.OutputBytes = m.Frames, m.InputBytes, m.OutputBytes
 	r.PrepareSeconds, r.PeakRSSFloor = m.PrepareSeconds, m.PeakRSSFloor
@@ -483,6 +494,43 @@ func (r *Report) fromRuns(runs []*Report) {
 	if r.FirstRunSeconds > 0 && r.WallSeconds > 0 {
 		r.FirstRunRatio = r.FirstRunSeconds / r.WallSeconds
 	}
+}
+
+// runFigures returns the runs' wall times and peak RSS.
+func runFigures(runs []*Report) (walls, rss []float64) {
+	walls = make([]float64, len(runs))
+	rss = make([]float64, len(runs))
+	for i, x := range runs {
+		walls[i], rss[i] = x.WallSeconds, float64(x.PeakRSSBytes)
+	}
+	return walls, rss
+}
+
+// medianRun returns the run of median wall time (the lower middle one for
+// an even count).
+func medianRun(runs []*Report) *Report {
+	order := make([]int, len(runs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(runs[a].WallSeconds, runs[b].WallSeconds) })
+	return runs[order[(len(runs)-1)/2]]
+}
+
+// removeStimulusCaches removes the stimulus caches (karamanlis.IsStimulusCache)
+// below root, bench's own synthesised sessions, before a first run.
+func removeStimulusCaches(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && karamanlis.IsStimulusCache(path) {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("bench: before a first run: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // median returns the median of v (the mean of the two middle values for
