@@ -197,10 +197,10 @@ func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, s
 	if cs := ds.ChunkShape(); len(cs) == len(sh) && cs[0] > 0 {
 		step = int(min(cs[0], uint64(sh[0])))
 	}
-	// Several chunks per slab so that they inflate in parallel, within about
-	// 32 MB per slab.
+	// Several chunks per slab so that they inflate in parallel, within
+	// binSliceBytes (32 MiB) per slab.
 	group := step * runtime.GOMAXPROCS(0) * 2
-	for group > step && group*per*8 > 32<<20 {
+	for group > step && group*per*8 > binSliceBytes {
 		group -= step
 	}
 	start := make([]uint64, len(sh))

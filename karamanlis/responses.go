@@ -201,8 +201,10 @@ type nanCount struct {
 	count int
 }
 
-// binSliceBytes bounds the bins transposeBins holds at a time when a chunk
-// spans more rows than fit in it (a variable for the tests).
+// binSliceBytes bounds the bins read at a time: the slab of rows readRows
+// reads (unless one chunk's rows are more), and the slice of frames
+// transposeBins reads when a chunk spans more rows than fit in it (a
+// variable for the tests).
 var binSliceBytes = 32 << 20
 
 // binRows is where transposeBins puts the rows it reads.
