@@ -294,8 +294,9 @@ func (r *sessionRun) streamResponses(ctx context.Context, folder string, z *npy.
 }
 
 // streamSession prepares a session into a stored .npz without holding its movie:
-// the responses are loaded and written first, while the stimulus' images
-// are read, and dropped; the raw training movie is rendered once into its
+// the responses are streamed into it first, while the stimulus' images
+// are read (resp_test_by_trial a few trials at a time, never whole; see
+// streamResponses), and dropped; the raw training movie is rendered once into its
 // place in the archive (see npy.Region and karamanlis.StreamStimuliInto),
 // read back for its standard deviation, then normalised in place window by
 // window; the test movie and the statistics follow. A session whose
