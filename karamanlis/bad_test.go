@@ -3,8 +3,10 @@ package karamanlis
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,7 +193,44 @@ func TestNaNSpikeCountsWarn(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	// Streamed: the same warnings, count and bits (NaN included).
+	var swarns []string
+	o.Warn = func(m string) { swarns = append(swarns, m) }
+	var sink funcSink
+	sink.trial = func(k int, v []float64) error {
+		sink.all = append(sink.all, v...)
+		return nil
+	}
+	s, err := StreamResponsesForSession(context.Background(), path, o, &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.NaNCount != r.NaNCount || !slices.Equal(swarns, warns) {
+		t.Fatalf("streamed: NaNCount %d, warnings %q; loaded %d, %q", s.NaNCount, swarns, r.NaNCount, warns)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want []float64
+	}{{"train", s.Train, r.Train}, {"test", s.Test, r.Test}, {"test_by_trial", sink.all, r.TestByTrial}} {
+		if len(c.got) != len(c.want) {
+			t.Fatalf("streamed %s: %d values, want %d", c.name, len(c.got), len(c.want))
+		}
+		for i := range c.want {
+			if math.Float64bits(c.got[i]) != math.Float64bits(c.want[i]) {
+				t.Fatalf("streamed %s[%d] = %v, loaded %v", c.name, i, c.got[i], c.want[i])
+			}
+		}
+	}
 }
+
+// funcSink is a ResponseSink calling trial.
+type funcSink struct {
+	trial func(k int, v []float64) error
+	all   []float64
+}
+
+func (*funcSink) Start(*ResponsesTrainTestSplit) error { return nil }
+func (s *funcSink) Trial(k int, v []float64) error     { return s.trial(k, v) }
 
 // TestTruncatedFile: a truncated .mat gives an error naming the file, never
 // a panic.

@@ -177,11 +177,12 @@ func fmtShape(sh []int) string {
 
 // readRows reads a numeric dataset of shape sh (rank >= 1) as float64, a slab
 // of whole rows along the first axis at a time, and calls fn with the first
-// row's index, the number of rows and their values in C order. Slabs are
+// row's index, the number of rows and their values in C order; an error
+// from fn stops the reading and is returned as is. Slabs are
 // aligned to the chunking and reuse one buffer, so a large dataset (the
 // response bins) is never held whole in memory twice and only a few MB of
 // fresh memory are touched.
-func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fn func(first, rows int, data []float64)) error {
+func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fn func(first, rows int, data []float64) error) error {
 	if c := ds.Datatype().Class; c != hdf5.ClassFloat && c != hdf5.ClassFixed {
 		return &InputError{File: m.path, Dataset: "/" + name, Field: "type", Value: ds.Datatype().String(), Problem: "is not numeric"}
 	}
@@ -196,10 +197,10 @@ func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, s
 	if cs := ds.ChunkShape(); len(cs) == len(sh) && cs[0] > 0 {
 		step = int(min(cs[0], uint64(sh[0])))
 	}
-	// Several chunks per slab so that they inflate in parallel, within about
-	// 32 MB per slab.
+	// Several chunks per slab so that they inflate in parallel, within
+	// binSliceBytes (32 MiB) per slab.
 	group := step * runtime.GOMAXPROCS(0) * 2
-	for group > step && group*per*8 > 32<<20 {
+	for group > step && group*per*8 > binSliceBytes {
 		group -= step
 	}
 	start := make([]uint64, len(sh))
@@ -217,7 +218,9 @@ func (m *matFile) readRows(ctx context.Context, name string, ds *hdf5.Dataset, s
 		if len(buf) != rows*per {
 			return &InputError{File: m.path, Dataset: "/" + name, Problem: fmt.Sprintf("read %d values for rows %d..%d, want %d", len(buf), a, a+rows-1, rows*per)}
 		}
-		fn(a, rows, buf)
+		if err := fn(a, rows, buf); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -23,6 +23,39 @@ import (
 // same file, or whose cell counts disagree, are errors naming both shapes;
 // NaN spike counts give a warning.
 func LoadResponsesForSession(ctx context.Context, sessionPath string, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
+	return loadResponses(ctx, sessionPath, opt, nil)
+}
+
+// ResponseSink receives the per-trial test responses from
+// StreamResponsesForSession as they are read.
+type ResponseSink interface {
+	// Start is called once, when the bins' shapes are checked and before
+	// any trial; r holds the shapes (TrainShape, TestShape,
+	// TestByTrialShape), StimID and Source, and no values.
+	Start(r *ResponsesTrainTestSplit) error
+	// Trial receives trial k of TestByTrial, its (neurons, time) values
+	// in C order, for k = 0, 1, ... in order. v is reused once Trial
+	// returns. An error stops the reading and is returned as is.
+	Trial(k int, v []float64) error
+}
+
+// StreamResponsesForSession is LoadResponsesForSession without holding
+// TestByTrial whole: its trials go to sink one at a time (same values,
+// same warnings, same errors), and the returned split has Train, Test and
+// every shape set but TestByTrial nil. Where frozenbin's chunks span all
+// trials (MATLAB's chunk layout) a trial is complete only once the whole
+// dataset is read, so there the trials are assembled before they are
+// passed on (the memory of LoadResponsesForSession).
+func StreamResponsesForSession(ctx context.Context, sessionPath string, opt ResponseOptions, sink ResponseSink) (*ResponsesTrainTestSplit, error) {
+	if sink == nil {
+		return nil, errors.New("responses: StreamResponsesForSession needs a sink")
+	}
+	return loadResponses(ctx, sessionPath, opt, sink)
+}
+
+// loadResponses is LoadResponsesForSession, or with a sink
+// StreamResponsesForSession.
+func loadResponses(ctx context.Context, sessionPath string, opt ResponseOptions, sink ResponseSink) (*ResponsesTrainTestSplit, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
 		return nil, err
@@ -44,7 +77,7 @@ func LoadResponsesForSession(ctx context.Context, sessionPath string, opt Respon
 		return nil, err
 	}
 	defer m.Close()
-	return readResponses(ctx, m, opt)
+	return readResponses(ctx, m, opt, sink)
 }
 
 // binShapes are the checked shapes of frozenbin (trials, frames, cells) and
@@ -57,7 +90,9 @@ type binShapes struct {
 // readResponses reads a data file's bins: their shapes are checked, then
 // frozenbin becomes TestByTrial and its mean over trials Test, and
 // runningbin becomes Train, all divided by the firing-rate normalisation.
-func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*ResponsesTrainTestSplit, error) {
+// With a sink, TestByTrial is not kept: its trials go to the sink as they
+// are read (see StreamResponsesForSession).
+func readResponses(ctx context.Context, m *matFile, opt ResponseOptions, sink ResponseSink) (*ResponsesTrainTestSplit, error) {
 	b, err := readBinShapes(m)
 	if err != nil {
 		return nil, err
@@ -68,27 +103,64 @@ func readResponses(ctx context.Context, m *matFile, opt ResponseOptions) (*Respo
 	r := &ResponsesTrainTestSplit{
 		StimID:           string(opt.StimType),
 		Source:           m.path,
-		TestByTrial:      bigmem.Float64s(K * N * Tf),
 		TestByTrialShape: []int{K, N, Tf},
-		Test:             bigmem.Float64s(N * Tf),
 		TestShape:        []int{N, Tf},
-		Train:            bigmem.Float64s(N * T),
 		TrainShape:       []int{N, T},
+	}
+	trial := N * Tf
+	var frozen binRows
+	var buf []float64 // with a sink: the rows read at a time, reused
+	if sink == nil {
+		r.TestByTrial = bigmem.Float64s(K * trial)
+		frozen.begin = func(int, int) func(int) []float64 {
+			return func(k int) []float64 { return r.TestByTrial[k*trial : (k+1)*trial] }
+		}
+	} else {
+		if err := sink.Start(r); err != nil {
+			return nil, err
+		}
+		frozen.begin = func(k0, n int) func(int) []float64 {
+			if cap(buf) < n*trial {
+				buf = bigmem.Float64s(n * trial)
+			}
+			buf = buf[:n*trial]
+			return func(k int) []float64 { return buf[(k-k0)*trial : (k-k0+1)*trial] }
+		}
+	}
+	r.Test = bigmem.Float64s(N * Tf)
+	if sink != nil {
+		frozen.done = func(k0, n int) error {
+			for i := range n {
+				v := buf[i*trial : (i+1)*trial]
+				addTrial(r.Test, v)
+				if err := sink.Trial(k0+i, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	nan := nanReport{path: m.path, warn: opt.Warn}
 	// frozenbin (K, Tf, N) -> (K, N, Tf): trial k is a (Tf, N) -> (N, Tf)
 	// transpose into its own (N, Tf) block.
-	frozenNaN, err := m.transposeBins(ctx, DatasetFrozenBin, b.fds, b.frozen, opt.FrNormalisation, Tf,
-		func(k int) []float64 { return r.TestByTrial[k*N*Tf : (k+1)*N*Tf] })
+	frozenNaN, err := m.transposeBins(ctx, DatasetFrozenBin, b.fds, b.frozen, opt.FrNormalisation, Tf, frozen)
 	if err != nil {
 		return nil, err
 	}
 	nan.add(DatasetFrozenBin, frozenNaN)
-	meanOverTrials(r.Test, r.TestByTrial, K)
+	if sink == nil {
+		for k := range K {
+			addTrial(r.Test, r.TestByTrial[k*trial:(k+1)*trial])
+		}
+	}
+	divideMean(r.Test, K)
 	// runningbin (B, Tr, N) -> (N, B*Tr): block b is a (Tr, N) -> (N, Tr)
 	// transpose into columns b*Tr.. of the (N, T) training responses.
-	runningNaN, err := m.transposeBins(ctx, DatasetRunningBin, b.rds, b.running, opt.FrNormalisation, T,
-		func(b int) []float64 { return r.Train[b*Tr:] })
+	r.Train = bigmem.Float64s(N * T)
+	running := binRows{begin: func(int, int) func(int) []float64 {
+		return func(b int) []float64 { return r.Train[b*Tr:] }
+	}}
+	runningNaN, err := m.transposeBins(ctx, DatasetRunningBin, b.rds, b.running, opt.FrNormalisation, T, running)
 	if err != nil {
 		return nil, err
 	}
@@ -129,15 +201,28 @@ type nanCount struct {
 	count int
 }
 
-// binSliceBytes bounds the bins transposeBins holds at a time when a chunk
-// spans more rows than fit in it (a variable for the tests).
+// binSliceBytes bounds the bins read at a time: the slab of rows readRows
+// reads (unless one chunk's rows are more), and the slice of frames
+// transposeBins reads when a chunk spans more rows than fit in it (a
+// variable for the tests).
 var binSliceBytes = 32 << 20
+
+// binRows is where transposeBins puts the rows it reads.
+type binRows struct {
+	// begin is called before rows a0..a0+n-1 are read and returns the
+	// destination dst(a) of each of them.
+	begin func(a0, n int) (dst func(a int) []float64)
+	// done, when set, is called once rows a0..a0+n-1 are in place, for
+	// the rows in order; its error stops the reading and is returned as
+	// is.
+	done func(a0, n int) error
+}
 
 // transposeBins reads the bins dataset name of shape sh (rows, frames,
 // cells), a slab of rows at a time, and writes row a divided by fr,
-// transposed to (cells, frames), into dst(a) with stride between cells. It
-// returns each row's NaN count.
-func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fr float64, stride int, dst func(a int) []float64) ([]nanCount, error) {
+// transposed to (cells, frames), into out's dst(a) with stride between
+// cells. It returns each row's NaN count.
+func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Dataset, sh []int, fr float64, stride int, out binRows) ([]nanCount, error) {
 	rows, frames, cells := sh[0], sh[1], sh[2]
 	res := make([]nanCount, rows)
 	if cs := ds.ChunkShape(); len(cs) == 3 && int(cs[0])*frames*cells*8 > binSliceBytes && cs[1] < uint64(frames) {
@@ -145,10 +230,12 @@ func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Datas
 		// slab of whole rows would be the whole dataset: read slices of
 		// frames instead, each a whole number of chunks (each chunk is
 		// decoded once), at most binSliceBytes where the chunks allow.
+		// Every row is complete only after the last slice.
 		step := int(cs[1])
 		for step*2 <= frames && rows*(step*2)*cells*8 <= binSliceBytes {
 			step *= 2
 		}
+		dst := out.begin(0, rows)
 		var buf []float64
 		for f0 := 0; f0 < frames; f0 += step {
 			nf := min(step, frames-f0)
@@ -164,28 +251,40 @@ func (m *matFile) transposeBins(ctx context.Context, name string, ds *hdf5.Datas
 				res[a].count += c
 			})
 		}
+		if out.done != nil {
+			if err := out.done(0, rows); err != nil {
+				return nil, err
+			}
+		}
 		return res, nil
 	}
-	err := m.readRows(ctx, name, ds, sh, func(a0, n int, data []float64) {
+	err := m.readRows(ctx, name, ds, sh, func(a0, n int, data []float64) error {
+		dst := out.begin(a0, n)
 		parallelFor(n, func(i int) {
 			p, c := transposeScaled(dst(a0+i), stride, data[i*frames*cells:(i+1)*frames*cells], frames, cells, fr, 1)
 			res[a0+i] = nanCount{p, c}
 		})
+		if out.done != nil {
+			return out.done(a0, n)
+		}
+		return nil
 	})
 	return res, err
 }
 
-// meanOverTrials sets mean to the mean over k trials of byTrial, as numpy
-// does: summed along axis 0 in order, then divided.
-func meanOverTrials(mean, byTrial []float64, k int) {
-	m := len(mean)
-	for t := 0; t < k; t++ {
-		for i, v := range byTrial[t*m : (t+1)*m] {
-			mean[i] += v
-		}
+// addTrial adds one trial's values to sum, the first step of the mean over
+// trials: numpy sums along axis 0 in order, then divides (divideMean);
+// adding the trials in order one after another gives the same bits.
+func addTrial(sum, trial []float64) {
+	for i, v := range trial[:len(sum)] {
+		sum[i] += v
 	}
-	for i := range mean {
-		mean[i] /= float64(k)
+}
+
+// divideMean divides the sum over k trials by k (see addTrial).
+func divideMean(sum []float64, k int) {
+	for i := range sum {
+		sum[i] /= float64(k)
 	}
 }
 

@@ -239,22 +239,64 @@ func (r *sessionRun) stimOptions() karamanlis.StimulusOptions {
 	return so
 }
 
+// responseOptions are the session's response options, reporting to the
+// session's result.
+func (r *sessionRun) responseOptions() karamanlis.ResponseOptions {
+	return karamanlis.ResponseOptions{
+		StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
+		CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
+	}
+}
+
 // loadResponses loads the session's responses.
 func (r *sessionRun) loadResponses(ctx context.Context, folder string) (*karamanlis.ResponsesTrainTestSplit, error) {
 	t := time.Now()
-	resp, err := karamanlis.LoadResponsesForSession(ctx, folder, karamanlis.ResponseOptions{
-		StimType: r.so.StimType, FrNormalisation: r.opt.FrNormalisation, Species: r.so.Species,
-		CacheDir: r.so.CacheDir, Warn: r.warn, Info: r.info,
-	})
+	resp, err := karamanlis.LoadResponsesForSession(ctx, folder, r.responseOptions())
 	if err == nil {
 		r.lap("responses", t)
 	}
 	return resp, err
 }
 
+// streamResponses streams the session's responses into z as they are read
+// (see respSink) and checks them as load does (Validate, but for the
+// per-trial array it does not hold: its shape is TestShape's with trials
+// by construction, and Test its mean computed as LoadResponsesForSession
+// does); the returned split has no TestByTrial. Its time is split into
+// "responses" (reading) and "write".
+func (r *sessionRun) streamResponses(ctx context.Context, folder string, z *npy.NPZWriter, out string) (*karamanlis.ResponsesTrainTestSplit, error) {
+	t := time.Now()
+	sink := &respSink{z: z}
+	resp, err := karamanlis.StreamResponsesForSession(ctx, folder, r.responseOptions(), sink)
+	if err == nil {
+		v := *resp
+		v.TestByTrialShape = nil
+		err = v.Validate()
+	}
+	if err == nil {
+		tw := time.Now()
+		if err = sink.finish(resp); err != nil {
+			err = fmt.Errorf("write %s: %w", out, err)
+		}
+		sink.write += time.Since(tw)
+	}
+	if sink.werr != nil {
+		err = fmt.Errorf("write %s: %w", out, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.res.Timings["responses"] += (time.Since(t) - sink.write).Seconds()
+	r.res.Timings["write"] += sink.write.Seconds()
+	r.mu.Unlock()
+	return resp, nil
+}
+
 // streamSession prepares a session into a stored .npz without holding its movie:
-// the responses are loaded and written first, while the stimulus' images
-// are read, and dropped; the raw training movie is rendered once into its
+// the responses are streamed into it first, while the stimulus' images
+// are read (resp_test_by_trial a few trials at a time, never whole; see
+// streamResponses), and dropped; the raw training movie is rendered once into its
 // place in the archive (see npy.Region and karamanlis.StreamStimuliInto),
 // read back for its standard deviation, then normalised in place window by
 // window; the test movie and the statistics follow. A session whose
@@ -278,20 +320,11 @@ func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *che
 	respDone := make(chan struct{})
 	go func() {
 		defer close(respDone)
-		if resp, respErr = r.loadResponses(ctx, folder); respErr == nil {
-			respErr = resp.Validate()
-		}
-		if respErr != nil {
+		if resp, respErr = r.streamResponses(ctx, folder, z, out); respErr != nil {
 			cancel()
 			return
 		}
-		t := time.Now()
-		if respErr = addResponses(z, resp); respErr != nil {
-			respErr = fmt.Errorf("write %s: %w", out, respErr)
-			return
-		}
-		r.lap("write", t)
-		resp.Train, resp.Test, resp.TestByTrial = nil, nil, nil // written: only the shapes are needed
+		resp.Train, resp.Test = nil, nil // written: only the shapes are needed
 		releaseMemory()
 	}()
 	var region *npy.Region

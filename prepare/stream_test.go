@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/retinaio/retinaio/karamanlis"
@@ -110,4 +111,60 @@ func arrays(t *testing.T, path string) map[string][]byte {
 		out[n] = buf.Bytes()
 	}
 	return out
+}
+
+// TestStreamedResponsesLayouts prepares a session in MATLAB's layout
+// (frozenbin chunks span all trials) and in h5py's, and checks that the
+// .npz, whose responses are streamed into it, is byte for byte what
+// WriteSessionNPZ writes from the arrays loaded whole, and that prepare
+// gives the warnings LoadResponsesForSession gives. (NaN spike counts:
+// karamanlis' TestNaNSpikeCountsWarn streams them too.)
+func TestStreamedResponsesLayouts(t *testing.T) {
+	ctx := context.Background()
+	for _, layout := range []synth.Layout{synth.LayoutMATLAB, synth.LayoutH5py} {
+		t.Run(string(layout), func(t *testing.T) {
+			dir := t.TempDir()
+			p := synth.Profiles["tiny"]
+			paths, err := synth.Write(ctx, filepath.Join(dir, "data"), synth.Options{Profile: p, Seed: 4, Layout: layout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			so := karamanlis.DefaultStimulusOptions()
+			so.CacheDir, so.DisableCache = filepath.Join(dir, "cache"), true
+			var warns []string
+			man, err := Run(ctx, filepath.Join(dir, "data"), Options{Stimulus: so, OutDir: filepath.Join(dir, "out"), NoChecksums: true,
+				Warn: func(_, m string) { warns = append(warns, m) }})
+			if err != nil || man.OK != 1 {
+				t.Fatalf("Run: %v %+v", err, man)
+			}
+			so2, _ := so.WithDefaults()
+			stim, err := karamanlis.LoadStimuliForSession(ctx, paths[0], so2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lwarns []string
+			resp, err := karamanlis.LoadResponsesForSession(ctx, paths[0], karamanlis.ResponseOptions{CacheDir: so.CacheDir,
+				Warn: func(m string) { lwarns = append(lwarns, m) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if man.Sessions[0].NaNSpikeCounts != resp.NaNCount {
+				t.Errorf("NaN spike counts: prepare %d, loaded %d", man.Sessions[0].NaNSpikeCounts, resp.NaNCount)
+			}
+			for _, w := range lwarns {
+				if !slices.Contains(warns, w) {
+					t.Errorf("warning %q of LoadResponsesForSession missing from prepare's %q", w, warns)
+				}
+			}
+			whole := filepath.Join(dir, "whole.npz")
+			if err := WriteSessionNPZ(whole, stim, resp, false); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(filepath.Join(dir, "out", filepath.Base(paths[0])+".npz"))
+			b, _ := os.ReadFile(whole)
+			if len(a) == 0 || !bytes.Equal(a, b) {
+				t.Fatalf("streamed .npz (%d bytes) differs from the whole one (%d bytes)", len(a), len(b))
+			}
+		})
+	}
 }

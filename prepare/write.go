@@ -2,6 +2,7 @@ package prepare
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/retinaio/retinaio/clips"
 	"github.com/retinaio/retinaio/karamanlis"
@@ -61,6 +62,65 @@ func addResponses(z *npy.NPZWriter, resp *karamanlis.ResponsesTrainTestSplit) er
 		return err
 	}
 	return z.Add(prepared.KeyRespTestByTrial, resp.TestByTrialShape, resp.TestByTrial)
+}
+
+// respSink writes the responses into an archive as
+// karamanlis.StreamResponsesForSession reads them, the same bytes as
+// addResponses: resp_train and resp_test, which come first but are known
+// only at the end (resp_test is the mean over all trials), are regions
+// that finish fills, and resp_test_by_trial is written trial by trial.
+type respSink struct {
+	z           *npy.NPZWriter
+	train, test *npy.Region
+	byTrial     *npy.Writer
+	write       time.Duration // spent writing
+	werr        error         // the first write error (the sink's errors are the archive's)
+}
+
+// Start creates the three entries.
+func (s *respSink) Start(r *karamanlis.ResponsesTrainTestSplit) error {
+	t := time.Now()
+	defer func() { s.write += time.Since(t) }()
+	var err error
+	if s.train, err = s.z.CreateRegion(prepared.KeyRespTrain, npy.Header{Descr: prepared.DescrResponses, Shape: r.TrainShape}); err != nil {
+		return s.fail(err)
+	}
+	if s.test, err = s.z.CreateRegion(prepared.KeyRespTest, npy.Header{Descr: prepared.DescrResponses, Shape: r.TestShape}); err != nil {
+		return s.fail(err)
+	}
+	if s.byTrial, err = s.z.Create(prepared.KeyRespTestByTrial, npy.Header{Descr: prepared.DescrResponses, Shape: r.TestByTrialShape}); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// Trial writes trial k of resp_test_by_trial (the trials come in order).
+func (s *respSink) Trial(k int, v []float64) error {
+	t := time.Now()
+	defer func() { s.write += time.Since(t) }()
+	if err := s.byTrial.WriteValues(v); err != nil {
+		return s.fail(fmt.Errorf("entry %q, trial %d: %w", prepared.KeyRespTestByTrial, k, err))
+	}
+	return nil
+}
+
+func (s *respSink) fail(err error) error {
+	if s.werr == nil {
+		s.werr = err
+	}
+	return err
+}
+
+// finish closes resp_test_by_trial (checking that every trial was
+// written) and fills resp_train and resp_test from r.
+func (s *respSink) finish(r *karamanlis.ResponsesTrainTestSplit) error {
+	if err := s.byTrial.Close(); err != nil {
+		return err
+	}
+	if err := s.train.WriteFinalValues(r.Train); err != nil {
+		return err
+	}
+	return s.test.WriteFinalValues(r.Test)
 }
 
 // addStimulus writes stim_train (from stim.Train, or from stream window by
