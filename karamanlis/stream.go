@@ -330,6 +330,11 @@ func (sm *StreamedMovie) pipeline(produce, consume func(a, b int, win []float32)
 	go func() {
 		defer close(full)
 		for a := 0; a < sm.frames; a += sm.window {
+			if sm.ctx != nil {
+				if perr = sm.ctx.Err(); perr != nil { // every pass stops on cancellation
+					return
+				}
+			}
 			b := min(sm.frames, a+sm.window)
 			buf := sm.pool.get(size)
 			win := buf[:(b-a)*sm.fsize]
@@ -513,6 +518,11 @@ type storeReader struct {
 func (r *storeReader) Read(p []byte) (int, error) {
 	if r.off >= r.size {
 		return 0, io.EOF
+	}
+	if r.sm.ctx != nil {
+		if err := r.sm.ctx.Err(); err != nil { // no cache from a cancelled run
+			return 0, err
+		}
 	}
 	if n, _ := r.sm.cacheRead.at(); n > r.off {
 		return 0, fmt.Errorf("the raw training movie from byte %d may already be overwritten", r.off)

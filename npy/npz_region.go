@@ -83,7 +83,23 @@ func (z *NPZWriter) CreateRegion(name string, h Header) (*Region, error) {
 	e.ent.csize = e.ent.usize
 	z.ents = append(z.ents, e.ent)
 	z.regions = append(z.regions, r)
+	if r.size == 0 { // complete as it is: no WriteFinal will record the CRC
+		if err := r.recordCRC(); err != nil {
+			z.fail(err)
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// recordCRC writes the entry's CRC, complete, into its local header.
+func (r *Region) recordCRC() error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], r.crc)
+	if _, err := r.at.WriteAt(b[:], r.local+14); err != nil {
+		return fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
+	}
+	return nil
 }
 
 // Size returns the number of data bytes of the region.
@@ -112,7 +128,11 @@ func (r *Region) WriteAt(p []byte, off int64) (int, error) {
 	if off < final {
 		return 0, fmt.Errorf("npz %s: entry %q: write at %d over final bytes (%d written)", r.z.where(), r.name, off, final)
 	}
-	return writeAtPieces(r.at, p, r.start+off)
+	n, err := writeAtPieces(r.at, p, r.start+off)
+	if err != nil {
+		err = fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
+	}
+	return n, err
 }
 
 // writeAtPieces writes p at off in pieces of at most writePiece bytes.
@@ -133,7 +153,11 @@ func (r *Region) ReadAt(p []byte, off int64) (int, error) {
 	if err := r.check("read", len(p), off); err != nil {
 		return 0, err
 	}
-	return r.at.ReadAt(p, r.start+off)
+	n, err := r.at.ReadAt(p, r.start+off)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
+	}
+	return n, err
 }
 
 // Final returns the number of final bytes written.
@@ -162,11 +186,7 @@ func (r *Region) WriteFinal(p []byte) error {
 		r.hinted = r.final
 	}
 	if r.final == r.size {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], r.crc)
-		if _, err := r.at.WriteAt(b[:], r.local+14); err != nil {
-			return fmt.Errorf("npz %s: entry %q: %w", r.z.where(), r.name, err)
-		}
+		return r.recordCRC()
 	}
 	return nil
 }
