@@ -484,7 +484,10 @@ func writeCacheFileFrom(path string, mov *rawMovie, train func() io.Reader, p Pr
 }
 
 func writeCacheFile(path string, mov *rawMovie, train io.Reader, p Provenance, compress bool) error {
-	z, err := createNPZ(path, npy.NPZOptions{Compress: compress})
+	// Direct: the cache is large, written once and read only by a later
+	// run; it need not fill the page cache (nor make the system find fresh
+	// memory for it) while this run reads its own output back.
+	z, err := createNPZ(path, npy.NPZOptions{Compress: compress, Direct: true})
 	if err != nil {
 		return err
 	}

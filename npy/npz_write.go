@@ -29,6 +29,12 @@ type NPZOptions struct {
 	// nothing needs them (entries and offsets are always written with zip64
 	// records when they exceed, or may exceed, 4 GiB).
 	Zip64 bool
+	// Direct makes CreateNPZ write the file bypassing the system's page
+	// cache where it can (atomicfile.File.DirectWriter), for a large archive
+	// written once and not read back soon, such as a stimulus cache. The
+	// archive is then written strictly in order: each entry is followed by
+	// a data descriptor, and regions (CreateRegion) are refused.
+	Direct bool
 }
 
 const (
@@ -78,7 +84,8 @@ type NPZWriter struct {
 	aborted bool
 	fw      *kflate.Writer
 	regions []*Region
-	hinted  uint64 // bytes before this offset were handed to StartWriteback
+	hinted  uint64                   // bytes before this offset were handed to StartWriteback
+	dw      *atomicfile.DirectWriter // CreateNPZ's writer with NPZOptions.Direct
 }
 
 type entryState struct {
@@ -98,7 +105,14 @@ func CreateNPZ(path string, opt NPZOptions) (*NPZWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("npz: %w", err)
 	}
-	z := NewNPZWriter(f, opt)
+	var z *NPZWriter
+	if opt.Direct {
+		dw := f.DirectWriter()
+		z = NewNPZWriter(dw, opt) // not an io.Seeker: data descriptors
+		z.dw = dw
+	} else {
+		z = NewNPZWriter(f, opt)
+	}
 	z.af = f
 	z.path = path
 	return z, nil
@@ -142,7 +156,7 @@ const writebackStep = 64 << 20
 // there are writebackStep of them (or any, with all: at the end of each
 // entry).
 func (z *NPZWriter) hint(all bool) {
-	if z.af == nil || z.pos <= z.hinted || (!all && z.pos-z.hinted < writebackStep) {
+	if z.af == nil || z.dw != nil || z.pos <= z.hinted || (!all && z.pos-z.hinted < writebackStep) {
 		return
 	}
 	z.af.StartWriteback(z.base+int64(z.hinted), int64(z.pos-z.hinted))
@@ -484,6 +498,9 @@ func (z *NPZWriter) Close() error {
 	err := z.writeCentral()
 	if err == nil {
 		err = z.bw.Flush()
+	}
+	if err == nil && z.dw != nil {
+		err = z.dw.Flush()
 	}
 	if err != nil {
 		err = fmt.Errorf("npz %s: finishing archive: %w", z.where(), err)

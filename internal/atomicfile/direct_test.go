@@ -1,0 +1,61 @@
+package atomicfile
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestDirectWriter writes files of sizes around the block, the buffer and
+// several buffers in flight through a DirectWriter, in uneven pieces, and
+// checks that each committed file holds exactly the bytes written; in the
+// temporary folder (direct I/O on most file systems) and, where it exists,
+// in /dev/shm (tmpfs, which may refuse it: the bytes then go through the
+// page cache).
+func TestDirectWriter(t *testing.T) {
+	dirs := []string{t.TempDir()}
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if d, err := os.MkdirTemp("/dev/shm", "atomicfile-test-"); err == nil {
+			defer os.RemoveAll(d)
+			dirs = append(dirs, d)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, dir := range dirs {
+		for _, size := range []int{0, 1, directAlign - 1, directAlign, directAlign + 1, directBufSize, directBufSize + 1,
+			(directInFlight+2)*directBufSize + 123} {
+			want := make([]byte, size)
+			for i := range want {
+				want[i] = byte(r.Uint32())
+			}
+			path := filepath.Join(dir, "f.bin")
+			f, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := f.DirectWriter()
+			for rest := want; len(rest) > 0; {
+				n := min(len(rest), 1+r.IntN(3*directBufSize/2))
+				if k, err := w.Write(rest[:n]); err != nil || k != n {
+					t.Fatalf("%s: write %d: %d, %v", dir, n, k, err)
+				}
+				rest = rest[n:]
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatalf("%s: flush: %v", dir, err)
+			}
+			if err := f.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s: size %d: the file holds %d bytes, not the ones written", dir, size, len(got))
+			}
+		}
+	}
+}
