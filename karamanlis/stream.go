@@ -65,12 +65,9 @@ type StreamedMovie struct {
 	spillName string
 	sum       float64 // of the raw training values, in order (rendered windows)
 	pool      bufPool
-	cacheRead watermark       // how far the cache writer has read the store
-	rendered  watermark       // how far the training movie is in the store (in-place stores)
-	onRender  func(*rawMovie) // called once the test movie is rendered, before the training movie (in-place stores)
-	statsDone chan struct{}   // closed when the statistics are known (in place, cached)
-	statsOnce sync.Once
-	statsErr  error // why they could not be computed
+	cacheRead watermark     // how far the cache writer has read the store
+	statsDone chan struct{} // closed when the statistics are known (in place, cached)
+	statsErr  error         // why they could not be computed
 	cacheDone chan struct{}
 	cacheOnce sync.Once
 	cacheJob  func() // writes the cache (nil: caching is off)
@@ -109,9 +106,8 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 // is rendered), the test movie and a few windows, whatever the session's
 // length. A movie read from a cache is not written into the store:
 // EachTrainWindow takes it from memory. The stimulus cache (unless the
-// options turn it off) is written while the movie renders, read from the
-// store right behind the renderer (so that its bytes reach the disk early),
-// its last bytes once the statistics accept the movie: a caller that must leave no
+// options turn it off) is written as soon as the movie is rendered, read
+// from the store beside the statistics' pass: a caller that must leave no
 // cache for a session it will refuse checks what it can (its responses,
 // say) before store returns; EachTrainWindow's fn overwrites a window only
 // once the cache writer has read it. WriteCache does nothing more.
@@ -166,23 +162,9 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	ok := false
 	defer func() {
 		if !ok {
-			sm.statsKnown(errors.New("the stimulus failed")) // a cache writer waiting for them gives up
 			sm.Close()
 		}
 	}()
-	if !opt.DisableCache && store != nil {
-		// In place: the cache writer follows the renderer through the store
-		// (storeReader waits for the frames it reads), so that the cache's
-		// bytes reach the disk while the movie renders, not after; its last
-		// bytes wait for the statistics, so that a movie refused for them
-		// leaves no cache. The caller accepted the session when it gave the
-		// store.
-		sm.onRender = func(mov *rawMovie) {
-			sm.startCache(folder, matPath, mov, opt)
-			sm.statsDone = make(chan struct{})
-			sm.WriteCache()
-		}
-	}
 	mov, err := sm.compose(ctx, matPath, opt, spillDir, store)
 	if err != nil {
 		if errors.Is(err, ErrNoStimulus) {
@@ -193,42 +175,38 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	src := &movieSource{mov: mov, path: matPath}
 	sm.Split = src.split(opt.StimType)
 	sm.Split.Train = nil
-	if !opt.DisableCache && sm.onRender == nil {
-		// The cache is written (from the spill file, or rendering again)
-		// while the statistics are computed and the caller writes its
-		// output, once the caller calls WriteCache.
-		sm.startCache(folder, matPath, mov, opt)
+	if !opt.DisableCache {
+		// The cache is written (from the store, or rendering again) while
+		// the statistics are computed and the caller writes its output. It
+		// gets its own copy of the raw test movie, which normalise scales in
+		// place.
+		cm := *mov
+		cm.test = append([]float32(nil), mov.test...)
+		sm.cacheJob = func() {
+			defer sm.cacheRead.finish()
+			defer opt.timing("cache_write", time.Now())
+			writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, opt)
+		}
+		if sm.inPlace {
+			// The caller accepted the session when it gave the store: the
+			// cache is read from it beside the statistics' pass (which
+			// keeps one core busy), ahead of EachTrainWindow; its last
+			// bytes wait for the statistics, so that a movie refused for
+			// them leaves no cache.
+			sm.statsDone = make(chan struct{})
+			sm.WriteCache()
+		}
 	}
 	err = sm.normalise(opt)
-	sm.statsKnown(err)
+	if sm.statsDone != nil {
+		sm.statsErr = err
+		close(sm.statsDone)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", matPath, err)
 	}
 	ok = true
 	return sm, nil
-}
-
-// statsKnown records the outcome of the statistics (err nil: accepted) for
-// a cache writer waiting for them, once.
-func (sm *StreamedMovie) statsKnown(err error) {
-	sm.statsOnce.Do(func() {
-		if sm.statsDone != nil {
-			sm.statsErr = err
-			close(sm.statsDone)
-		}
-	})
-}
-
-// startCache prepares the cache job for mov (its test movie rendered): it
-// gets its own copy of the raw test movie, which normalise scales in place.
-func (sm *StreamedMovie) startCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
-	cm := *mov
-	cm.test = append([]float32(nil), mov.test...)
-	sm.cacheJob = func() {
-		defer sm.cacheRead.finish()
-		defer opt.timing("cache_write", time.Now())
-		writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, opt)
-	}
 }
 
 // compose renders the test movie into memory and the training movie into
@@ -241,7 +219,6 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	}
 	mov := &rawMovie{t: len(c.train), tf: len(c.test), h: opt.Height, w: opt.Width}
 	sm.frames = mov.t
-	sm.ctx = ctx // before any goroutine reads it (the cache writer)
 	if store != nil {
 		if sm.store, err = store([]int{1, mov.t, mov.h, mov.w}); err != nil {
 			return nil, err
@@ -255,10 +232,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	}
 	switch {
 	case sm.store != nil:
-		if sm.inPlace && sm.onRender != nil {
-			sm.onRender(mov)
-		}
-		return mov, sm.fill(c)
+		return mov, sm.fill(ctx, c)
 	case keepMovie(4*mov.t*sm.fsize, c.imageBytes):
 		sm.train = make([]float32, mov.t*sm.fsize)
 		if err := c.renderTrain(ctx, 0, mov.t, sm.train); err != nil {
@@ -285,7 +259,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 		sm.spillName = ""
 	}
 	sm.store = sm.spill
-	if err := sm.fill(c); err != nil {
+	if err := sm.fill(ctx, c); err != nil {
 		return nil, fmt.Errorf("spill file for the training movie: %w", err)
 	}
 	return mov, nil
@@ -294,8 +268,8 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 // fill renders the training movie window by window into the store, the
 // next window rendering while this one is summed (normStats' first sum,
 // over the frames in order) and written.
-func (sm *StreamedMovie) fill(c *composer) error {
-	defer sm.rendered.finish()
+func (sm *StreamedMovie) fill(ctx context.Context, c *composer) error {
+	sm.ctx = ctx
 	return sm.pipeline(sm.renderWith(c), func(a, _ int, win []float32) error {
 		sm.addSum(win)
 		swapLE(win) // the store is little-endian, as the cache
@@ -310,7 +284,6 @@ func (sm *StreamedMovie) fill(c *composer) error {
 			}
 			b, off = b[n:], off+int64(n)
 		}
-		sm.rendered.advance(off)
 		return nil
 	})
 }
@@ -554,13 +527,7 @@ func (r *storeReader) Read(p []byte) (int, error) {
 	if n, _ := r.sm.cacheRead.at(); n > r.off {
 		return 0, fmt.Errorf("the raw training movie from byte %d may already be overwritten", r.off)
 	}
-	// the renderer may still be filling the store: read what it has written
-	r.sm.rendered.waitFor(r.off + 1)
-	done, _ := r.sm.rendered.at()
-	if done <= r.off {
-		return 0, fmt.Errorf("the training movie was not rendered past byte %d", r.off)
-	}
-	p = p[:min(int64(len(p)), r.size-r.off, done-r.off)]
+	p = p[:min(int64(len(p)), r.size-r.off)]
 	if r.off+int64(len(p)) == r.size && r.sm.statsDone != nil {
 		<-r.sm.statsDone
 		if r.sm.statsErr != nil {

@@ -198,8 +198,6 @@ func TestStreamIntoStoreError(t *testing.T) {
 func TestStoreReaderWaitsForStatistics(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true, statsDone: make(chan struct{})}
-		sm.rendered.advance(48) // all rendered
-		sm.rendered.finish()
 		r := sm.rawTrainReader()
 		buf := make([]byte, 40)
 		if n, err := io.ReadFull(r, buf); n != 40 || err != nil {
@@ -224,39 +222,6 @@ func TestStoreReaderWaitsForStatistics(t *testing.T) {
 		}
 		if _, err := sm.rawTrainReader().Read(make([]byte, 4)); err == nil {
 			t.Error("a second reader started over bytes already read")
-		}
-	}
-}
-
-// TestStoreReaderFollowsRenderer: the cache's reader of an in-place store
-// reads only what the renderer has written: it waits for more, and fails
-// when rendering ends (an error) before the movie's end.
-func TestStoreReaderFollowsRenderer(t *testing.T) {
-	for _, fail := range []bool{false, true} {
-		sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true}
-		sm.rendered.advance(16) // the first frame
-		r := sm.rawTrainReader()
-		if n, err := r.Read(make([]byte, 48)); n != 16 || err != nil {
-			t.Fatalf("read with one frame rendered: %d bytes, %v", n, err)
-		}
-		got := make(chan error, 1)
-		go func() {
-			_, err := io.ReadFull(r, make([]byte, 32))
-			got <- err
-		}()
-		select {
-		case err := <-got:
-			t.Fatalf("read past the rendered frames: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if fail {
-			sm.rendered.finish() // rendering failed after the first frame
-		} else {
-			sm.rendered.advance(48)
-			sm.rendered.finish()
-		}
-		if err := <-got; fail != (err != nil) {
-			t.Errorf("rendering failed %v: read %v", fail, err)
 		}
 	}
 }
