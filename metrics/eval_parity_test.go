@@ -7,49 +7,16 @@ import (
 	"os"
 	"testing"
 
+	"github.com/retinaio/retinaio/internal/testutil"
 	"github.com/retinaio/retinaio/npy"
 )
 
-// evalCase is one case of testdata/expect_eval.json, written by
-// testdata/gen_openretina_eval.py (numpy re-implementation of openretina's
-// eval.py and EvaluationSummary); null is NaN.
-type evalCase struct {
-	Options struct {
-		Cut    int     `json:"cut_first_n_frames"`
-		Cutoff float64 `json:"var_ratio_cutoff"`
-		GMO    bool    `json:"global_mean_oracle"`
-	} `json:"options"`
-	Neurons []struct {
-		CorrToAverage *float64   `json:"corr_to_average"`
-		MSE           *float64   `json:"mse_to_average"`
-		Poisson       *float64   `json:"poisson_loss_to_average"`
-		FEVE          *float64   `json:"feve"`
-		Jackknife     *float64   `json:"jackknife"`
-		VarRatio      *float64   `json:"var_ratio"`
-		GMO           *float64   `json:"global_mean_oracle"`
-		Kept          bool       `json:"kept"`
-		CorrByTrial   []*float64 `json:"corr_by_trial"`
-		MSEByTrial    []*float64 `json:"mse_by_trial"`
-	} `json:"neurons"`
-	Summary map[string]any `json:"summary"`
-	Oracles struct {
-		Jackknife []*float64 `json:"jackknife"`
-		GMO       []*float64 `json:"global_mean_oracle"`
-		GMO2D     []*float64 `json:"global_mean_oracle_2d"`
-	} `json:"oracles_cut_5"`
-}
+// evalCase is one case of testdata/expect_eval.json.
+type evalCase = testutil.EvalCase
 
 func loadEvalCases(t testing.TB) map[string]evalCase {
 	t.Helper()
-	b, err := os.ReadFile("testdata/expect_eval.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]evalCase
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testutil.LoadEvalCases(t, "testdata/expect_eval.json")
 }
 
 func loadEvalInput(t testing.TB, name string) Input {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retinaio/retinaio/internal/testutil"
 	"github.com/retinaio/retinaio/npy"
 )
 
@@ -109,40 +110,13 @@ type evalJSON struct {
 	Notes   []string       `json:"notes"`
 }
 
-// expectEval is metrics/testdata/expect_eval.json (numpy re-implementation
-// of openretina's evaluation script, gen_openretina_eval.py).
-type expectEval struct {
-	Options struct {
-		Cut    int     `json:"cut_first_n_frames"`
-		Cutoff float64 `json:"var_ratio_cutoff"`
-		GMO    bool    `json:"global_mean_oracle"`
-	} `json:"options"`
-	Neurons []struct {
-		CorrToAverage *float64   `json:"corr_to_average"`
-		MSE           *float64   `json:"mse_to_average"`
-		Poisson       *float64   `json:"poisson_loss_to_average"`
-		FEVE          *float64   `json:"feve"`
-		Jackknife     *float64   `json:"jackknife"`
-		VarRatio      *float64   `json:"var_ratio"`
-		GMO           *float64   `json:"global_mean_oracle"`
-		Kept          bool       `json:"kept"`
-		CorrByTrial   []*float64 `json:"corr_by_trial"`
-		MSEByTrial    []*float64 `json:"mse_by_trial"`
-	} `json:"neurons"`
-	Summary map[string]any `json:"summary"`
-}
+// expectEval is a case of metrics/testdata/expect_eval.json (numpy
+// re-implementation of openretina's evaluation script).
+type expectEval = testutil.EvalCase
 
 func loadExpectEval(t *testing.T) map[string]expectEval {
 	t.Helper()
-	b, err := os.ReadFile(metricsData + "expect_eval.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e map[string]expectEval
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return testutil.LoadEvalCases(t, metricsData+"expect_eval.json")
 }
 
 // compareEval checks eval's JSON against the numpy reference, every
