@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/retinaio/retinaio/internal/bigmem"
 )
@@ -273,7 +272,7 @@ func (sm *StreamedMovie) fill(ctx context.Context, c *composer) error {
 	return sm.pipeline(sm.renderWith(c), func(a, _ int, win []float32) error {
 		sm.addSum(win)
 		swapLE(win) // the store is little-endian, as the cache
-		b := f32Bytes(win)
+		b := bigmem.View(win)
 		off := int64(a) * int64(4*sm.fsize)
 		for len(b) > 0 {
 			// in pieces: one write of a whole window into fresh file pages
@@ -305,7 +304,7 @@ func (sm *StreamedMovie) renderWith(c *composer) func(a, b int, win []float32) e
 
 // readStore reads the raw training frames a..b-1 from the store.
 func (sm *StreamedMovie) readStore(a, b int, win []float32) error {
-	if _, err := sm.store.ReadAt(f32Bytes(win), int64(a)*int64(4*sm.fsize)); err != nil {
+	if _, err := sm.store.ReadAt(bigmem.View(win), int64(a)*int64(4*sm.fsize)); err != nil {
 		return fmt.Errorf("reading back the training movie: %w", err)
 	}
 	swapLE(win)
@@ -443,14 +442,6 @@ func (w *watermark) at() (int64, bool) {
 	return w.n, w.done
 }
 
-// f32Bytes views float32 values as their in-memory bytes.
-func f32Bytes(v []float32) []byte {
-	if len(v) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
-}
-
 // rawWindows calls fn with the raw training movie, window by window, in
 // order (fn must not keep the slice).
 func (sm *StreamedMovie) rawWindows(fn func([]float32) error) error {
@@ -499,7 +490,7 @@ func (sm *StreamedMovie) rawTrainReader() io.Reader {
 	go func() {
 		pw.CloseWithError(sm.renderWindows(func(_, _ int, v []float32) error {
 			swapLE(v)
-			_, err := pw.Write(f32Bytes(v))
+			_, err := pw.Write(bigmem.View(v))
 			return err
 		}))
 	}()
@@ -685,17 +676,10 @@ func (sm *StreamedMovie) Close() error {
 	return err
 }
 
-// littleEndian reports whether this machine stores float32 little-endian
-// (the spill file and the caches are little-endian).
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
 // npyLE returns a reader of float32 values as little-endian bytes.
 func npyLE(v []float32) io.Reader {
-	if littleEndian {
-		return bytes.NewReader(f32Bytes(v))
+	if bigmem.LittleEndian {
+		return bytes.NewReader(bigmem.View(v))
 	}
 	return &f32Reader{v: v}
 }
@@ -703,7 +687,7 @@ func npyLE(v []float32) io.Reader {
 // swapLE converts float32 values between this machine's byte order and
 // little-endian, in place (nothing to do on little-endian machines).
 func swapLE(v []float32) {
-	if littleEndian {
+	if bigmem.LittleEndian {
 		return
 	}
 	for i, x := range v {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/retinaio/retinaio/internal/bigmem"
 )
 
 // TestRegionSameBytesAsAdd writes an archive whose middle entry is a region
@@ -71,7 +73,7 @@ func TestRegionSameBytesAsAdd(t *testing.T) {
 		for i := range raw {
 			raw[i] = float32(i)
 		}
-		rb := view(raw)
+		rb := bigmem.View(raw)
 		for off := 0; off < len(rb); off += 65536 * 3 {
 			if _, err := r.WriteAt(rb[off:min(len(rb), off+65536*3)], int64(off)); err != nil {
 				t.Fatal(err)
@@ -82,7 +84,7 @@ func TestRegionSameBytesAsAdd(t *testing.T) {
 			t.Fatalf("read back: %v", err)
 		}
 		// bytes in uneven pieces, then values
-		fb := view(final)
+		fb := bigmem.View(final)
 		half := 4 * (n / 2)
 		for off, step := 0, 1; off < half; off, step = off+step, step*3+1 {
 			if err := r.WriteFinal(fb[off:min(half, off+step)]); err != nil {

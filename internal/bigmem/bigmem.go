@@ -18,7 +18,7 @@ const threshold = 4 << 20
 func Float32s(n int) []float32 {
 	s := make([]float32, n)
 	if n*4 >= threshold {
-		adviseHuge(sliceBytes(s))
+		adviseHuge(View(s))
 	}
 	return s
 }
@@ -27,7 +27,7 @@ func Float32s(n int) []float32 {
 func Float64s(n int) []float64 {
 	s := make([]float64, n)
 	if n*8 >= threshold {
-		adviseHuge(sliceBytes(s))
+		adviseHuge(View(s))
 	}
 	return s
 }
@@ -36,7 +36,7 @@ func Float64s(n int) []float64 {
 func Bytes(n int) []byte {
 	s := make([]byte, n)
 	if n >= threshold {
-		adviseHuge(sliceBytes(s))
+		adviseHuge(View(s))
 	}
 	return s
 }
