@@ -2,41 +2,17 @@
 
 package fixmovie
 
+import "github.com/retinaio/retinaio/internal/cpufeat"
+
 // vecWidth and vecHeight select the AVX2 + FMA kernels (kernel_amd64.s)
 // of the width and height passes when the CPU and the operating system
 // support them; otherwise the pure-Go kernels run. With both, the cache
 // entries are row-major (widthVecT, heightVecT); vecWidth alone (tests)
 // keeps them column-major (widthVec).
 var (
-	vecWidth  = hasAVX2FMA()
+	vecWidth  = cpufeat.AVX2 && cpufeat.FMA
 	vecHeight = vecWidth
 )
-
-// cpuid executes CPUID with the given leaf and sub-leaf.
-func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv0 returns the low half of XCR0 (the register states the OS saves).
-func xgetbv0() uint32
-
-// hasAVX2FMA reports whether AVX2 and FMA instructions can be used: the CPU
-// has them (CPUID leaf 1: FMA, AVX, OSXSAVE; leaf 7: AVX2) and the OS
-// saves the YMM registers (XCR0 bits 1 and 2).
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, c1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if c1&fma == 0 || c1&osxsave == 0 || c1&avx == 0 {
-		return false
-	}
-	if xgetbv0()&6 != 6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0
-}
 
 // widthVec computes n (a multiple of 8) width-pass values of one output
 // column: for i < n, with p_k = float32(img[offs[k]+i]) * w[k] (a rounded

@@ -1,0 +1,19 @@
+// Package cpufeat reports the x86-64 instruction-set extensions that the
+// assembly kernels of other packages (fixmovie, internal/inflate) may use:
+// the CPU must have them and the operating system must save the registers
+// they use.
+//
+// The values are computed once, at package initialization, with CPUID and
+// XGETBV. On other architectures and in builds with the purego tag (which
+// have no assembly) every value is false.
+package cpufeat
+
+// AVX2 reports whether AVX2 instructions can be used: the CPU has AVX,
+// OSXSAVE (CPUID leaf 1) and AVX2 (leaf 7), and the operating system saves
+// the XMM and YMM registers (XCR0 bits 1 and 2).
+var AVX2 = hasAVX2()
+
+// FMA reports whether FMA3 instructions on YMM registers can be used: the
+// CPU has FMA, AVX and OSXSAVE (CPUID leaf 1), and the operating system
+// saves the XMM and YMM registers (XCR0 bits 1 and 2).
+var FMA = hasFMA()

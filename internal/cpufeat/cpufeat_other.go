@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package cpufeat
+
+// hasAVX2 is false: no x86-64 assembly in this build.
+func hasAVX2() bool { return false }
+
+// hasFMA is false: no x86-64 assembly in this build.
+func hasFMA() bool { return false }
