@@ -6,9 +6,9 @@ import "encoding/binary"
 const adlerMod = 65521
 
 // adler32Sum returns the Adler-32 checksum of p (RFC 1950), the same value as
-// hash/adler32.Checksum. Where adlerAsm is set (amd64 with AVX2; not in
-// purego builds) an assembly kernel sums the whole 64-byte blocks and
-// adler32Go the rest.
+// hash/adler32.Checksum. Where adlerAsm is set (amd64 with AVX2, arm64;
+// not in purego builds) an assembly kernel sums the whole 64-byte blocks
+// and adler32Go the rest.
 func adler32Sum(p []byte) uint32 {
 	s1, s2 := uint32(1), uint32(0)
 	if adlerAsm {

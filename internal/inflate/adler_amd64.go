@@ -9,6 +9,11 @@ import "github.com/retinaio/retinaio/internal/cpufeat"
 // the pure-Go code.
 var adlerAsm = cpufeat.AVX2
 
+// adlerChunk is the largest number of bytes adler32Vec hands to
+// adler32Blocks at once; the kernel's 32-bit lanes cannot overflow below
+// about 2.8 MB (see adler_amd64.s).
+const adlerChunk = 1 << 20
+
 // adler32Blocks returns the byte sum and the weighted sum of the n bytes
 // at p, n a positive multiple of 64 and at most adlerChunk:
 //

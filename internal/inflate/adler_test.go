@@ -30,10 +30,11 @@ func checkAdler(t *testing.T, what string, p []byte) {
 	}
 }
 
-// TestAdler32 compares with hash/adler32 on random data of every length
-// up to 2000 at every starting offset modulo 64, and on all-0xff data
-// (the largest sums) and random data of lengths around the reduction
-// blocks (5552, 64 KiB, 1 MiB and their multiples) up to 5 MiB.
+// TestAdler32 compares with hash/adler32, on both paths, on random and
+// all-0xff data (the largest sums) of every length up to 2000, at start
+// offsets 1..63 (lengths up to 300 and 100000), and at lengths around the
+// kernels' chunks and the reduction blocks (5552, 16 KiB, 64 KiB, 1, 2, 3
+// and 5 MiB) up to 5 MiB.
 func TestAdler32(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	rnd := make([]byte, 5<<20+200)
@@ -43,7 +44,7 @@ func TestAdler32(t *testing.T) {
 		ff[i] = 0xff
 	}
 	var long []int
-	for _, base := range []int{5552, 5552 * 2, 64 << 10, 1 << 20, 2 << 20, 3 << 20, 5 << 20} {
+	for _, base := range []int{5552, 5552 * 2, 16 << 10, 64 << 10, 1 << 20, 2 << 20, 3 << 20, 5 << 20} {
 		for _, d := range []int{-65, -64, -63, -33, -32, -31, -1, 0, 1, 31, 32, 33, 63, 64, 65, 127} {
 			long = append(long, base+d)
 		}

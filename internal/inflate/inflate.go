@@ -9,8 +9,9 @@
 // time into a bit buffer, resolves most codes with one table lookup (11
 // bits for literals/lengths, 8 for distances, with subtables for longer
 // codes) and decodes several literals per refill, in the manner of
-// libdeflate. The zlib Adler-32 checksum is computed with AVX2 assembly on
-// amd64 CPUs that have it (64 bytes per step) and in pure Go elsewhere.
+// libdeflate. The zlib Adler-32 checksum is computed 64 bytes per step in
+// assembly (AVX2 on amd64 CPUs that have it, NEON on arm64) and in pure Go
+// elsewhere and in purego builds.
 //
 // Accept/reject decisions follow Go's compress/flate and compress/zlib: a
 // stream either decodes to the same bytes as with the standard library or
