@@ -17,3 +17,9 @@ var AVX2 = hasAVX2()
 // CPU has FMA, AVX and OSXSAVE (CPUID leaf 1), and the operating system
 // saves the XMM and YMM registers (XCR0 bits 1 and 2).
 var FMA = hasFMA()
+
+// BMI2 reports whether the BMI1 and BMI2 bit-manipulation instructions
+// (BEXTR, SHRX, SHLX, BZHI, ...) can be used: the CPU lists both in CPUID
+// leaf 7 (EBX bits 3 and 8). They use general-purpose registers only, so no
+// operating-system support is needed.
+var BMI2 = hasBMI2()

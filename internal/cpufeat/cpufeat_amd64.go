@@ -43,3 +43,13 @@ func hasFMA() bool {
 	ok, c1 := hasYMM()
 	return ok && c1&bitFMA != 0
 }
+
+// hasBMI2 computes BMI2 (see there).
+func hasBMI2() bool {
+	if maxLeaf, _, _, _ := cpuid(0, 0); maxLeaf < 7 {
+		return false
+	}
+	_, b7, _, _ := cpuid(7, 0)
+	const bmi1, bmi2 = 1 << 3, 1 << 8
+	return b7&bmi1 != 0 && b7&bmi2 != 0
+}

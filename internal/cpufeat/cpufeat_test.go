@@ -30,13 +30,16 @@ func TestLinuxFlags(t *testing.T) {
 		return false
 	}
 	if purego {
-		if AVX2 || FMA {
-			t.Fatalf("purego build: AVX2 %v, FMA %v; want false", AVX2, FMA)
+		if AVX2 || FMA || BMI2 {
+			t.Fatalf("purego build: AVX2 %v, FMA %v, BMI2 %v; want false", AVX2, FMA, BMI2)
 		}
 		return
 	}
 	if want := has("avx2"); AVX2 != want {
 		t.Errorf("AVX2 = %v, /proc/cpuinfo says %v", AVX2, want)
+	}
+	if want := has("bmi1") && has("bmi2"); BMI2 != want {
+		t.Errorf("BMI2 = %v, /proc/cpuinfo says %v", BMI2, want)
 	}
 	if want := has("fma") && has("avx"); FMA != want {
 		t.Errorf("FMA = %v, /proc/cpuinfo says %v", FMA, want)
