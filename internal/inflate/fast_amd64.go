@@ -3,7 +3,7 @@
 package inflate
 
 // useFastAsm selects the assembly fast loop (fast_amd64.s) when the CPU has
-// BMI2 (SHRX, SHLX, BZHI) and SSSE3 (PSHUFB); tests switch it off to
+// BMI1 and BMI2 (BEXTR, SHRX, SHLX, BZHI) and SSSE3 (PSHUFB); tests switch it off to
 // compare with fastGo.
 var useFastAsm = fastAsmOK
 
@@ -13,8 +13,9 @@ var fastAsmOK = inflateHasBMI2()
 // inflateCPUID executes CPUID with the given leaf and sub-leaf.
 func inflateCPUID(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 
-// inflateHasBMI2 reports whether the CPU has BMI2 (CPUID leaf 7, EBX bit 8)
-// and SSSE3 (leaf 1, ECX bit 9). Neither needs operating system support.
+// inflateHasBMI2 reports whether the CPU has BMI1 and BMI2 (CPUID leaf 7,
+// EBX bits 3 and 8) and SSSE3 (leaf 1, ECX bit 9). None needs operating
+// system support.
 func inflateHasBMI2() bool {
 	maxLeaf, _, _, _ := inflateCPUID(0, 0)
 	if maxLeaf < 7 {
@@ -22,7 +23,7 @@ func inflateHasBMI2() bool {
 	}
 	_, _, c1, _ := inflateCPUID(1, 0)
 	_, b7, _, _ := inflateCPUID(7, 0)
-	return c1&(1<<9) != 0 && b7&(1<<8) != 0
+	return c1&(1<<9) != 0 && b7&(1<<3) != 0 && b7&(1<<8) != 0
 }
 
 // fastAsm is fastGo in assembly (BMI2 and SSSE3): the bit buffer, its

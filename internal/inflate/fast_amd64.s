@@ -3,7 +3,6 @@
 #include "textflag.h"
 
 // Table entry flags and sizes (tables.go).
-#define FLAG_LIT 0x1000
 #define FLAG_EOB 0x2000
 #define FLAG_SUB 0x4000
 #define FLAG_BAD 0x8000
@@ -23,17 +22,18 @@ TEXT ·inflateCPUID(SB), NOSPLIT, $0-24
 	MOVL DX, edx+20(FP)
 	RET
 
-// One literal: consume the entry's bits, store its byte, look the next
-// entry up.
+// One literal of the primary table: look the next entry up (its index
+// extracted with the literal entry as BEXTR control: litBits bits from bit
+// code length), consume the bits, store the byte. The flags of the next
+// entry are tested with TESTL DX, DX (a literal has bit 31 set).
 #define LITERAL \
-	SHRXQ DX, BX, BX \
-	SUBL  DX, CX \
-	SHRL  $16, DX \
-	MOVB  DX, (R8) \
-	MOVL  BX, AX \
-	ANDL  $LIT_MASK, AX \
-	MOVL  (R10)(AX*4), DX \
-	INCQ  R8
+	BEXTRQ DX, BX, AX \
+	SHRXQ  DX, BX, BX \
+	SUBL   DX, CX \
+	SHRL   $16, DX \
+	MOVB   DX, (R8) \
+	MOVL   (R10)(AX*4), DX \
+	INCQ   R8
 
 // func fastAsm(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool)
 //
@@ -96,19 +96,19 @@ top:
 	ORL   $56, CX
 
 dispatch:
-	TESTL $FLAG_LIT, DX
-	JZ    nonlit
+	TESTL DX, DX
+	JNS   nonlit
 
 	// Up to four literals per refill (4*11 <= 56 bits).
 	LITERAL
-	TESTL $FLAG_LIT, DX
-	JZ    top
+	TESTL DX, DX
+	JNS   top
 	LITERAL
-	TESTL $FLAG_LIT, DX
-	JZ    top
+	TESTL DX, DX
+	JNS   top
 	LITERAL
-	TESTL $FLAG_LIT, DX
-	JZ    top
+	TESTL DX, DX
+	JNS   top
 	LITERAL
 	JMP   top
 
@@ -213,9 +213,18 @@ litsub:
 	CMPL  AX, $LIT_SIZE
 	JCC   bad
 	MOVL  (R10)(AX*4), DX
-	TESTL $FLAG_LIT, DX
-	JZ    nonlit2
-	LITERAL
+	TESTL DX, DX
+	JNS   nonlit2
+
+	// A literal of a subtable: its bits 8-11 are not litBits.
+	SHRXQ DX, BX, BX
+	SUBL  DX, CX
+	SHRL  $16, DX
+	MOVB  DX, (R8)
+	INCQ  R8
+	MOVL  BX, AX
+	ANDL  $LIT_MASK, AX
+	MOVL  (R10)(AX*4), DX
 	JMP   top
 
 distsub:
