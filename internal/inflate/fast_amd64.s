@@ -35,16 +35,45 @@ TEXT ·inflateCPUID(SB), NOSPLIT, $0-24
 	MOVL   (R10)(AX*4), DX \
 	INCQ   R8
 
+// Refill: bb |= load64(src[pos:]) << nb; pos += (63-nb)/8; then (not
+// here) nb |= 56. The word at the new pos is loaded for the next refill
+// (from R9 if pos passed it: then it is not used).
+#define REFILL \
+	SHLXQ   CX, DI, AX \
+	ORQ     AX, BX \
+	MOVL    CX, AX \
+	NOTL    AX \
+	SHRL    $3, AX \
+	ANDL    $7, AX \
+	ADDQ    AX, SI \
+	MOVQ    SI, AX \
+	CMPQ    SI, R9 \
+	CMOVQHI R9, AX \
+	MOVQ    (AX), DI
+
+// LITERAL, then R13 = the distance entry that follows the next entry if
+// it is a length: its lookup starts before the branch on the next entry
+// (which is mispredicted at the end of a run of literals).
+#define LITSPEC \
+	LITERAL \
+	SHRXQ   DX, BX, R13 \
+	MOVBLZX R13, R13 \
+	MOVL    (R11)(R13*4), R13
+
 // func fastAsm(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool)
 //
 // Registers:
-//	DI  &dst[0]              R8  &dst[op]       R12 &dst[len(dst)-fastMargin]
+//	R8  &dst[op]             R12 &dst[len(dst)-fastMargin]
 //	SI  &src[pos]            R9  &src[len(src)-8]
+//	DI  the 8 bytes at SI (or at R9 when SI is past it), loaded ahead for
+//	    the next refill
 //	BX  bit buffer bb        CX  bit count nb (low byte; the bits above
 //	                             it are garbage: entries are subtracted whole)
-//	DX  current entry e      R10 lt             R11 dt
+//	DX  current entry e (in a match: the length, then the end)
+//	R10 lt                   R11 dt
+//	R13 distance entry (in a match copy: the source)
 //	R14, R15 bb, nb before a length/distance symbol (or pattern pointer and
-//	step in a match copy); AX, R13 scratch (R13: the match length, end)
+//	step in a match copy); AX scratch
 //
 // The steps are those of fastGo, so that both return the same values.
 TEXT ·fastAsm(SB), NOSPLIT, $0-129
@@ -71,6 +100,7 @@ TEXT ·fastAsm(SB), NOSPLIT, $0-129
 	ADDQ AX, SI
 	ADDQ DI, R12
 	ADDQ DI, R8
+	MOVQ (SI), DI
 
 	MOVL BX, AX
 	ANDL $LIT_MASK, AX
@@ -81,36 +111,113 @@ top:
 	JHI  done
 	CMPQ R8, R12
 	JHI  done
-
-	// Refill: bb |= load64(src[pos:]) << nb; pos += (63-nb)/8; nb |= 56.
-	MOVQ  (SI), AX
-	SHLXQ CX, AX, AX
-	ORQ   AX, BX
-	MOVL  CX, AX
-	NOTL  AX
-	SHRL  $3, AX
-	ANDL  $7, AX
-	ADDQ  AX, SI
-	CMPB  CL, $11
-	JCS   short
-	ORL   $56, CX
+	REFILL
+	CMPB CL, $11
+	JCS  short
+	ORL  $56, CX
 
 dispatch:
 	TESTL DX, DX
 	JNS   nonlit
 
 	// Up to four literals per refill (4*11 <= 56 bits).
-	LITERAL
+	LITSPEC
 	TESTL DX, DX
-	JNS   top
-	LITERAL
+	JNS   lenexit
+	LITSPEC
 	TESTL DX, DX
-	JNS   top
-	LITERAL
+	JNS   lenexit
+	LITSPEC
 	TESTL DX, DX
-	JNS   top
+	JNS   lenexit
 	LITERAL
 	JMP   top
+
+lenexit:
+	// A run of literals ended at a non-literal entry: the top of the
+	// loop (nb >= 23: the entry needs no second lookup). R13 holds the
+	// distance entry for the bits after it, right unless the refill
+	// adds some of its index bits (nb-n < distBits).
+	CMPQ  SI, R9
+	JHI   done
+	CMPQ  R8, R12
+	JHI   done
+	MOVL  CX, R15
+	SUBL  DX, R15
+	REFILL
+	ORL   $56, CX
+	MOVQ  BX, R14
+	CMPB  R15, $8
+	JCS   nonlit
+	MOVQ  CX, R15
+	TESTL $(FLAG_SUB|FLAG_EOB|FLAG_BAD), DX
+	JNZ   nonlit
+
+length:
+	// A length: base + the extra bits after the code (DX = length);
+	// R13 is the distance entry after it.
+	BZHIQ DX, BX, AX
+	SHRXQ DX, BX, BX
+	SUBL  DX, CX
+	SHRL  $8, DX
+	SHRXQ DX, AX, AX
+	SHRL  $8, DX
+	ADDL  AX, DX
+	TESTL $(FLAG_SUB|FLAG_BAD), R13
+	JNZ   distslow
+
+distgot:
+	// A distance (AX), then R13 = the match source &dst[op-dist], at or
+	// after &dst[0]; DX = the end of the match.
+	BZHIQ R13, BX, AX
+	SHRXQ R13, BX, BX
+	SUBL  R13, CX
+	SHRL  $8, R13
+	SHRXQ R13, AX, AX
+	SHRL  $8, R13
+	ADDL  R13, AX
+	MOVQ  R8, R13
+	SUBQ  AX, R13
+	JCS   bad
+	CMPQ  R13, dst_base+0(FP)
+	JCS   bad
+	ADDQ  R8, DX
+	CMPQ  AX, $16
+	JCS   pattern
+
+	// dist >= 16: 16 bytes per step.
+copy16:
+	MOVOU (R13), X0
+	MOVOU X0, (R8)
+	ADDQ  $16, R13
+	ADDQ  $16, R8
+	CMPQ  R8, DX
+	JCS   copy16
+
+matchdone:
+	MOVQ DX, R8
+	MOVL BX, AX
+	ANDL $LIT_MASK, AX
+	MOVL (R10)(AX*4), DX
+	JMP  top
+
+pattern:
+	// dist < 16: the dist bytes before op repeated over 16 bytes (PSHUFB
+	// with the indexes i%dist), stored every 16-16%dist bytes.
+	MOVOU  (R13), X0
+	SHLQ   $5, AX
+	LEAQ   inflatePattern<>(SB), R14
+	ADDQ   AX, R14
+	MOVOU  (R14), X1
+	MOVQ   16(R14), R15
+	PSHUFB X1, X0
+
+copypat:
+	MOVOU X0, (R8)
+	ADDQ  R15, R8
+	CMPQ  R8, DX
+	JCS   copypat
+	JMP   matchdone
 
 short:
 	// Fewer than litBits bits were valid: look the entry up again.
@@ -127,78 +234,31 @@ nonlit:
 	JNZ   litsub
 
 nonlit2:
-	TESTL $(FLAG_EOB|FLAG_BAD), DX
-	JNZ   eobbad
+	TESTL   $(FLAG_EOB|FLAG_BAD), DX
+	JNZ     eobbad
+	SHRXQ   DX, BX, AX
+	MOVBLZX AX, AX
+	MOVL    (R11)(AX*4), R13
+	JMP     length
 
-	// A length: base + the extra bits after the code.
-	BZHIQ DX, BX, AX
-	SHRXQ DX, BX, BX
-	SUBL  DX, CX
-	SHRL  $8, DX
-	SHRXQ DX, AX, AX
-	SHRL  $8, DX
-	LEAQ  (AX)(DX*1), R13
-
-	// A distance.
-	MOVBLZX BX, AX
-	MOVL    (R11)(AX*4), DX
-	TESTL   $FLAG_SUB, DX
-	JNZ     distsub
-
-distgot:
-	TESTL $FLAG_BAD, DX
+distslow:
+	// An invalid distance code, or a subtable.
+	TESTL $FLAG_BAD, R13
 	JNZ   bad
-	BZHIQ DX, BX, AX
-	SHRXQ DX, BX, BX
-	SUBL  DX, CX
-	SHRL  $8, DX
-	SHRXQ DX, AX, AX
-	SHRL  $8, DX
-	ADDQ  DX, AX
-
-	// AX = dist; DX = the match source &dst[op-dist], at or after &dst[0].
-	MOVQ R8, DX
-	SUBQ AX, DX
-	JCS  bad
-	CMPQ DX, DI
-	JCS  bad
-	ADDQ R8, R13
-	CMPQ AX, $16
-	JCS  pattern
-
-	// dist >= 16: 16 bytes per step.
-copy16:
-	MOVOU (DX), X0
-	MOVOU X0, (R8)
-	ADDQ  $16, DX
-	ADDQ  $16, R8
-	CMPQ  R8, R13
-	JCS   copy16
-	JMP   matchdone
-
-pattern:
-	// dist < 16: the dist bytes before op repeated over 16 bytes (PSHUFB
-	// with the indexes i%dist), stored every 16-16%dist bytes.
-	MOVOU  (DX), X0
-	SHLQ   $5, AX
-	LEAQ   inflatePattern<>(SB), R14
-	ADDQ   AX, R14
-	MOVOU  (R14), X1
-	MOVQ   16(R14), R15
-	PSHUFB X1, X0
-
-copypat:
-	MOVOU X0, (R8)
-	ADDQ  R15, R8
-	CMPQ  R8, R13
-	JCS   copypat
-
-matchdone:
-	MOVQ R13, R8
-	MOVL BX, AX
-	ANDL $LIT_MASK, AX
-	MOVL (R10)(AX*4), DX
-	JMP  top
+	SHRQ  $8, BX
+	SUBL  $8, CX
+	MOVL  R13, AX
+	SHRL  $8, AX
+	ANDL  $15, AX
+	BZHIQ AX, BX, AX
+	SHRL  $16, R13
+	ADDL  R13, AX
+	CMPL  AX, $DIST_SIZE
+	JCC   bad
+	MOVL  (R11)(AX*4), R13
+	TESTL $FLAG_BAD, R13
+	JNZ   bad
+	JMP   distgot
 
 litsub:
 	// A code longer than litBits: its subtable.
@@ -227,20 +287,6 @@ litsub:
 	MOVL  (R10)(AX*4), DX
 	JMP   top
 
-distsub:
-	SHRQ  $8, BX
-	SUBL  $8, CX
-	MOVL  DX, AX
-	SHRL  $8, AX
-	ANDL  $15, AX
-	BZHIQ AX, BX, AX
-	SHRL  $16, DX
-	ADDL  DX, AX
-	CMPL  AX, $DIST_SIZE
-	JCC   bad
-	MOVL  (R11)(AX*4), DX
-	JMP   distgot
-
 eobbad:
 	TESTL $FLAG_BAD, DX
 	JNZ   bad
@@ -258,7 +304,7 @@ done:
 	XORL AX, AX
 
 ret:
-	SUBQ    DI, R8
+	SUBQ    dst_base+0(FP), R8
 	MOVQ    R8, ret+96(FP)
 	SUBQ    src_base+24(FP), SI
 	MOVQ    SI, ret1+104(FP)
