@@ -18,11 +18,11 @@ import (
 // every returned value and dst[:op]; they also decode whole streams with
 // the assembly switched on and off and compare with compress/flate.
 
-// fastScratch holds the two destinations of compareFast and the pattern
-// their bytes after op are set to (reused between calls: fuzzing is
-// sequential).
+// fastScratch holds the two destinations of compareFast (reused between
+// calls: fuzzing is sequential).
 var fastScratch struct {
-	a, b, fill []byte
+	a, b []byte
+	seq  byte
 }
 
 const fastGuard = 64
@@ -48,18 +48,22 @@ func compareFast(t testing.TB, prefix []byte, dlen int, src []byte, s fastState,
 	sc := &fastScratch
 	if len(sc.a) < dlen+fastGuard {
 		n := 2 * (dlen + fastGuard)
-		sc.a, sc.b, sc.fill = make([]byte, n), make([]byte, n), make([]byte, n)
-		for i := range sc.fill {
-			sc.fill[i] = byte(i*131>>3) ^ byte(i>>9)
-		}
+		sc.a, sc.b = make([]byte, n), make([]byte, n)
 	}
 	a, b := sc.a[:dlen+fastGuard], sc.b[:dlen+fastGuard]
-	op := copy(a, prefix)
-	copy(a[op:dlen], sc.fill[op:])
-	for i := dlen; i < len(a); i++ {
-		a[i] = 0xa5
+	// dst[:op] is the output so far; the bytes after it differ between
+	// a and b (a loop must not let them into its output): left from
+	// earlier calls, and a different pattern in each near op.
+	copy(a, prefix)
+	copy(b, prefix)
+	sc.seq++
+	for i := s.op; i < dlen && i < s.op+4096; i++ {
+		a[i] = byte(i*131>>3) ^ sc.seq
+		b[i] = ^a[i]
 	}
-	copy(b, a)
+	for i := dlen; i < len(a); i++ {
+		a[i], b[i] = 0xa5, 0xa5
+	}
 	var g, m fastState
 	g.op, g.pos, g.bb, g.nb, g.eob = fastGo(a[:dlen], src, s.op, s.pos, s.bb, s.nb, lt, dt)
 	m.op, m.pos, m.bb, m.nb, m.eob = fastAsm(b[:dlen], src, s.op, s.pos, s.bb, s.nb, lt, dt)
@@ -168,10 +172,19 @@ func walkBlocks(dst, src []byte, fn func(out []byte, s fastState, lt *[litTableS
 // and error, and agree with compress/flate when want is not nil.
 func checkStream(t testing.TB, r *rand.Rand, src []byte, max int, want []byte) {
 	t.Helper()
-	dst := make([]byte, max)
+	if len(streamScratch) < max {
+		streamScratch = make([]byte, max)
+	}
+	dst := streamScratch[:max]
+	// The block checks need no more room than the stream fills (and
+	// the margin): fuzzed streams rarely decode to much.
+	if n, _, _ := Raw(dst, src); n+2*fastMargin < max {
+		dst = dst[:n+2*fastMargin]
+	}
 	walkBlocks(dst, src, func(out []byte, s fastState, lt *[litTableSize]uint32, dt *[distTableSize]uint32) {
-		checkBlock(t, r, out, max, src, s, lt, dt)
+		checkBlock(t, r, out, len(dst), src, s, lt, dt)
 	})
+	dst = streamScratch[:max]
 	old := useFastAsm
 	defer func() { useFastAsm = old }()
 	type result struct {
@@ -192,6 +205,8 @@ func checkStream(t testing.TB, r *rand.Rand, src []byte, max int, want []byte) {
 		t.Fatalf("%d bytes, %s; compress/flate %d bytes", res[1].n, res[1].err, len(want))
 	}
 }
+
+var streamScratch []byte
 
 // flateStdlib decodes a raw deflate stream with compress/flate (at most
 // limit bytes); nil if it fails or gives more (or nothing).
