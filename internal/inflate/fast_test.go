@@ -219,16 +219,18 @@ func flateStdlib(src []byte, limit int) []byte {
 }
 
 // completeLengths turns weights (0: unused) into the code lengths (1-15)
-// of a complete prefix code, or of a single code of length 1: lengths
-// from the weights' ranks, then lengthened or shortened until the Kraft
-// sum is exactly 1.
+// of a complete prefix code, or of a single code of length 1: a count of
+// codes per length from the weights, shortened or lengthened one code at a
+// time until the Kraft sum is exactly 1, then the lengths given out in
+// order of weight.
 func completeLengths(w []byte) []uint8 {
 	lens := make([]uint8, len(w))
 	var used []int
+	var count [16]int
 	for s, x := range w {
 		if x != 0 {
 			used = append(used, s)
-			lens[s] = uint8(1 + (255-int(x))*15/256) // heavier: shorter
+			count[1+(255-int(x))*15/256]++ // heavier: shorter
 		}
 	}
 	switch len(used) {
@@ -240,26 +242,38 @@ func completeLengths(w []byte) []uint8 {
 	}
 	kraft := func() int {
 		k := 0
-		for _, s := range used {
-			k += 1 << (15 - lens[s])
+		for l := 1; l <= 15; l++ {
+			k += count[l] << (15 - l)
 		}
 		return k
 	}
-	// Longest first, to lengthen the longest codes below 15 and shorten
-	// the longest.
-	sort.SliceStable(used, func(i, j int) bool { return lens[used[i]] > lens[used[j]] })
 	for kraft() > 1<<15 {
-		for _, s := range used {
-			if lens[s] < 15 {
-				lens[s]++
-				break
-			}
+		// Lengthen a shortest code below 15 (there is one: at most 320
+		// codes of 15 bits weigh less than 1).
+		l := 1
+		for count[l] == 0 {
+			l++
 		}
-		sort.SliceStable(used, func(i, j int) bool { return lens[used[i]] > lens[used[j]] })
+		count[l]--
+		count[l+1]++
 	}
-	for k := kraft(); k < 1<<15; k = kraft() {
-		lens[used[0]]-- // adds 2^(15-max), which divides 2^15-k
-		sort.SliceStable(used, func(i, j int) bool { return lens[used[i]] > lens[used[j]] })
+	for kraft() < 1<<15 {
+		// Shorten a longest code: adds 2^(15-l), which divides 2^15-k.
+		l := 15
+		for count[l] == 0 {
+			l--
+		}
+		count[l]--
+		count[l-1]++
+	}
+	sort.SliceStable(used, func(i, j int) bool { return w[used[i]] > w[used[j]] })
+	l := 1
+	for _, s := range used {
+		for count[l] == 0 {
+			l++
+		}
+		lens[s] = uint8(l)
+		count[l]--
 	}
 	return lens
 }
