@@ -22,9 +22,9 @@ TEXT ·inflateCPUID(SB), NOSPLIT, $0-24
 	MOVL DX, edx+20(FP)
 	RET
 
-// One literal of the primary table: look the next entry up (its index
-// extracted with the literal entry as BEXTR control: litBits bits from bit
-// code length), consume the bits, store the byte. The flags of the next
+// One literal of the primary table: look the next entry up (the literal
+// entry is the BEXTR control that extracts its index: litBits bits from
+// bit n, the literal's code length), consume the bits, store the byte. The flags of the next
 // entry are tested with TESTL DX, DX (a literal has bit 31 set).
 #define LITERAL \
 	BEXTRQ DX, BX, AX \
