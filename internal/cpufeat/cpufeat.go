@@ -23,3 +23,8 @@ var FMA = hasFMA()
 // leaf 7 (EBX bits 3 and 8). They use general-purpose registers only, so no
 // operating-system support is needed.
 var BMI2 = hasBMI2()
+
+// SSSE3 reports whether SSSE3 instructions (PSHUFB, ...) can be used: the
+// CPU lists them in CPUID leaf 1 (ECX bit 9). They use the XMM registers,
+// which every x86-64 operating system saves.
+var SSSE3 = hasSSSE3()

@@ -10,6 +10,7 @@ func xgetbv0() uint32
 
 // CPUID leaf 1 ECX bits.
 const (
+	bitSSSE3   = 1 << 9
 	bitFMA     = 1 << 12
 	bitOSXSAVE = 1 << 27
 	bitAVX     = 1 << 28
@@ -52,4 +53,10 @@ func hasBMI2() bool {
 	_, b7, _, _ := cpuid(7, 0)
 	const bmi1, bmi2 = 1 << 3, 1 << 8
 	return b7&bmi1 != 0 && b7&bmi2 != 0
+}
+
+// hasSSSE3 computes SSSE3 (see there).
+func hasSSSE3() bool {
+	_, _, c1, _ := cpuid(1, 0)
+	return c1&bitSSSE3 != 0
 }

@@ -30,13 +30,16 @@ func TestLinuxFlags(t *testing.T) {
 		return false
 	}
 	if purego {
-		if AVX2 || FMA || BMI2 {
-			t.Fatalf("purego build: AVX2 %v, FMA %v, BMI2 %v; want false", AVX2, FMA, BMI2)
+		if AVX2 || FMA || BMI2 || SSSE3 {
+			t.Fatalf("purego build: AVX2 %v, FMA %v, BMI2 %v, SSSE3 %v; want false", AVX2, FMA, BMI2, SSSE3)
 		}
 		return
 	}
 	if want := has("avx2"); AVX2 != want {
 		t.Errorf("AVX2 = %v, /proc/cpuinfo says %v", AVX2, want)
+	}
+	if want := has("ssse3"); SSSE3 != want {
+		t.Errorf("SSSE3 = %v, /proc/cpuinfo says %v", SSSE3, want)
 	}
 	if want := has("bmi1") && has("bmi2"); BMI2 != want {
 		t.Errorf("BMI2 = %v, /proc/cpuinfo says %v", BMI2, want)

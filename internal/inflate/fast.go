@@ -13,7 +13,20 @@ const fastMargin = 258 + 16
 // or, leaving the bit reader before the symbol, at a symbol it does not
 // handle (an invalid code or distance: the careful loop reports it) or
 // near the end of the input or output.
+//
+// It runs fastAsm (amd64 assembly using BMI1/BMI2, fast_amd64.s) when
+// useFastAsm is set, fastGo otherwise; both return the same values and
+// write the same dst[:op].
 func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool) {
+	if useFastAsm {
+		return fastAsm(dst, src, op, pos, bb, nb, lt, dt)
+	}
+	return fastGo(dst, src, op, pos, bb, nb, lt, dt)
+}
+
+// fastGo is fast in Go, the reference of fastAsm: the assembly takes the
+// same steps (up to four literals per refill, the same refills and exits).
+func fastGo(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool) {
 	// e is the entry for the low bits of bb, looked up before the refill
 	// (which only adds bits above the nb valid ones); it is looked up
 	// again after the refill when fewer than litBits bits were valid.

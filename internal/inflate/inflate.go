@@ -9,9 +9,11 @@
 // time into a bit buffer, resolves most codes with one table lookup (11
 // bits for literals/lengths, 8 for distances, with subtables for longer
 // codes) and decodes several literals per refill, in the manner of
-// libdeflate. The zlib Adler-32 checksum is computed 64 bytes per step in
-// assembly (AVX2 on amd64 CPUs that have it, NEON on arm64) and in pure Go
-// elsewhere and in purego builds.
+// libdeflate. On amd64 CPUs with BMI1, BMI2 and SSSE3 the hot loop of
+// Huffman blocks runs in assembly (fast_amd64.s, chosen at run time), and
+// the zlib Adler-32 checksum is computed 64 bytes per step in assembly
+// (AVX2 on amd64 CPUs that have it, NEON on arm64); elsewhere, and with the
+// purego build tag, the same loops run in Go.
 //
 // Accept/reject decisions follow Go's compress/flate and compress/zlib: a
 // stream either decodes to the same bytes as with the standard library or

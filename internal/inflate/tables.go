@@ -7,17 +7,19 @@ import "math/bits"
 //	bits 0-5   bits to consume: code length plus extra bits (for a
 //	           subtable pointer: the primary table's bits)
 //	bits 8-11  code length alone (the extra bits follow it); for a
-//	           subtable pointer, the subtable's index bits
-//	bit 12     literal (base is the byte)
+//	           subtable pointer, the subtable's index bits; for a
+//	           literal, litBits (bits 0-15 are then the BEXTR control
+//	           that extracts the next literal/length table index)
 //	bit 13     end of block
 //	bit 14     subtable pointer (base is the subtable's offset)
 //	bit 15     invalid code (unused symbol or unassigned code)
-//	bits 16-31 base: literal byte, length or distance base, symbol
+//	bits 16-30 base: literal byte, length or distance base, symbol
+//	bit 31     literal (base is the byte)
 //
 // Lengths and distances are entries with none of the flags; their value is
 // base + the extra bits.
 const (
-	flagLit = 1 << 12
+	flagLit = 1 << 31
 	flagEOB = 1 << 13
 	flagSub = 1 << 14
 	flagBad = 1 << 15
@@ -160,6 +162,9 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 		cur *= 2
 		for k := 0; k < count[l]; k++ {
 			e := tmpl[sorted[idx]] + uint32(l) + uint32(l)<<8
+			if e&flagLit != 0 {
+				e += uint32(litBits-l) << 8
+			}
 			idx++
 			table[int(bits.Reverse16(uint16(code))>>(16-l))&(cur-1)] = e
 			code++
