@@ -34,7 +34,10 @@ median run). On a synthesised session each is preceded by a first run, which
 writes openretina's stimulus cache as a user's first run does (the cache is
 removed before each); their median is reported apart (first_run_seconds,
 first_run_ratio = median first run / median --no-cache run; issue 13 wants at
-most 1.15). On PATH every run uses --no-cache.
+most 1.15). On PATH every run uses --no-cache. Before each run the file
+system is synced (outside the measured time), so that no run pays for the
+writeback of files written before it (the synthesised session, an earlier
+run's outputs).
 
 --layout chooses how the synthesised session is chunked and compressed (see
 'retinaio synth -h': own, h5py, matlab, contiguous); a comma-separated list

@@ -89,6 +89,17 @@ func TestRunChild(t *testing.T) {
 	t.Setenv("BENCH_HELPER_PREPARE", "1")
 	calls := filepath.Join(dir, "calls.txt")
 	t.Setenv("BENCH_HELPER_CALLS", calls)
+	// every run starts after a sync: recorded in the calls file
+	defer func(f func()) { flushWrites = f }(flushWrites)
+	flushWrites = func() {
+		f, err := os.OpenFile(calls, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.WriteString("sync\n")
+		f.Close()
+	}
 	rep, err := Run(context.Background(), Options{
 		Profile: "tiny", TempDir: dir, Keep: true, Runs: 3, ImageUse: "third-unused",
 		Command: []string{os.Args[0], "-test.run=^TestHelperPrepare$", "--"},
@@ -104,12 +115,12 @@ func TestRunChild(t *testing.T) {
 		t.Errorf("mode %q work %q cpu %v", rep.Mode, rep.WorkDir, rep.UserSeconds+rep.SystemSeconds)
 	}
 	// 3 first runs (each writes the cache, none finds one) alternating
-	// with 3 runs with --no-cache
+	// with 3 runs with --no-cache, each after a sync
 	got, err := os.ReadFile(calls)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := strings.Repeat("no-cache=false from-cache=false\nno-cache=true from-cache=false\n", 3); string(got) != want {
+	if want := strings.Repeat("sync\nno-cache=false from-cache=false\nsync\nno-cache=true from-cache=false\n", 3); string(got) != want {
 		t.Errorf("prepare calls:\n%s\nwant\n%s", got, want)
 	}
 	if rep.Runs != 3 || len(rep.RunResults) != 6 || rep.ImageUse != "third-unused" {
@@ -153,7 +164,7 @@ func TestRunChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReport(t, rep2)
-	if got, _ := os.ReadFile(calls); string(got) != "no-cache=true from-cache=false\n" || rep2.FirstRunSeconds != 0 || rep2.Runs != 1 {
+	if got, _ := os.ReadFile(calls); string(got) != "sync\nno-cache=true from-cache=false\n" || rep2.FirstRunSeconds != 0 || rep2.Runs != 1 {
 		t.Errorf("existing folder: prepare calls %q, first run %v, runs %d", got, rep2.FirstRunSeconds, rep2.Runs)
 	}
 	if after := listAll(t, rep.Root); after != before {
