@@ -11,3 +11,7 @@ func SetFastAsm(on bool) bool {
 
 // FastAsmOK reports whether the assembly fast loop can run here.
 func FastAsmOK() bool { return fastAsmOK }
+
+// RandomData is randomData (fast_test.go) for the tests of package
+// inflate_test.
+var RandomData = randomData

@@ -294,11 +294,13 @@ func syntheticTables(w []byte) (*[litTableSize]uint32, *[distTableSize]uint32, b
 	return lt, dt, true
 }
 
-// randomData makes n bytes of random, text-like, run-like or image-like
-// data.
+// randomData makes n bytes of one of several kinds: random, text-like,
+// runs, a short period with rare changes (every distance), image-like
+// gradients with noise, or a slowly drifting period. It is shared with the
+// tests of package inflate_test (export_test.go).
 func randomData(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
-	switch r.Intn(5) {
+	switch r.Intn(6) {
 	case 0:
 		r.Read(b)
 	case 1:
@@ -323,6 +325,10 @@ func randomData(r *rand.Rand, n int) []byte {
 			if p := 1 + i%41; i >= p && r.Intn(50) != 0 {
 				b[i] = b[i-p]
 			}
+		}
+	case 4:
+		for i := range b {
+			b[i] = byte(i/(1+r.Intn(3))) + byte(r.Intn(9))
 		}
 	default:
 		p := 1 + r.Intn(9)

@@ -2,12 +2,9 @@ package inflate_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"math/rand"
 	"testing"
-
-	kzlib "github.com/klauspost/compress/zlib"
 
 	"github.com/retinaio/retinaio/internal/inflate"
 )
@@ -28,23 +25,8 @@ func TestFastAsmZlib(t *testing.T) {
 		rounds = 40
 	}
 	for i := 0; i < rounds; i++ {
-		n := r.Intn(1 << uint(r.Intn(18)))
-		data := randomData(r, n)
-		level := -2 + r.Intn(12)
-		var b bytes.Buffer
-		if i%2 == 0 {
-			zw, _ := zlib.NewWriterLevel(&b, level)
-			zw.Write(data)
-			zw.Close()
-		} else {
-			if level == -1 || level == 0 {
-				level = 1 + r.Intn(9)
-			}
-			zw, _ := kzlib.NewWriterLevel(&b, level)
-			zw.Write(data)
-			zw.Close()
-		}
-		z := b.Bytes()
+		data, z, _ := randomStream(r, i)
+		n := len(data)
 		for k := 0; k < 4; k++ {
 			src := z
 			if k > 0 {

@@ -400,43 +400,28 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
-// randomData makes n bytes of one of several kinds (random, text-like,
-// runs, image-like gradients with noise).
-func randomData(r *rand.Rand, n int) []byte {
-	b := make([]byte, n)
-	switch r.Intn(5) {
-	case 0:
-		r.Read(b)
-	case 1:
-		words := []string{"retina ", "spike ", "the ", "image ", "of ", "a ", "mouse\n", "frame "}
-		var s []byte
-		for len(s) < n {
-			s = append(s, words[r.Intn(len(words))]...)
+// randomStream makes the data and zlib stream of round i of a differential
+// test: up to 256 KiB of inflate.RandomData, compressed by compress/zlib
+// (even rounds, levels -2 huffman-only to 9) or klauspost's zlib (odd
+// rounds, levels -2 and 1-9).
+func randomStream(r *rand.Rand, i int) (data, z []byte, level int) {
+	n := r.Intn(1 << uint(r.Intn(18)))
+	data = inflate.RandomData(r, n)
+	level = -2 + r.Intn(12)
+	var b bytes.Buffer
+	if i%2 == 0 {
+		zw, _ := zlib.NewWriterLevel(&b, level)
+		zw.Write(data)
+		zw.Close()
+	} else {
+		if level == -1 || level == 0 {
+			level = 1 + r.Intn(9)
 		}
-		copy(b, s)
-	case 2:
-		for i := 0; i < n; {
-			v, l := byte(r.Intn(4)), 1+r.Intn(300)
-			for ; l > 0 && i < n; l-- {
-				b[i] = v
-				i++
-			}
-		}
-	case 3:
-		for i := range b {
-			b[i] = byte(i/(1+r.Intn(3))) + byte(r.Intn(9))
-		}
-	default:
-		p := 1 + r.Intn(9)
-		for i := range b {
-			if i < p {
-				b[i] = byte(r.Intn(256))
-			} else {
-				b[i] = b[i-p] + byte(r.Intn(2))
-			}
-		}
+		zw, _ := kzlib.NewWriterLevel(&b, level)
+		zw.Write(data)
+		zw.Close()
 	}
-	return b
+	return data, b.Bytes(), level
 }
 
 // TestDifferential compresses random data with compress/zlib (levels -2
@@ -449,29 +434,15 @@ func TestDifferential(t *testing.T) {
 		rounds = 60
 	}
 	for i := 0; i < rounds; i++ {
-		n := r.Intn(1 << uint(r.Intn(18)))
-		data := randomData(r, n)
-		level := -2 + r.Intn(12)
-		var b bytes.Buffer
-		if i%2 == 0 {
-			zw, _ := zlib.NewWriterLevel(&b, level)
-			zw.Write(data)
-			zw.Close()
-		} else {
-			if level == -1 || level == 0 {
-				level = 1 + r.Intn(9)
-			}
-			zw, _ := kzlib.NewWriterLevel(&b, level)
-			zw.Write(data)
-			zw.Close()
-		}
+		data, z, level := randomStream(r, i)
+		n := len(data)
 		dst := make([]byte, n)
-		got, err := inflate.Zlib(dst, b.Bytes())
+		got, err := inflate.Zlib(dst, z)
 		if err != nil || got != n || !bytes.Equal(dst, data) {
 			t.Fatalf("round %d (%d bytes, level %d): %d bytes, %v", i, n, level, got, err)
 		}
 		if n > 0 {
-			if _, err := inflate.Zlib(dst[:n-1-r.Intn(n)], b.Bytes()); !errors.Is(err, inflate.ErrTooLong) {
+			if _, err := inflate.Zlib(dst[:n-1-r.Intn(n)], z); !errors.Is(err, inflate.ErrTooLong) {
 				t.Fatalf("round %d: short dst: %v", i, err)
 			}
 		}
@@ -483,7 +454,7 @@ func TestDifferential(t *testing.T) {
 func TestRaw(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	for i := 0; i < 100; i++ {
-		data := randomData(r, r.Intn(100000))
+		data := inflate.RandomData(r, r.Intn(100000))
 		var b bytes.Buffer
 		if i%2 == 0 {
 			fw, _ := flate.NewWriter(&b, -2+r.Intn(12))
