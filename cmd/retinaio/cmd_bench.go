@@ -30,9 +30,12 @@ the profile has them (medium, mouse). Flags after -- go to prepare, e.g.
 
 Runs: --runs N runs with --no-cache on the same session give the median
 wall time and peak RSS with their min-max (phases and CPU time from the
-median run). On a synthesised session each is preceded by a first run, which
+median run). On a synthesised session each is paired with a first run, which
 writes openretina's stimulus cache as a user's first run does (the cache is
-removed before each); their median is reported apart (first_run_seconds,
+removed before each); the pairs run in ABBA order (first, no-cache, no-cache,
+first, ...), so that each kind of run follows each kind about equally often
+(on a virtual machine one run's leftovers change the next run's time); the
+first runs' median is reported apart (first_run_seconds,
 first_run_ratio = median first run / median --no-cache run; issue 13 wants at
 most 1.15). On PATH every run uses --no-cache. Before each run the file
 system is synced (outside the measured time), so that no run pays for the

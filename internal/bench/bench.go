@@ -8,10 +8,11 @@
 //
 // Options.Runs runs with the cache off (--no-cache) give the median,
 // minimum and maximum wall time and peak RSS. With a synthesised session
-// each of them is preceded by a first run, which writes openretina's
+// each of them is paired with a first run, which writes openretina's
 // stimulus cache as a user's first run does (the cache is removed before
-// each); their median is reported apart (Report.FirstRunSeconds). With an
-// existing folder every run has the cache off.
+// each), the pairs in ABBA order (first, no-cache, no-cache, first, ...);
+// the first runs' median is reported apart (Report.FirstRunSeconds). With
+// an existing folder every run has the cache off.
 //
 // For a clean peak-memory figure prepare runs in a child process
 // (Options.Command, normally the retinaio executable itself), whose rusage
@@ -70,7 +71,8 @@ type Options struct {
 	ImageUse string
 	// Runs is the number of measured prepare runs with the cache off
 	// (default 1). With a synthesised session as many first runs, which
-	// write openretina's cache, alternate with them and are reported apart.
+	// write openretina's cache, run with them in ABBA order and are
+	// reported apart.
 	Runs int
 	// Dir, when set, is an existing folder of sessions (or one session) to
 	// prepare instead of a synthesised one. Nothing is written into it:
@@ -261,8 +263,8 @@ type Report struct {
 	// ones' mean for an even count).
 	WallSeconds float64 `json:"wall_seconds"`
 	// Runs is the number of measured runs (cache off), RunResults every
-	// run's numbers in order (first runs, with NoCache false, alternating
-	// with them on a synthesised session), WallMinSeconds and WallMaxSeconds the range
+	// run's numbers in order (first runs, with NoCache false, among them in
+	// ABBA order on a synthesised session), WallMinSeconds and WallMaxSeconds the range
 	// of their wall times and PeakRSSMinBytes and PeakRSSMaxBytes that of
 	// their peak RSS. The phases, CPU times, sizes and timings come from
 	// the median run (the lower middle one for an even count).
@@ -446,38 +448,60 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return r, nil
 	}
 	// With a synthesised session, each measured run with the cache off is
-	// preceded by a first run: the session's stimulus caches removed, so
+	// paired with a first run: the session's stimulus caches removed, so
 	// that prepare writes openretina's cache as a user's first run does.
-	// Alternating them gives both the same machine state (page cache,
-	// memory), and the first runs' median is as robust as the others'.
+	// The pairs alternate in order, first run then --no-cache run, then the
+	// reverse (ABBA: F N N F F N ...), so that each kind of run follows each
+	// kind about equally often: on a virtual machine the state a run leaves
+	// behind (memory the host has taken back, the disk's queue) changes the
+	// time of the next one, and strict alternation (F N F N) measured the
+	// first runs 1.2-2.2x the --no-cache runs where, run in a row, both
+	// took the same time. Both kinds then see the same machine states, and
+	// the first runs' median is as robust as the others'.
 	firstRuns := 0
 	if opt.Dir == "" {
 		firstRuns = runs
 	}
 	total := runs + firstRuns
 	var measured, firsts []*Report
-	for i := 0; i < runs; i++ {
-		if firstRuns > 0 {
-			if err := removeStimulusCaches(root); err != nil {
-				return nil, err
-			}
-			logf("bench: run %d of %d (first run: writes openretina's cache)", 2*i+1, total)
-			first, err := runOnce(fmt.Sprint("first-", i+1), false)
-			if err != nil {
-				return nil, err
-			}
-			firsts = append(firsts, first)
-			rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: first.WallSeconds, PeakRSSBytes: first.PeakRSSBytes,
-				UserSeconds: first.UserSeconds, SystemSeconds: first.SystemSeconds})
+	first := func(i int) error {
+		if err := removeStimulusCaches(root); err != nil {
+			return err
 		}
+		logf("bench: run %d of %d (first run: writes openretina's cache)", len(rep.RunResults)+1, total)
+		r, err := runOnce(fmt.Sprint("first-", i+1), false)
+		if err != nil {
+			return err
+		}
+		firsts = append(firsts, r)
+		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
+			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds})
+		return nil
+	}
+	noCache := func(i int) error {
 		logf("bench: run %d of %d (--no-cache)", len(rep.RunResults)+1, total)
 		r, err := runOnce(fmt.Sprint(i+1), true)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		measured = append(measured, r)
 		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
 			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds, NoCache: true})
+		return nil
+	}
+	for i := 0; i < runs; i++ {
+		order := []func(int) error{noCache}
+		switch {
+		case firstRuns > 0 && i%2 == 0:
+			order = []func(int) error{first, noCache}
+		case firstRuns > 0:
+			order = []func(int) error{noCache, first}
+		}
+		for _, run := range order {
+			if err := run(i); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(firsts) > 0 {
 		f := medianRun(firsts)
