@@ -79,7 +79,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	inProcess := fs.Bool("in-process", false, "") // hidden: run prepare in this process
 	layoutFlag := fs.String("layout", "own", `file layout of the synthesised session: own, h5py, matlab, contiguous, a comma-separated list, or "all"`)
 	useFlag := fs.String("image-use", "random", `which images the synthesised session's fixations show: random, all (every image), third-unused, or a comma-separated list`)
-	runs := fs.Int("runs", 1, "measured prepare runs with --no-cache (each after a first run that writes the cache, on a synthesised session); the report gives their median, min and max")
+	runs := fs.Int("runs", 1, "measured prepare runs with --no-cache (on a synthesised session each paired with a first run that writes the cache, in ABBA order); the report gives their median, min and max")
 	var prepArgs []string
 	for i, a := range args {
 		if a == "--" {

@@ -25,9 +25,8 @@
 // Before each run the file system is synced (sync(2), outside the measured
 // time), so that no run pays for the writeback of data written before it:
 // the synthesised session's files (up to 0.5 GB for the mouse size) or an
-// earlier run's. Without it the first runs, whose stimulus cache is written
-// straight to the disk, measured up to 2.3 times the --no-cache median on
-// the project's machine, against 1.1 with it.
+// earlier run's (without it the synthesised session's writeback fell into
+// the first measured runs on the project's machine).
 package bench
 
 import (
@@ -276,8 +275,8 @@ type Report struct {
 	PeakRSSMaxBytes int64       `json:"peak_rss_max_bytes"`
 	// FirstRunSeconds is the median wall time of the first runs, which
 	// write openretina's stimulus cache (synthesised sessions only: one
-	// before each of the Runs, the cache removed before each; they are not
-	// among the Runs), FirstRunPeakRSSBytes their median peak RSS,
+	// paired with each of the Runs, in ABBA order, the cache removed before
+	// each; they are not among the Runs), FirstRunPeakRSSBytes their median peak RSS,
 	// FirstRunRatio FirstRunSeconds over WallSeconds (issue 13 wants at most
 	// 1.15) and FirstRunPhases the phases of the median first run (with the
 	// cache write).
@@ -341,8 +340,9 @@ type Machine struct {
 var flushWrites = syncFS
 
 // Run synthesises (or takes) the sessions, runs prepare and measures it:
-// with a synthesised session a first run that writes openretina's cache,
-// then opt.Runs runs with the cache off.
+// opt.Runs runs with the cache off, with a synthesised session each paired
+// with a first run that writes openretina's cache, the pairs in ABBA order
+// (first, no-cache, no-cache, first, ...).
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {

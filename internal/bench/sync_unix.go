@@ -4,6 +4,7 @@ package bench
 
 import "syscall"
 
-// syncFS asks the system to write all modified file data to disk and waits
-// for it (sync(2)).
+// syncFS asks the system to write all modified file data to disk (sync(2);
+// on Linux it waits until the writes are done, elsewhere it may return
+// before).
 func syncFS() { syscall.Sync() }

@@ -14,9 +14,9 @@ const fastMargin = 258 + 16
 // handle (an invalid code or distance: the careful loop reports it) or
 // near the end of the input or output.
 //
-// It runs fastAsm (amd64 assembly using BMI1/BMI2, fast_amd64.s) when
-// useFastAsm is set, fastGo otherwise; both return the same values and
-// write the same dst[:op].
+// It runs fastAsm (amd64 assembly using BMI1, BMI2 and SSSE3,
+// fast_amd64.s) when useFastAsm is set, fastGo otherwise; both return the
+// same values and write the same dst[:op].
 func fast(dst, src []byte, op, pos int, bb uint64, nb uint, lt *[litTableSize]uint32, dt *[distTableSize]uint32) (int, int, uint64, uint, bool) {
 	if useFastAsm {
 		return fastAsm(dst, src, op, pos, bb, nb, lt, dt)

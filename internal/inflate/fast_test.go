@@ -194,7 +194,7 @@ func checkStream(t testing.TB, r *rand.Rand, src []byte, max int, want []byte) {
 	}
 	var res [2]result
 	for i, on := range []bool{false, true} {
-		useFastAsm = on
+		useFastAsm = on && fastAsmOK
 		n, used, err := Raw(dst, src)
 		res[i] = result{n, used, fmt.Sprint(err), append([]byte(nil), dst[:n]...)}
 	}

@@ -163,6 +163,9 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 		for k := 0; k < count[l]; k++ {
 			e := tmpl[sorted[idx]] + uint32(l) + uint32(l)<<8
 			if e&flagLit != 0 {
+				// only litTmpl has literals, and it is built with
+				// tbits == litBits: bits 8-11 become litBits (the
+				// assembly's BEXTR length for the next lookup)
 				e += uint32(litBits-l) << 8
 			}
 			idx++
@@ -198,7 +201,7 @@ func build(table []uint32, lens []uint8, tbits uint, tmpl []uint32) bool {
 				subBits = curr
 				subOff = next
 				next += 1 << subBits
-				if next > len(table) || subOff >= 1<<16 {
+				if next > len(table) || subOff >= 1<<15 { // base: bits 16-30
 					return false
 				}
 				rp := int(bits.Reverse16(uint16(p)) >> (16 - tbits))
