@@ -13,6 +13,16 @@ import (
 	"github.com/retinaio/retinaio/internal/resample"
 )
 
+// The recordings' monitor in pixels and openretina's default downsampled
+// frame size: Options' defaults (karamanlis names them DefaultScreenHeight,
+// DefaultScreenWidth, DefaultHeight and DefaultWidth).
+const (
+	DefaultScreenH = 600
+	DefaultScreenW = 800
+	DefaultOutH    = 60
+	DefaultOutW    = 80
+)
+
 // Options configures Render. Zero values select the defaults.
 type Options struct {
 	// ScreenH, ScreenW: the screen in pixels (default 600 x 800).
@@ -34,10 +44,10 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.ScreenH == 0 && o.ScreenW == 0 {
-		o.ScreenH, o.ScreenW = 600, 800
+		o.ScreenH, o.ScreenW = DefaultScreenH, DefaultScreenW
 	}
 	if o.OutH == 0 && o.OutW == 0 {
-		o.OutH, o.OutW = 60, 80
+		o.OutH, o.OutW = DefaultOutH, DefaultOutW
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)

@@ -3,6 +3,8 @@ package karamanlis
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/retinaio/retinaio/fixmovie"
 )
 
 // This file is the Karamanlis et al. 2024 file layout: the names, sizes and
@@ -44,12 +46,13 @@ const (
 // a data file without any of them carries responses only.
 var StimulusDatasets = []string{DatasetRunningImages, DatasetFrozenImages, DatasetRunningFixations, DatasetFrozenFixations}
 
-// The recordings' monitor and openretina's default downsampled frame size.
+// The recordings' monitor and openretina's default downsampled frame size
+// (fixmovie's defaults).
 const (
-	DefaultHeight       = 60
-	DefaultWidth        = 80
-	DefaultScreenHeight = 600
-	DefaultScreenWidth  = 800
+	DefaultHeight       = fixmovie.DefaultOutH
+	DefaultWidth        = fixmovie.DefaultOutW
+	DefaultScreenHeight = fixmovie.DefaultScreenH
+	DefaultScreenWidth  = fixmovie.DefaultScreenW
 )
 
 // Species is a recorded species, as named in the session names.
