@@ -1,6 +1,7 @@
 package karamanlis
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -154,4 +155,38 @@ func testOptions(t *testing.T, sem fixmovie.Semantics, warnings *[]string) Stimu
 		o.Warn = func(m string) { *warnings = append(*warnings, m) }
 	}
 	return o
+}
+
+// checkNormalised checks that got is raw normalised with the expected mean
+// and standard deviation, value for value in float32 (bit for bit).
+func checkNormalised(t *testing.T, name string, got, raw []float32, want *expected) {
+	t.Helper()
+	w := make([]float32, len(raw))
+	for i, v := range raw {
+		w[i] = (v - want.mean) / want.std
+	}
+	if err := bitsEqual32(got, w); err != nil {
+		t.Errorf("normalised %s: %v", name, err)
+	}
+}
+
+// checkRawCache checks that a streamed run left a stimulus cache that
+// LoadStimuliForSession uses (with o, unnormalised) and that holds the
+// expected raw movies bit for bit.
+func checkRawCache(t *testing.T, ctx context.Context, path string, o StimulusOptions, want *expected) {
+	t.Helper()
+	o.Normalize = false
+	cached, err := LoadStimuliForSession(ctx, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cached.FromCache {
+		t.Fatalf("the streamed run left no usable cache (source %s)", cached.Source)
+	}
+	if err := bitsEqual32(cached.Train, want.trainRaw); err != nil {
+		t.Errorf("cached raw train: %v", err)
+	}
+	if err := bitsEqual32(cached.Test, want.testRaw); err != nil {
+		t.Errorf("cached raw test: %v", err)
+	}
 }

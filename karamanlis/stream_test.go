@@ -71,32 +71,11 @@ func TestStreamGoldenParity(t *testing.T) {
 					if want.trainShape[1] > 7 && windows < 2 {
 						t.Errorf("%d windows for %d frames", windows, want.trainShape[1])
 					}
-					check := func(name string, got, raw []float32) {
-						w := make([]float32, len(raw))
-						for i, v := range raw {
-							w[i] = (v - want.mean) / want.std
-						}
-						if err := bitsEqual32(got, w); err != nil {
-							t.Errorf("normalised %s: %v", name, err)
-						}
-					}
+					check := func(name string, got, raw []float32) { checkNormalised(t, name, got, raw, want) }
 					check("train", train, want.trainRaw)
 					check("test", sm.Split.Test, want.testRaw)
 
-					o.Normalize = false
-					cached, err := LoadStimuliForSession(ctx, path, o)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !cached.FromCache {
-						t.Fatalf("the streamed run left no usable cache (source %s)", cached.Source)
-					}
-					if err := bitsEqual32(cached.Train, want.trainRaw); err != nil {
-						t.Errorf("cached raw train: %v", err)
-					}
-					if err := bitsEqual32(cached.Test, want.testRaw); err != nil {
-						t.Errorf("cached raw test: %v", err)
-					}
+					checkRawCache(t, ctx, path, o, want)
 				})
 			}
 		}

@@ -3,13 +3,10 @@ package prepare
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"path/filepath"
 	"testing"
 
 	"github.com/retinaio/retinaio/karamanlis"
-	"github.com/retinaio/retinaio/npy"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -56,7 +53,7 @@ func TestLayoutsGiveIdenticalOutputs(t *testing.T) {
 		if err != nil || man.OK != 1 {
 			t.Fatalf("%s: Run: %v %+v", layout, err, man)
 		}
-		got := npzEntries(t, man.Sessions[0].Output)
+		got := arrays(t, man.Sessions[0].Output) // stream_test.go
 		if ref == nil {
 			ref, refLayout = got, layout
 			continue
@@ -70,33 +67,4 @@ func TestLayoutsGiveIdenticalOutputs(t *testing.T) {
 			}
 		}
 	}
-}
-
-// npzEntries returns the header (printed) and the raw data bytes of every
-// array of an .npz file.
-func npzEntries(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	z, err := npy.OpenNPZ(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
-	out := map[string][]byte{}
-	for _, k := range z.Names() {
-		r, c, err := z.Open(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		c.Close()
-		if err != nil {
-			t.Fatalf("%s: %s: %v", path, k, err)
-		}
-		h, err := z.Header(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[k] = append([]byte(fmt.Sprintf("%+v\n", h)), b...)
-	}
-	return out
 }

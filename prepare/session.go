@@ -372,12 +372,7 @@ func (r *sessionRun) streamSession(ctx context.Context, folder string, sums *che
 	}
 	r.lap("commit", tc) // the fsync's wait, part of write
 	r.lap("write", t)
-	r.res.Output = out
-	r.res.Shapes = shapes(stim, resp, nil)
-	if stim.Normalized {
-		m, sd := stim.NormMean, stim.NormStd
-		r.res.NormMean, r.res.NormStd = &m, &sd
-	}
+	r.written(out, stim, resp, nil)
 	return nil
 }
 
@@ -412,11 +407,17 @@ func (r *sessionRun) write(folder string, stim *karamanlis.MoviesTrainTestSplit,
 		return err
 	}
 	r.lap("write", t)
+	r.written(out, stim, resp, split)
+	return nil
+}
+
+// written records a written output in the session's result: its path, the
+// arrays' shapes and the normalisation.
+func (r *sessionRun) written(out string, stim *karamanlis.MoviesTrainTestSplit, resp *karamanlis.ResponsesTrainTestSplit, split *clips.Split) {
 	r.res.Output = out
 	r.res.Shapes = shapes(stim, resp, split)
 	if stim.Normalized {
 		m, sd := stim.NormMean, stim.NormStd
 		r.res.NormMean, r.res.NormStd = &m, &sd
 	}
-	return nil
 }
