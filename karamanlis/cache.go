@@ -406,13 +406,15 @@ func provenanceMismatch(p Provenance, src *Source, opt StimulusOptions) string {
 // cache folder when the session folder is not writable. Failures are
 // warnings.
 func writeCache(folder, matPath string, mov *rawMovie, opt StimulusOptions) {
-	writeCacheFrom(folder, matPath, mov, func() io.Reader { return npyLE(mov.train) }, opt)
+	writeCacheFrom(folder, matPath, mov, func() io.Reader { return npyLE(mov.train) }, nil, opt)
 }
 
 // writeCacheFrom is writeCache with the raw training movie read, as
 // little-endian float32 bytes, from a reader that train returns (called
-// once per attempt).
-func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reader, opt StimulusOptions) {
+// once per attempt). The test movie is written first; testWritten, when
+// not nil, is called once it is, and the caller may then change mov.test
+// (so there is no second attempt in the cache folder after that).
+func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reader, testWritten func(), opt StimulusOptions) {
 	src, err := SourceOf(matPath)
 	if err != nil {
 		warnf(opt.Warn, "not caching stimuli: %v", err)
@@ -434,15 +436,25 @@ func writeCacheFrom(folder, matPath string, mov *rawMovie, train func() io.Reade
 		warnf(opt.Warn, "not caching stimuli: %s exists without a %s record (made by openretina?); leaving it as it is", path, ProvenanceKey)
 		return
 	}
-	err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
-	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) {
+	handed := false // mov.test given back to the caller
+	done := func() {
+		handed = true
+		if testWritten != nil {
+			testWritten()
+		}
+	}
+	err = writeCacheFileFrom(path, mov, train, done, p, opt.CompressCache)
+	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) && !(handed && testWritten != nil) {
 		fb := fallbackCacheFolder(opt.CacheDir, folder)
 		if merr := os.MkdirAll(fb, 0o755); merr != nil {
 			warnf(opt.Warn, "not caching stimuli: %s is read-only and %v", folder, merr)
 			return
 		}
 		path = filepath.Join(fb, name)
-		err = writeCacheFileFrom(path, mov, train, p, opt.CompressCache)
+		err = writeCacheFileFrom(path, mov, train, done, p, opt.CompressCache)
+	}
+	if errors.Is(err, errMovieStopped) {
+		return // the session reports why
 	}
 	if err != nil {
 		warnf(opt.Warn, "not caching stimuli: %v", err)
@@ -475,15 +487,18 @@ var createNPZ = npy.CreateNPZ
 
 // writeCacheFileFrom is writeCacheFile with the training movie from
 // train(), closed afterwards when it is an io.Closer.
-func writeCacheFileFrom(path string, mov *rawMovie, train func() io.Reader, p Provenance, compress bool) error {
+func writeCacheFileFrom(path string, mov *rawMovie, train func() io.Reader, testWritten func(), p Provenance, compress bool) error {
 	r := train()
 	if c, ok := r.(io.Closer); ok {
 		defer c.Close()
 	}
-	return writeCacheFile(path, mov, r, p, compress)
+	return writeCacheFile(path, mov, r, testWritten, p, compress)
 }
 
-func writeCacheFile(path string, mov *rawMovie, train io.Reader, p Provenance, compress bool) error {
+// writeCacheFile writes a cache: the test movie first (testWritten, when
+// not nil, is called once it is written), then the training movie from
+// train and the provenance record.
+func writeCacheFile(path string, mov *rawMovie, train io.Reader, testWritten func(), p Provenance, compress bool) error {
 	// Direct: the cache is large, written once and read only by a later
 	// run; it need not fill the page cache (nor make the system find fresh
 	// memory for it) while this run reads its own output back.
@@ -493,10 +508,13 @@ func writeCacheFile(path string, mov *rawMovie, train io.Reader, p Provenance, c
 	}
 	defer z.Abort()
 	pj, _ := json.Marshal(p)
-	if err := z.AddRaw(cacheKeyTrain, npy.Header{Descr: cacheDescr, Shape: []int{1, mov.t, mov.h, mov.w}}, train); err != nil {
+	if err := z.Add(cacheKeyTest, []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
 		return err
 	}
-	if err := z.Add(cacheKeyTest, []int{1, mov.tf, mov.h, mov.w}, mov.test); err != nil {
+	if testWritten != nil {
+		testWritten()
+	}
+	if err := z.AddRaw(cacheKeyTrain, npy.Header{Descr: cacheDescr, Shape: []int{1, mov.t, mov.h, mov.w}}, train); err != nil {
 		return err
 	}
 	if err := z.Add(ProvenanceKey, []int{len(pj)}, pj); err != nil {

@@ -55,6 +55,9 @@ type StreamedMovie struct {
 	frames    int       // training frames
 	train     []float32 // the raw training movie when it came from a cache or is kept
 	comp      *composer // renders training windows again (no store)
+	// startCache starts the cache writer once the test movie is rendered,
+	// before the training movie fills the store (in place, caching).
+	startCache func(mov *rawMovie)
 	ctx       context.Context
 	quiet     StimulusOptions // opt without progress, for the renders after the first
 	store     MovieStore      // the raw training movie as little-endian float32 bytes
@@ -65,11 +68,15 @@ type StreamedMovie struct {
 	sum       float64 // of the raw training values, in order (rendered windows)
 	pool      bufPool
 	cacheRead watermark     // how far the cache writer has read the store
+	filled    watermark     // how far the training movie is rendered into the store
 	statsDone chan struct{} // closed when the statistics are known (in place, cached)
 	statsErr  error         // why they could not be computed
 	cacheDone chan struct{}
 	cacheOnce sync.Once
 	cacheJob  func() // writes the cache (nil: caching is off)
+	// testCached is closed once the cache writer no longer needs the raw
+	// test movie (in place: it writes it first, sharing normalise's slice).
+	testCached chan struct{}
 }
 
 // MovieStore is where StreamStimuliInto renders a raw training movie once,
@@ -105,8 +112,9 @@ func StreamStimuliForSession(ctx context.Context, sessionPath string, opt Stimul
 // is rendered), the test movie and a few windows, whatever the session's
 // length. A movie read from a cache is not written into the store:
 // EachTrainWindow takes it from memory. The stimulus cache (unless the
-// options turn it off) is written as soon as the movie is rendered, read
-// from the store beside the statistics' pass: a caller that must leave no
+// options turn it off) is written while the movie renders, read from the
+// store as it fills (the raw test movie first, then the training movie;
+// its last bytes once the statistics are known): a caller that must leave no
 // cache for a session it will refuse checks what it can (its responses,
 // say) before store returns; EachTrainWindow's fn overwrites a window only
 // once the cache writer has read it. WriteCache does nothing more.
@@ -133,7 +141,7 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	if err != nil {
 		return nil, err
 	}
-	sm := &StreamedMovie{window: window, fsize: opt.Height * opt.Width}
+	sm := &StreamedMovie{window: window, fsize: opt.Height * opt.Width, ctx: ctx}
 	if !opt.DisableCache {
 		if mov, path := lookupCache(ctx, folder, matPath, opt); mov != nil {
 			src := &movieSource{mov: mov, path: path, fromCache: true}
@@ -161,9 +169,30 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	ok := false
 	defer func() {
 		if !ok {
+			sm.refuse(errMovieStopped)
 			sm.Close()
 		}
 	}()
+	if store != nil && !opt.DisableCache {
+		// The caller accepted the session when it gave the store: the
+		// cache is written while the movie renders, read from the store
+		// as it fills (the device writes while the cores render), its
+		// raw test movie first (normalise scales it in place once it is
+		// written); its last bytes wait for the statistics, so that a
+		// movie refused for them leaves no cache.
+		sm.startCache = func(mov *rawMovie) {
+			sm.statsDone, sm.testCached = make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			released := func() { once.Do(func() { close(sm.testCached) }) }
+			sm.cacheJob = func() {
+				defer released()
+				defer sm.cacheRead.finish()
+				defer opt.timing("cache_write", time.Now())
+				writeCacheFrom(folder, matPath, mov, sm.rawTrainReader, released, opt)
+			}
+			sm.WriteCache()
+		}
+	}
 	mov, err := sm.compose(ctx, matPath, opt, spillDir, store)
 	if err != nil {
 		if errors.Is(err, ErrNoStimulus) {
@@ -174,33 +203,20 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	src := &movieSource{mov: mov, path: matPath}
 	sm.Split = src.split(opt.StimType)
 	sm.Split.Train = nil
-	if !opt.DisableCache {
-		// The cache is written (from the store, or rendering again) while
-		// the statistics are computed and the caller writes its output. It
-		// gets its own copy of the raw test movie, which normalise scales in
-		// place.
+	if !opt.DisableCache && store == nil {
+		// The cache is written (from the spill file, memory, or rendering
+		// again) once WriteCache is called. It gets its own copy of the raw
+		// test movie, which normalise scales in place.
 		cm := *mov
 		cm.test = append([]float32(nil), mov.test...)
 		sm.cacheJob = func() {
 			defer sm.cacheRead.finish()
 			defer opt.timing("cache_write", time.Now())
-			writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, opt)
-		}
-		if sm.inPlace {
-			// The caller accepted the session when it gave the store: the
-			// cache is read from it beside the statistics' pass (which
-			// keeps one core busy), ahead of EachTrainWindow; its last
-			// bytes wait for the statistics, so that a movie refused for
-			// them leaves no cache.
-			sm.statsDone = make(chan struct{})
-			sm.WriteCache()
+			writeCacheFrom(folder, matPath, &cm, sm.rawTrainReader, nil, opt)
 		}
 	}
 	err = sm.normalise(opt)
-	if sm.statsDone != nil {
-		sm.statsErr = err
-		close(sm.statsDone)
-	}
+	sm.refuse(err)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", matPath, err)
 	}
@@ -231,7 +247,10 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 	}
 	switch {
 	case sm.store != nil:
-		return mov, sm.fill(ctx, c)
+		if sm.startCache != nil {
+			sm.startCache(mov)
+		}
+		return mov, sm.fill(c)
 	case keepMovie(4*mov.t*sm.fsize, c.imageBytes):
 		sm.train = make([]float32, mov.t*sm.fsize)
 		if err := c.renderTrain(ctx, 0, mov.t, sm.train); err != nil {
@@ -239,7 +258,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 		}
 		return mov, nil
 	case spillDir == "":
-		sm.comp, sm.ctx = c, ctx
+		sm.comp = c
 		sm.quiet = opt
 		sm.quiet.Progress = nil
 		// normStats' first sum, in order, while the next window renders
@@ -258,7 +277,7 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 		sm.spillName = ""
 	}
 	sm.store = sm.spill
-	if err := sm.fill(ctx, c); err != nil {
+	if err := sm.fill(c); err != nil {
 		return nil, fmt.Errorf("spill file for the training movie: %w", err)
 	}
 	return mov, nil
@@ -267,8 +286,8 @@ func (sm *StreamedMovie) compose(ctx context.Context, matPath string, opt Stimul
 // fill renders the training movie window by window into the store, the
 // next window rendering while this one is summed (normStats' first sum,
 // over the frames in order) and written.
-func (sm *StreamedMovie) fill(ctx context.Context, c *composer) error {
-	sm.ctx = ctx
+func (sm *StreamedMovie) fill(c *composer) error {
+	defer sm.filled.finish()
 	return sm.pipeline(sm.renderWith(c), func(a, _ int, win []float32) error {
 		sm.addSum(win)
 		swapLE(win) // the store is little-endian, as the cache
@@ -283,8 +302,28 @@ func (sm *StreamedMovie) fill(ctx context.Context, c *composer) error {
 			}
 			b, off = b[n:], off+int64(n)
 		}
+		sm.filled.advance(off)
 		return nil
 	})
+}
+
+// errMovieStopped is why the cache writer stops when the movie it reads
+// was not completed (the session failed or was cancelled): the session
+// reports its own error, so the cache writer says nothing.
+var errMovieStopped = errors.New("the movie was not completed")
+
+// refuse records the statistics' outcome for the cache writer, once: nil
+// lets it finish the cache, an error makes it drop the cache.
+func (sm *StreamedMovie) refuse(err error) {
+	if sm.statsDone == nil {
+		return
+	}
+	select {
+	case <-sm.statsDone:
+	default:
+		sm.statsErr = err
+		close(sm.statsDone)
+	}
 }
 
 // addSum adds the values to the running sum, in order.
@@ -512,13 +551,19 @@ func (r *storeReader) Read(p []byte) (int, error) {
 	}
 	if r.sm.ctx != nil {
 		if err := r.sm.ctx.Err(); err != nil { // no cache from a cancelled run
-			return 0, err
+			return 0, fmt.Errorf("%w: %w", errMovieStopped, err)
 		}
 	}
 	if n, _ := r.sm.cacheRead.at(); n > r.off {
 		return 0, fmt.Errorf("the raw training movie from byte %d may already be overwritten", r.off)
 	}
-	p = p[:min(int64(len(p)), r.size-r.off)]
+	// what the renderer has written into the store so far
+	r.sm.filled.waitFor(r.off + 1)
+	filled, _ := r.sm.filled.at()
+	if filled <= r.off {
+		return 0, fmt.Errorf("%w: the training movie was rendered up to byte %d of %d only", errMovieStopped, filled, r.size)
+	}
+	p = p[:min(int64(len(p)), filled-r.off)]
 	if r.off+int64(len(p)) == r.size && r.sm.statsDone != nil {
 		<-r.sm.statsDone
 		if r.sm.statsErr != nil {
@@ -571,6 +616,9 @@ func (sm *StreamedMovie) normalise(opt StimulusOptions) error {
 		return fmt.Errorf("%w: its standard deviation is %v (constant or non-finite movie)", ErrConstantMovie, sd)
 	}
 	mean, std := float32(m), float32(sd)
+	if sm.testCached != nil {
+		<-sm.testCached // the cache writer has the raw test movie written
+	}
 	applyNorm(nil, sm.Split.Test, mean, std)
 	sm.Split.Normalized, sm.Split.NormMean, sm.Split.NormStd = true, mean, std
 	return nil

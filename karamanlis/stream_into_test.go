@@ -6,12 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/npy"
 )
 
 // memStore is a MovieStore in memory whose reads of less than a window
@@ -168,6 +173,24 @@ func TestStreamIntoStoreError(t *testing.T) {
 	if _, err := StreamStimuliInto(context.Background(), path, o, 7, func([]int) (MovieStore, error) { return &memStore{}, nil }); err == nil {
 		t.Error("a store too small for the movie was accepted")
 	}
+	// With the cache on, its writer, started before the movie renders,
+	// stops with it: no cache, and no warning beside the session's error.
+	var warns []string
+	o = testOptions(t, fixmovie.OpenRetina, &warns)
+	small := func(sh []int) (MovieStore, error) { return &memStore{b: make([]byte, 4*sh[1]*sh[2]*sh[3]/2)}, nil }
+	if _, err := StreamStimuliInto(context.Background(), path, o, 7, small); err == nil {
+		t.Error("a store too small for the movie was accepted")
+	}
+	if len(warns) != 0 {
+		t.Errorf("warnings %q", warns)
+	}
+	folder, err := SessionFolder(context.Background(), path, o.CacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(folder, orCache)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed session left a cache: %v", err)
+	}
 }
 
 // TestStoreReaderWaitsForStatistics checks that the cache's reader of a
@@ -177,6 +200,7 @@ func TestStreamIntoStoreError(t *testing.T) {
 func TestStoreReaderWaitsForStatistics(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true, statsDone: make(chan struct{})}
+		sm.filled.advance(48)
 		r := sm.rawTrainReader()
 		buf := make([]byte, 40)
 		if n, err := io.ReadFull(r, buf); n != 40 || err != nil {
@@ -202,5 +226,126 @@ func TestStoreReaderWaitsForStatistics(t *testing.T) {
 		if _, err := sm.rawTrainReader().Read(make([]byte, 4)); err == nil {
 			t.Error("a second reader started over bytes already read")
 		}
+	}
+}
+
+// TestStoreReaderFollowsFill checks that the cache's reader of a caller's
+// store reads only what the renderer has written into it, waits for more,
+// and fails when the rendering stopped short.
+func TestStoreReaderFollowsFill(t *testing.T) {
+	sm := &StreamedMovie{frames: 3, fsize: 4, store: &memStore{b: make([]byte, 48)}, inPlace: true}
+	sm.filled.advance(16)
+	r := sm.rawTrainReader()
+	if n, err := r.Read(make([]byte, 40)); n != 16 || err != nil {
+		t.Fatalf("read with 16 bytes rendered: %d, %v; want 16 bytes", n, err)
+	}
+	got := make(chan int, 1)
+	go func() {
+		n, _ := r.Read(make([]byte, 40))
+		got <- n
+	}()
+	select {
+	case n := <-got:
+		t.Fatalf("read %d bytes not rendered yet", n)
+	case <-time.After(50 * time.Millisecond):
+	}
+	sm.filled.advance(32)
+	if n := <-got; n != 16 {
+		t.Fatalf("read %d bytes once 32 were rendered; want 16", n)
+	}
+	sm.filled.finish() // the renderer failed at byte 32
+	if n, err := r.Read(make([]byte, 40)); n != 0 || err == nil || !strings.Contains(err.Error(), "rendered up to byte 32 of 48") {
+		t.Errorf("read past a failed rendering: %d, %v", n, err)
+	}
+}
+
+// orderedStore is a memStore whose writes of the training movie beyond its
+// first two windows wait (up to a timeout) until the stimulus cache's
+// writer has read its first window: the cache must be written while the
+// movie renders, not after.
+type orderedStore struct {
+	memStore
+	window int64 // bytes per window
+	read   watermark
+	late   bool // a write waited in vain
+}
+
+func (s *orderedStore) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.memStore.ReadAt(p, off)
+	s.read.advance(off + int64(n))
+	return n, err
+}
+
+func (s *orderedStore) WriteAt(p []byte, off int64) (int, error) {
+	if off >= 2*s.window {
+		done := make(chan struct{})
+		go func() {
+			s.read.waitFor(s.window)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.late = true
+			s.read.finish()
+		}
+	}
+	return s.memStore.WriteAt(p, off)
+}
+
+// TestStreamIntoCachesWhileRendering checks that, rendering into a
+// caller's store, the stimulus cache is read from the store while the
+// training movie renders; and that the cache holds the raw test movie
+// when its writer starts only after the movie is rendered and normalised
+// (normalise scales the test movie in place, once the cache writer has
+// written it).
+func TestStreamIntoCachesWhileRendering(t *testing.T) {
+	ctx := context.Background()
+	gs := goldenSessions[0]
+	want := loadExpected(t, gs.name, fixmovie.OpenRetina)
+	const window = 7
+	for _, slowCache := range []bool{false, true} {
+		t.Run(fmt.Sprintf("slow cache %v", slowCache), func(t *testing.T) {
+			_, path := copySession(t, gs.name, gs.zip)
+			o := testOptions(t, fixmovie.OpenRetina, nil)
+			o.Normalize = true
+			normalised := make(chan struct{})
+			if slowCache {
+				defer func(orig func(string, npy.NPZOptions) (*npy.NPZWriter, error)) { createNPZ = orig }(createNPZ)
+				createNPZ = func(p string, opt npy.NPZOptions) (*npy.NPZWriter, error) {
+					select { // the statistics known, the test movie maybe scaled
+					case <-normalised:
+					case <-time.After(300 * time.Millisecond):
+					}
+					return npy.CreateNPZ(p, opt)
+				}
+			}
+			var st *orderedStore
+			sm, err := StreamStimuliInto(ctx, path, o, window, func(sh []int) (MovieStore, error) {
+				if sh[1] < 3*window {
+					t.Fatalf("%d frames: too few for this test", sh[1])
+				}
+				st = &orderedStore{memStore: memStore{b: make([]byte, 4*sh[1]*sh[2]*sh[3])}, window: int64(4 * window * sh[2] * sh[3])}
+				if slowCache {
+					st.read.finish() // no order
+				}
+				return st, nil
+			})
+			close(normalised)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.late {
+				t.Error("the cache writer read nothing while the movie rendered")
+			}
+			checkNormalised(t, "test", sm.Split.Test, want.testRaw, want)
+			if err := sm.EachTrainWindow(func([]float32) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if err := sm.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkRawCache(t, ctx, path, o, want)
+		})
 	}
 }
