@@ -50,30 +50,30 @@ type StreamedMovie struct {
 	// the training frames come from EachTrainWindow.
 	Split *MoviesTrainTestSplit
 
-	window    int       // frames per window
-	fsize     int       // values per frame
-	frames    int       // training frames
-	train     []float32 // the raw training movie when it came from a cache or is kept
-	comp      *composer // renders training windows again (no store)
+	window int       // frames per window
+	fsize  int       // values per frame
+	frames int       // training frames
+	train  []float32 // the raw training movie when it came from a cache or is kept
+	comp   *composer // renders training windows again (no store)
 	// startCache starts the cache writer once the test movie is rendered,
 	// before the training movie fills the store (in place, caching).
 	startCache func(mov *rawMovie)
-	ctx       context.Context
-	quiet     StimulusOptions // opt without progress, for the renders after the first
-	store     MovieStore      // the raw training movie as little-endian float32 bytes
-	inPlace   bool            // store is the caller's: EachTrainWindow's fn writes over it
-	eachDone  atomic.Bool     // EachTrainWindow ran (in place: it may run once)
-	spill     *os.File
-	spillName string
-	sum       float64 // of the raw training values, in order (rendered windows)
-	pool      bufPool
-	cacheRead watermark     // how far the cache writer has read the store
-	filled    watermark     // how far the training movie is rendered into the store
-	statsDone chan struct{} // closed when the statistics are known (in place, cached)
-	statsErr  error         // why they could not be computed
-	cacheDone chan struct{}
-	cacheOnce sync.Once
-	cacheJob  func() // writes the cache (nil: caching is off)
+	ctx        context.Context
+	quiet      StimulusOptions // opt without progress, for the renders after the first
+	store      MovieStore      // the raw training movie as little-endian float32 bytes
+	inPlace    bool            // store is the caller's: EachTrainWindow's fn writes over it
+	eachDone   atomic.Bool     // EachTrainWindow ran (in place: it may run once)
+	spill      *os.File
+	spillName  string
+	sum        float64 // of the raw training values, in order (rendered windows)
+	pool       bufPool
+	cacheRead  watermark     // how far the cache writer has read the store
+	filled     watermark     // how far the training movie is rendered into the store
+	statsDone  chan struct{} // closed when the statistics are known (in place, cached)
+	statsErr   error         // why they could not be computed
+	cacheDone  chan struct{}
+	cacheOnce  sync.Once
+	cacheJob   func() // writes the cache (nil: caching is off)
 	// testCached is closed once the cache writer no longer needs the raw
 	// test movie (in place: it writes it first, sharing normalise's slice).
 	testCached chan struct{}
