@@ -13,9 +13,11 @@ import (
 const directAlign = 4096
 
 // directBufSize is the size of each of a DirectWriter's aligned buffers,
-// directInFlight how many of them the system may be writing at once.
+// directInFlight how many of them the system may be writing at once:
+// 4 x 2 MiB wrote as fast as 4 x 4 MiB (and 1 MiB pieces 10 % slower) in
+// BenchmarkDirectWriter, with half the memory.
 const (
-	directBufSize  = 4 << 20
+	directBufSize  = 2 << 20
 	directInFlight = 4
 )
 
