@@ -6,12 +6,14 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 )
 
 // TestDirectArchive: an archive written with NPZOptions.Direct (entries
 // streamed, larger than the direct writer's buffers, followed by data
 // descriptors) holds the same arrays, byte for byte, as one written
-// through the page cache, for Go's archive/zip and for OpenNPZ.
+// through the page cache, for Go's archive/zip and for OpenNPZ; AddRaw's
+// data read straight into the direct writer's buffers included.
 func TestDirectArchive(t *testing.T) {
 	dir := t.TempDir()
 	big := make([]float32, 3<<20+5) // 12 MiB + 20 bytes: several buffers and a tail
@@ -19,6 +21,10 @@ func TestDirectArchive(t *testing.T) {
 		big[i] = float32(i%977) * 0.25
 	}
 	small := []int16{-3, 7, 11}
+	raw := make([]byte, 2*(8<<20)+4099) // beyond two direct buffers, unaligned
+	for i := range raw {
+		raw[i] = byte(i*7 + i>>13)
+	}
 	write := func(name string, direct bool) string {
 		path := filepath.Join(dir, name)
 		z, err := CreateNPZ(path, NPZOptions{Direct: direct})
@@ -38,6 +44,14 @@ func TestDirectArchive(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := z.Add("small", []int{3}, small); err != nil {
+			t.Fatal(err)
+		}
+		// raw bytes in short reads, straight into the direct writer's
+		// buffers (after the small entry's bytes, still buffered)
+		if err := z.AddRaw("raw", Header{Descr: "|u1", Shape: []int{len(raw)}}, iotest.HalfReader(bytes.NewReader(raw))); err != nil {
+			t.Fatal(err)
+		}
+		if err := z.Add("after", []int{3}, small); err != nil {
 			t.Fatal(err)
 		}
 		if direct {
@@ -73,7 +87,7 @@ func TestDirectArchive(t *testing.T) {
 	}
 	plain, direct := write("plain.npz", false), write("direct.npz", true)
 	want, got := entries(plain), entries(direct)
-	if len(got) != 2 || len(want) != 2 {
+	if len(got) != 4 || len(want) != 4 {
 		t.Fatalf("entries: %d direct, %d plain", len(got), len(want))
 	}
 	for name, b := range want {

@@ -201,9 +201,14 @@ func (z *NPZWriter) AddRaw(name string, h Header, raw io.Reader) error {
 	if err != nil {
 		return err
 	}
-	// Pieces of 1 MiB: large enough that the archive's buffer passes them
-	// straight through and that readers of files make few calls.
-	n, err := io.CopyBuffer(w, io.LimitReader(raw, w.Remaining()), make([]byte, min(1<<20, max(w.Remaining(), 1))))
+	var n int64
+	if z.dw != nil && !z.opt.Compress {
+		n, err = z.fillDirect(w, io.LimitReader(raw, w.Remaining()))
+	} else {
+		// Pieces of 1 MiB: large enough that the archive's buffer passes
+		// them straight through and that readers of files make few calls.
+		n, err = io.CopyBuffer(w, io.LimitReader(raw, w.Remaining()), make([]byte, min(1<<20, max(w.Remaining(), 1))))
+	}
 	if err != nil {
 		z.fail(err)
 		return fmt.Errorf("npz %s: entry %q: reading raw data: %w", z.where(), name, err)
@@ -220,6 +225,21 @@ func (z *NPZWriter) AddRaw(name string, h Header, raw io.Reader) error {
 		return err
 	}
 	return w.Close()
+}
+
+// fillDirect reads the data of the stored entry w from r straight into
+// the direct writer's aligned buffers (the reader's bytes are copied once,
+// not through a buffer of ours and again into the aligned one), keeping
+// the entry's CRC and the counts as w.Write would.
+func (z *NPZWriter) fillDirect(w *Writer, r io.Reader) (int64, error) {
+	if err := z.bw.Flush(); err != nil { // the bytes before, in order
+		return 0, err
+	}
+	e := z.cur
+	n, err := z.dw.Fill(r, func(p []byte) { e.crc.Write(p) })
+	z.pos += uint64(n)
+	w.written += n
+	return n, err
 }
 
 // fail makes the archive unusable after a failed entry.

@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -75,27 +76,69 @@ func (w *DirectWriter) Write(p []byte) (int, error) {
 		w.n += k
 		done += k
 		if w.n == len(w.cur) {
-			if w.err = w.failed(); w.err != nil {
+			if w.err = w.submit(); w.err != nil {
 				return done, w.err
 			}
-			buf, off := w.cur, w.off
-			w.wg.Add(1)
-			go func() {
-				defer w.wg.Done()
-				if err := w.writeAt(buf, off); err != nil {
-					w.mu.Lock()
-					if w.werr == nil {
-						w.werr = err
-					}
-					w.mu.Unlock()
-				}
-				w.free <- buf
-			}()
-			w.off += int64(w.n)
-			w.cur, w.n = <-w.free, 0
 		}
 	}
 	return done, nil
+}
+
+// Fill reads r to its end straight into the writer's aligned buffers (no
+// copy through a buffer of the caller's), calling seen, when not nil, with
+// each piece read before it is written; full buffers are written as Write
+// writes them. It returns the number of bytes read. An error of r leaves
+// the writer usable; one of writing is sticky.
+func (w *DirectWriter) Fill(r io.Reader, seen func([]byte)) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	var total int64
+	for {
+		k, err := r.Read(w.cur[w.n:])
+		if k > 0 {
+			if seen != nil {
+				seen(w.cur[w.n : w.n+k])
+			}
+			w.n += k
+			total += int64(k)
+			if w.n == len(w.cur) {
+				if w.err = w.submit(); w.err != nil {
+					return total, w.err
+				}
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// submit writes the full current buffer on its own goroutine and takes a
+// free one (waiting for a write in flight when none is free).
+func (w *DirectWriter) submit() error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	buf, off := w.cur, w.off
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if err := w.writeAt(buf, off); err != nil {
+			w.mu.Lock()
+			if w.werr == nil {
+				w.werr = err
+			}
+			w.mu.Unlock()
+		}
+		w.free <- buf
+	}()
+	w.off += int64(w.n)
+	w.cur, w.n = <-w.free, 0
+	return nil
 }
 
 // failed returns the first error of the writing goroutines.

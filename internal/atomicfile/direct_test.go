@@ -2,10 +2,13 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 )
 
 // TestDirectWriter writes files of sizes around the block, the buffer and
@@ -38,8 +41,18 @@ func TestDirectWriter(t *testing.T) {
 			w := f.DirectWriter()
 			for rest := want; len(rest) > 0; {
 				n := min(len(rest), 1+r.IntN(3*directBufSize/2))
-				if k, err := w.Write(rest[:n]); err != nil || k != n {
-					t.Fatalf("%s: write %d: %d, %v", dir, n, k, err)
+				if r.IntN(2) == 0 {
+					if k, err := w.Write(rest[:n]); err != nil || k != n {
+						t.Fatalf("%s: write %d: %d, %v", dir, n, k, err)
+					}
+				} else {
+					// Fill, from a reader of short reads; seen must see
+					// every byte once, in order.
+					var seen []byte
+					k, err := w.Fill(iotest.HalfReader(bytes.NewReader(rest[:n])), func(p []byte) { seen = append(seen, p...) })
+					if err != nil || k != int64(n) || !bytes.Equal(seen, rest[:n]) {
+						t.Fatalf("%s: fill %d: %d, %v; seen %d bytes (equal: %v)", dir, n, k, err, len(seen), bytes.Equal(seen, rest[:n]))
+					}
 				}
 				rest = rest[n:]
 			}
@@ -57,5 +70,33 @@ func TestDirectWriter(t *testing.T) {
 				t.Fatalf("%s: size %d: the file holds %d bytes, not the ones written", dir, size, len(got))
 			}
 		}
+	}
+}
+
+// TestDirectWriterFillError: an error of Fill's reader is returned with the
+// bytes read before it, which stay written, and the writer goes on.
+func TestDirectWriterFillError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.bin")
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	w := f.DirectWriter()
+	boom := errors.New("boom")
+	if n, err := w.Fill(io.MultiReader(bytes.NewReader([]byte("abc")), iotest.ErrReader(boom)), nil); n != 3 || !errors.Is(err, boom) {
+		t.Fatalf("fill: %d, %v; want 3 bytes and the reader's error", n, err)
+	}
+	if _, err := w.Write([]byte("de")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "abcde" {
+		t.Fatalf("file %q, %v", got, err)
 	}
 }
