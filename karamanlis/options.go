@@ -75,8 +75,10 @@ type StimulusOptions struct {
 	// Timing, when set, receives the seconds spent in the phases of
 	// composing a movie: "read" (reading and inflating the images),
 	// "render" (composing and resizing the frames), "std" (the streamed
-	// movie's pass for its standard deviation) and "cache_write" (which
-	// runs beside the normalisation). It may be called from another
+	// movie's pass for its standard deviation) and "cache_write" (writing
+	// the stimulus cache, which for a movie rendered into the caller's
+	// store runs beside the render and the statistics, and includes
+	// waiting for them). It may be called from another
 	// goroutine, always before LoadStimuliForSession returns (for a
 	// streamed movie, before its Close returns).
 	// retinaio bench reports them.

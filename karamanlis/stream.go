@@ -220,6 +220,9 @@ func streamStimuli(ctx context.Context, sessionPath string, opt StimulusOptions,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", matPath, err)
 	}
+	if sm.testCached != nil {
+		<-sm.testCached // the caller may change Split.Test (unnormalised too)
+	}
 	ok = true
 	return sm, nil
 }
@@ -307,9 +310,14 @@ func (sm *StreamedMovie) fill(c *composer) error {
 	})
 }
 
+// beforeCacheRead is called before the cache writer reads the raw training
+// movie at off from the caller's store; tests hold the writer back with it.
+var beforeCacheRead = func(off int64) {}
+
 // errMovieStopped is why the cache writer stops when the movie it reads
-// was not completed (the session failed or was cancelled): the session
-// reports its own error, so the cache writer says nothing.
+// was not completed or was refused (the session failed, was cancelled, or
+// its statistics failed): the session reports its own error, so the cache
+// writer says nothing.
 var errMovieStopped = errors.New("the movie was not completed")
 
 // refuse records the statistics' outcome for the cache writer, once: nil
@@ -557,6 +565,7 @@ func (r *storeReader) Read(p []byte) (int, error) {
 	if n, _ := r.sm.cacheRead.at(); n > r.off {
 		return 0, fmt.Errorf("the raw training movie from byte %d may already be overwritten", r.off)
 	}
+	beforeCacheRead(r.off)
 	// what the renderer has written into the store so far
 	r.sm.filled.waitFor(r.off + 1)
 	filled, _ := r.sm.filled.at()
@@ -567,7 +576,8 @@ func (r *storeReader) Read(p []byte) (int, error) {
 	if r.off+int64(len(p)) == r.size && r.sm.statsDone != nil {
 		<-r.sm.statsDone
 		if r.sm.statsErr != nil {
-			return 0, fmt.Errorf("the movie was refused: %w", r.sm.statsErr)
+			// the session reports why
+			return 0, fmt.Errorf("%w: refused: %w", errMovieStopped, r.sm.statsErr)
 		}
 	}
 	n, err := r.sm.store.ReadAt(p, r.off)

@@ -220,7 +220,8 @@ func TestStoreReaderWaitsForStatistics(t *testing.T) {
 			sm.statsErr = ErrConstantMovie
 		}
 		close(sm.statsDone)
-		if err := <-got; refuse != (err != nil) || (refuse && !errors.Is(err, ErrConstantMovie)) {
+		// refused: the session reports why, the cache writer says nothing
+		if err := <-got; refuse != (err != nil) || (refuse && (!errors.Is(err, ErrConstantMovie) || !errors.Is(err, errMovieStopped))) {
 			t.Errorf("refused %v: last read %v", refuse, err)
 		}
 		if _, err := sm.rawTrainReader().Read(make([]byte, 4)); err == nil {
@@ -294,52 +295,91 @@ func (s *orderedStore) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // TestStreamIntoCachesWhileRendering checks that, rendering into a
-// caller's store, the stimulus cache is read from the store while the
-// training movie renders; and that the cache holds the raw test movie
-// when its writer starts only after the movie is rendered and normalised
-// (normalise scales the test movie in place, once the cache writer has
-// written it).
+// caller's store, the stimulus cache holds the raw movie whatever the
+// order the cache writer and the others go in: it reads the store while
+// the training movie renders; when its writer starts late (a slow file
+// system), normalise scales the test movie in place only once it is
+// written, and StreamStimuliInto does not return it before (the caller
+// may change it); when the writer falls behind, EachTrainWindow's fn
+// overwrites only windows it has read.
 func TestStreamIntoCachesWhileRendering(t *testing.T) {
 	ctx := context.Background()
 	gs := goldenSessions[0]
 	want := loadExpected(t, gs.name, fixmovie.OpenRetina)
 	const window = 7
-	for _, slowCache := range []bool{false, true} {
-		t.Run(fmt.Sprintf("slow cache %v", slowCache), func(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		normalise bool
+		slowStart bool // the cache file takes 300 ms to create
+		behind    bool // the cache writer's reads past the first window wait until 300 ms into the final pass
+	}{
+		{"while rendering", true, false, false},
+		{"slow start", true, true, false},
+		{"slow start, not normalised", false, true, false},
+		{"behind the final pass", true, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			_, path := copySession(t, gs.name, gs.zip)
 			o := testOptions(t, fixmovie.OpenRetina, nil)
-			o.Normalize = true
-			normalised := make(chan struct{})
-			if slowCache {
+			o.Normalize = tc.normalise
+			if tc.slowStart {
 				defer func(orig func(string, npy.NPZOptions) (*npy.NPZWriter, error)) { createNPZ = orig }(createNPZ)
 				createNPZ = func(p string, opt npy.NPZOptions) (*npy.NPZWriter, error) {
-					select { // the statistics known, the test movie maybe scaled
-					case <-normalised:
-					case <-time.After(300 * time.Millisecond):
-					}
+					time.Sleep(300 * time.Millisecond) // longer than render and statistics take
 					return npy.CreateNPZ(p, opt)
 				}
 			}
+			release := make(chan struct{})
+			var once sync.Once
+			releaseCache := func() { once.Do(func() { close(release) }) }
 			var st *orderedStore
+			if tc.behind {
+				defer func(orig func(int64)) { beforeCacheRead = orig }(beforeCacheRead)
+				beforeCacheRead = func(off int64) {
+					if off >= st.window {
+						<-release
+					}
+				}
+			}
 			sm, err := StreamStimuliInto(ctx, path, o, window, func(sh []int) (MovieStore, error) {
 				if sh[1] < 3*window {
 					t.Fatalf("%d frames: too few for this test", sh[1])
 				}
 				st = &orderedStore{memStore: memStore{b: make([]byte, 4*sh[1]*sh[2]*sh[3])}, window: int64(4 * window * sh[2] * sh[3])}
-				if slowCache {
+				if tc.slowStart || tc.behind {
 					st.read.finish() // no order
 				}
 				return st, nil
 			})
-			close(normalised)
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { sm.Close() })
+			t.Cleanup(releaseCache) // first, should the test stop early
 			if st.late {
 				t.Error("the cache writer read nothing while the movie rendered")
 			}
-			checkNormalised(t, "test", sm.Split.Test, want.testRaw, want)
-			if err := sm.EachTrainWindow(func([]float32) error { return nil }); err != nil {
+			if tc.normalise {
+				checkNormalised(t, "test", sm.Split.Test, want.testRaw, want)
+			} else {
+				clear(sm.Split.Test) // the caller's to change
+			}
+			// the final pass writes the normalised windows over the store,
+			// as prepare does (the cache writer held back until 300 ms into it)
+			go func() {
+				time.Sleep(300 * time.Millisecond)
+				releaseCache()
+			}()
+			var off int64
+			if err := sm.EachTrainWindow(func(v []float32) error {
+				b := make([]byte, 4*len(v))
+				for i, x := range v {
+					binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+				}
+				_, err := st.memStore.WriteAt(b, off)
+				off += int64(len(b))
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
 			if err := sm.Close(); err != nil {

@@ -19,9 +19,10 @@ const SessionOverhead = 64 << 20
 // written the default way (a stored .npz, no split), from its data file's
 // metadata (no data is read): the images (uint8, as stored), the spike
 // counts twice (as read, and as output float64 arrays; they are loaded
-// while the images are read), the test movie twice (normalised, and raw
-// for the stimulus cache), two windows of StreamWindowFrames training
-// frames, plus SessionOverhead. The training movie itself is not counted:
+// while the images are read), the test movie (the stimulus cache is
+// written from it before it is normalised in place), two windows of
+// StreamWindowFrames training frames, plus SessionOverhead (which also
+// covers the cache writer's 16 MiB of buffers). The training movie itself is not counted:
 // it is rendered into the output file's pages, window by window. A zip
 // (not yet unpacked) or an unreadable file is estimated as four times its
 // size; the estimate only orders the admission of sessions and never fails
@@ -39,7 +40,7 @@ func estimateMemory(s karamanlis.Session, stim karamanlis.StimType, h, w int, wh
 		if m, _ := filepath.Glob(filepath.Join(s.Path, "*"+karamanlis.DataFileName(stim))); len(m) == 1 {
 			if fs, err := karamanlis.ReadFileSizes(m[0]); err == nil {
 				frame := 4 * uint64(max(1, h*w))
-				movie := 2*frame*fs.TestFrames + 2*frame*min(uint64(StreamWindowFrames), fs.Frames)
+				movie := frame*fs.TestFrames + 2*frame*min(uint64(StreamWindowFrames), fs.Frames)
 				if whole {
 					movie = frame * (fs.Frames + fs.TestFrames)
 				}

@@ -18,10 +18,10 @@ func TestEstimateSessionMemory(t *testing.T) {
 	}
 	s := karamanlis.Session{Name: filepath.Base(paths[0]), Path: paths[0]}
 	// tiny: 5 images of 640x860 bytes; 2x40 training + 30 test frames of
-	// 60x80 float32: the test movie twice and two windows (of all 110
+	// 60x80 float32: the test movie once and two windows (of all 110
 	// frames, fewer than a window); spike counts 2x40x5 + 3x30x5 float64,
 	// counted twice
-	want := uint64(5*640*860 + 4*60*80*(2*30+2*110) + 2*8*(2*40*5+3*30*5) + SessionOverhead)
+	want := uint64(5*640*860 + 4*60*80*(30+2*110) + 2*8*(2*40*5+3*30*5) + SessionOverhead)
 	if got := EstimateSessionMemory(s, karamanlis.FixationMovie, 60, 80); got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}

@@ -74,7 +74,8 @@ func TestDirectWriter(t *testing.T) {
 }
 
 // TestDirectWriterFillError: an error of Fill's reader is returned with the
-// bytes read before it, which stay written, and the writer goes on.
+// bytes read before it, which stay written, and the writer goes on; a
+// reader that gives nothing and no error ends in io.ErrNoProgress.
 func TestDirectWriterFillError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.bin")
 	f, err := Create(path)
@@ -86,6 +87,9 @@ func TestDirectWriterFillError(t *testing.T) {
 	boom := errors.New("boom")
 	if n, err := w.Fill(io.MultiReader(bytes.NewReader([]byte("abc")), iotest.ErrReader(boom)), nil); n != 3 || !errors.Is(err, boom) {
 		t.Fatalf("fill: %d, %v; want 3 bytes and the reader's error", n, err)
+	}
+	if n, err := w.Fill(iotest.ErrReader(nil), nil); n != 0 || !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("fill from a reader that gives nothing: %d, %v; want io.ErrNoProgress", n, err)
 	}
 	if _, err := w.Write([]byte("de")); err != nil {
 		t.Fatal(err)
