@@ -95,6 +95,10 @@ func TestDirectArchive(t *testing.T) {
 			t.Errorf("%s: %d bytes in the direct archive, %d in the plain one, not the same", name, len(got[name]), len(b))
 		}
 	}
+	// and the raw entry holds the bytes given, after its header
+	if e := got["raw.npy"]; len(e) < len(raw) || !bytes.Equal(e[len(e)-len(raw):], raw) {
+		t.Errorf("raw.npy: %d bytes, not the header and the %d bytes given", len(e), len(raw))
+	}
 	z, err := OpenNPZ(direct)
 	if err != nil {
 		t.Fatal(err)
