@@ -101,7 +101,7 @@ func TestRunChild(t *testing.T) {
 		f.Close()
 	}
 	rep, err := Run(context.Background(), Options{
-		Profile: "tiny", TempDir: dir, Keep: true, Runs: 3, ImageUse: "third-unused",
+		Profile: "tiny", TempDir: dir, Keep: true, Runs: 3, Warmup: 1, ImageUse: "third-unused",
 		Command: []string{os.Args[0], "-test.run=^TestHelperPrepare$", "--"},
 	})
 	if err != nil {
@@ -114,18 +114,19 @@ func TestRunChild(t *testing.T) {
 	if rep.Mode != "child process" || rep.WorkDir == "" || rep.UserSeconds+rep.SystemSeconds <= 0 {
 		t.Errorf("mode %q work %q cpu %v", rep.Mode, rep.WorkDir, rep.UserSeconds+rep.SystemSeconds)
 	}
-	// 3 first runs (each writes the cache, none finds one) and 3 runs with
-	// --no-cache in ABBA order (F N N F F N), each after a sync
+	// a warm-up run with --no-cache, then 3 first runs (each writes the
+	// cache, none finds one) and 3 runs with --no-cache in ABBA order
+	// (F N N F F N), each after a sync
 	got, err := os.ReadFile(calls)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f, n := "sync\nno-cache=false from-cache=false\n", "sync\nno-cache=true from-cache=false\n"
-	if want := f + n + n + f + f + n; string(got) != want {
+	if want := n + f + n + n + f + f + n; string(got) != want {
 		t.Errorf("prepare calls:\n%s\nwant\n%s", got, want)
 	}
-	if rep.Runs != 3 || len(rep.RunResults) != 6 || rep.ImageUse != "third-unused" {
-		t.Fatalf("runs %d, results %+v, image use %q", rep.Runs, rep.RunResults, rep.ImageUse)
+	if rep.Runs != 3 || len(rep.RunResults) != 6 || rep.ImageUse != "third-unused" || len(rep.WarmupSeconds) != 1 || rep.WarmupSeconds[0] <= 0 {
+		t.Fatalf("runs %d, results %+v, image use %q, warm-up %v", rep.Runs, rep.RunResults, rep.ImageUse, rep.WarmupSeconds)
 	}
 	var walls, firsts []float64
 	for i, x := range rep.RunResults {
