@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/retinaio/retinaio/internal/bench"
@@ -54,8 +55,13 @@ or "all" benchmarks each layout.
 -h'): random (default), all (every image used; "all" is the image use, not
 every image use), third-unused (a third of the training images unused, in
 runs), or a comma-separated list such as all,third-unused.
-Each layout x image use gets a fresh session and its report; with more than
-one, a summary table ends the output: per layout and image use the median
+Each layout x image use gets a fresh session and its report. With more than
+one, every session is synthesised first (they are on disk together), then
+the runs go round them, one pair of runs per session and round (after
+--warmup unmeasured runs each time), every other round in reverse order, so
+that a machine whose speed drifts over the minutes slows every combination
+alike; a summary table ends the output: per
+layout and image use the median
 wall time, min-max, CPU, peak RSS, first-run ratio, the spread (its median
 over the fastest median) and the targets of issue 13 for the profile
 (mouse: median wall <= 2.5 s, peak RSS <= 700 MB, spread <= 1.25; marmoset:
@@ -168,43 +174,50 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opt.Command = []string{exe, "prepare"}
 	}
-	var reps []*bench.Report
-	failed, total := 0, 0
+	// every layout x image use synthesised first, then measured round by
+	// round (bench.RunInterleaved), so that a machine's drift over the
+	// minutes the matrix takes slows every configuration alike
+	var opts []bench.Options
 	for _, l := range layouts {
 		for _, u := range uses {
-			opt.Layout, opt.ImageUse = l, u
-			var bar *progress.Bar
+			o := opt
+			o.Layout, o.ImageUse = l, u
+			if len(opts) > 0 {
+				o.CPUProfile = nil // one profile: the first configuration's first run with --no-cache
+			}
 			if opt.Log != nil && opt.Dir == "" {
 				p := synth.Profiles[*profile]
 				imgBytes := int64(p.NRun+p.NFroz) * int64(p.Rows*p.Cols)
-				bar = progress.New(stderr, "bench: synth", imgBytes, "B")
+				var bar *progress.Bar
+				var once sync.Once
 				var done atomic.Int64
-				opt.SynthProgress = func(n int64) {
+				label := "bench: synth " + l + ", " + u
+				o.SynthProgress = func(n int64) {
+					once.Do(func() { bar = progress.New(stderr, label, imgBytes, "B") })
 					bar.Add(n)
 					if done.Add(n) >= imgBytes {
 						bar.Done() // before the next progress line
 					}
 				}
 			}
-			rep, err := bench.Run(ctx, opt)
-			bar.Done()
-			if err != nil {
-				return err
-			}
-			opt.CPUProfile = nil // one profile: the first report's first run with --no-cache
-			reps = append(reps, rep)
-			failed, total = failed+rep.Failed, total+rep.Sessions
-			if *jsonOut {
-				continue
-			}
-			// each report as soon as it is measured (the spread comes in
-			// the summary)
-			if len(reps) > 1 {
-				fmt.Fprintln(stdout)
-			}
-			if err := rep.WriteText(stdout); err != nil {
-				return err
-			}
+			opts = append(opts, o)
+		}
+	}
+	reps, err := bench.RunInterleaved(ctx, opts)
+	if err != nil {
+		return err
+	}
+	failed, total := 0, 0
+	for _, rep := range reps {
+		failed, total = failed+rep.Failed, total+rep.Sessions
+		if *jsonOut {
+			continue
+		}
+		if rep != reps[0] {
+			fmt.Fprintln(stdout)
+		}
+		if err := rep.WriteText(stdout); err != nil {
+			return err
 		}
 	}
 	bench.Summarise(reps)

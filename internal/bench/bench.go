@@ -22,6 +22,12 @@
 // parent's memory and resets its peak (sysmem.ResetPeakRSS) before starting
 // the child, and reports the parent's remaining RSS as PeakRSSFloor.
 //
+// Configurations compared with each other (layouts, image uses) are
+// measured together (RunInterleaved): all synthesised first, then one pair
+// of runs per configuration and round, every other round in reverse order,
+// so that a machine whose speed drifts over minutes slows them alike; each
+// visit to a configuration starts with Options.Warmup unmeasured runs.
+//
 // Before each run the file system is synced (sync(2), outside the measured
 // time), so that no run pays for the writeback of data written before it:
 // the synthesised session's files (up to 0.5 GB for the mouse size) or an
@@ -74,11 +80,16 @@ type Options struct {
 	// reported apart.
 	Runs int
 	// Warmup is the number of unmeasured --no-cache runs before the
-	// measured ones (0: none; the command's default is 1). The first run
-	// after the synthesis pays for the memory the synthesis just freed: on
-	// the project's virtual machine it took 0.3-1.6 s of system time more
-	// than the runs after it in every layout x image use of a mouse matrix,
-	// and in ABBA order it is always a first run.
+	// measured ones (0: none; the command's default is 1), and with
+	// RunInterleaved before each round's pair of a configuration. The
+	// first run after the synthesis pays for the memory the synthesis just
+	// freed: on the project's virtual machine it took 0.3-1.6 s of system
+	// time more than the runs after it in every layout x image use of a
+	// mouse matrix, and in ABBA order it is always a first run. Coming
+	// back to a configuration after the others' runs, its session may have
+	// left the page cache (this machine drops pages idle for a minute):
+	// interleaved without warm-up runs, the first runs measured 1.08-1.41x
+	// the --no-cache runs against 1.01-1.23x measured in turn.
 	Warmup int
 	// Dir, when set, is an existing folder of sessions (or one session) to
 	// prepare instead of a synthesised one. Nothing is written into it:
@@ -350,29 +361,92 @@ type Machine struct {
 var flushWrites = syncFS
 
 // Run synthesises (or takes) the sessions, runs prepare and measures it:
-// after opt.Warmup unmeasured runs, opt.Runs runs with the cache off, with a synthesised session each paired
-// with a first run that writes openretina's cache, the pairs in ABBA order
-// (first, no-cache, no-cache, first, ...).
+// after opt.Warmup unmeasured runs, opt.Runs runs with the cache off, with
+// a synthesised session each paired with a first run that writes
+// openretina's cache, the pairs in ABBA order (first, no-cache, no-cache,
+// first, ...).
 func Run(ctx context.Context, opt Options) (*Report, error) {
-	logf := func(format string, a ...any) {
+	reps, err := RunInterleaved(ctx, []Options{opt})
+	if err != nil {
+		return nil, err
+	}
+	return reps[0], nil
+}
+
+// RunInterleaved is Run for several configurations (layouts, image uses)
+// compared with each other: every session is synthesised first, then the
+// runs go round the sessions, round after round (the first round in the
+// order given, the next in reverse, and so on), each round one pair of
+// runs per session. A machine whose speed drifts over minutes (a virtual
+// machine whose clock and host change) then slows every configuration
+// alike, where measuring one configuration after the other charged the
+// drift to whichever ran last. The sessions' files are on disk together.
+// It returns one report per configuration, in order.
+func RunInterleaved(ctx context.Context, opts []Options) ([]*Report, error) {
+	var ss []*session
+	defer func() {
+		for _, s := range ss {
+			s.close()
+		}
+	}()
+	rounds := 0
+	for _, opt := range opts {
+		s, err := newSession(ctx, opt, len(opts) > 1)
+		if err != nil {
+			return nil, err
+		}
+		s.warmEvery = len(opts) > 1
+		ss = append(ss, s)
+		rounds = max(rounds, s.runs)
+	}
+	for i := range rounds {
+		for k := range ss {
+			s := ss[k]
+			if i%2 == 1 {
+				s = ss[len(ss)-1-k]
+			}
+			if i < s.runs {
+				if err := s.round(ctx, i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	reps := make([]*Report, len(ss))
+	for k, s := range ss {
+		reps[k] = s.finish()
+	}
+	return reps, nil
+}
+
+// session is one configuration being measured: its synthesised (or
+// given) sessions, its work folder and its runs so far.
+type session struct {
+	opt               Options
+	rep               *Report
+	work, root, cache string
+	runs, firstRuns   int
+	measured, firsts  []*Report
+	warmEvery         bool // warm-up runs before every round, not only the first
+	logf              func(string, ...any)
+}
+
+// newSession makes the work folder and synthesises the session (unless
+// opt.Dir is set); with labelled, its log lines name its layout and image
+// use.
+func newSession(ctx context.Context, opt Options, labelled bool) (*session, error) {
+	s := &session{opt: opt}
+	s.logf = func(format string, a ...any) {
 		if opt.Log != nil {
 			fmt.Fprintf(opt.Log, format+"\n", a...)
 		}
 	}
-	runs := opt.Runs
-	if runs <= 0 {
-		runs = 1
+	s.runs = opt.Runs
+	if s.runs <= 0 {
+		s.runs = 1
 	}
-	rep := &Report{Machine: machine(), Runs: runs}
-	work, err := os.MkdirTemp(opt.TempDir, "retinaio-bench-*")
-	if err != nil {
-		return nil, fmt.Errorf("bench: work folder: %w", err)
-	}
-	if opt.Keep {
-		rep.WorkDir = work
-	} else {
-		defer os.RemoveAll(work)
-	}
+	rep := &Report{Machine: machine(), Runs: s.runs}
+	s.rep = rep
 	root := opt.Dir
 	species := "" // the synthesised session's species, for prepare
 	if root != "" && opt.Layout != "" && opt.Layout != string(synth.LayoutOwn) {
@@ -381,157 +455,197 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if root != "" && opt.ImageUse != "" && opt.ImageUse != string(synth.ImageUseRandom) {
 		return nil, fmt.Errorf("bench: image use %q applies to synthesised sessions, not to the sessions in %s", opt.ImageUse, root)
 	}
+	var p synth.Profile
+	var layout synth.Layout
+	var use synth.ImageUse
 	if root == "" {
 		name := opt.Profile
 		if name == "" {
 			name = "medium"
 		}
-		p, ok := synth.Profiles[name]
-		if !ok {
+		var ok bool
+		if p, ok = synth.Profiles[name]; !ok {
 			return nil, fmt.Errorf("bench: unknown profile %q; choose one of %s", name, strings.Join(synth.ProfileNames(), ", "))
 		}
-		layout, err := synth.ParseLayout(opt.Layout)
-		if err != nil {
+		var err error
+		if layout, err = synth.ParseLayout(opt.Layout); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
-		use, err := synth.ParseImageUse(opt.ImageUse)
-		if err != nil {
+		if use, err = synth.ParseImageUse(opt.ImageUse); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
 		rep.Profile, rep.Layout, rep.ImageUse = name, string(layout), string(use)
 		species = p.Species
 		rep.Reference = reference(name)
+		if labelled {
+			log := s.logf
+			s.logf = func(format string, a ...any) { log("[%s, %s] "+format, append([]any{layout, use}, a...)...) }
+		}
+	}
+	work, err := os.MkdirTemp(opt.TempDir, "retinaio-bench-*")
+	if err != nil {
+		return nil, fmt.Errorf("bench: work folder: %w", err)
+	}
+	s.work = work
+	if opt.Keep {
+		rep.WorkDir = work
+	}
+	if root == "" {
 		seed := opt.Seed
 		if seed == 0 {
 			seed = 1
 		}
 		root = filepath.Join(work, "sessions")
-		logf("bench: synthesising a %s session (%s layout, image use %s) in %s ...", name, layout, use, root)
+		s.logf("bench: synthesising a %s session (%s layout, image use %s) in %s ...", rep.Profile, layout, use, root)
 		t := time.Now()
 		if _, err := synth.Write(ctx, root, synth.Options{Profile: p, Sessions: 1, Seed: seed, Layout: layout, ImageUse: use,
 			Progress: opt.SynthProgress}); err != nil {
+			s.close()
 			return nil, fmt.Errorf("bench: synth: %w", err)
 		}
 		rep.SynthSeconds = time.Since(t).Seconds()
 	}
 	rep.Root = root
-	cache := filepath.Join(work, "cache")
+	s.root = root
+	s.cache = filepath.Join(work, "cache")
 	if len(opt.Command) > 0 {
 		rep.Mode = "child process"
 		if species != "" && !slices.Contains(opt.PrepareArgs, "--species") && !slices.Contains(opt.PrepareArgs, "-species") {
-			opt.PrepareArgs = append([]string{"--species", species}, opt.PrepareArgs...)
+			s.opt.PrepareArgs = append([]string{"--species", species}, opt.PrepareArgs...)
 		}
 	} else {
 		rep.Mode = "in-process"
 		if species != "" {
-			opt.PrepareOptions.Stimulus.Species = karamanlis.Species(species)
+			s.opt.PrepareOptions.Stimulus.Species = karamanlis.Species(species)
 		}
-	}
-	// one run: prepare into a fresh output folder, measured, the folder
-	// removed afterwards unless kept
-	runOnce := func(label string, noCache bool) (*Report, error) {
-		out := filepath.Join(work, "out-"+label)
-		flushWrites()
-		r := &Report{Mode: rep.Mode}
-		var man *prepared.Manifest
-		var err error
-		if len(opt.Command) > 0 {
-			man, err = runChild(ctx, opt, root, out, cache, noCache, r, logf)
-		} else {
-			man, err = runInProcess(ctx, opt, root, out, cache, noCache, r)
-			if noCache {
-				opt.CPUProfile = nil // profiled once
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		r.fromManifest(man)
-		if _, ok := sumTiming(man, "read"); !ok {
-			if ph, ok := measureRead(ctx, man, logf); ok {
-				r.Phases = append([]Phase{ph}, r.Phases...)
-			}
-		}
-		if !opt.Keep {
-			os.RemoveAll(out)
-		}
-		return r, nil
 	}
 	// With a synthesised session, each measured run with the cache off is
 	// paired with a first run: the session's stimulus caches removed, so
 	// that prepare writes openretina's cache as a user's first run does.
-	// The pairs alternate in order, first run then --no-cache run, then the
-	// reverse (ABBA: F N N F F N ...), so that each kind of run follows each
-	// kind about equally often: on a virtual machine the state a run leaves
-	// behind (memory the host has taken back, the disk's queue) changes the
-	// time of the next one, and strict alternation (F N F N) measured the
-	// first runs 1.2-2.2x the --no-cache runs where, run in a row, both
-	// took the same time. Both kinds then see the same machine states, and
-	// the first runs' median is as robust as the others'.
-	firstRuns := 0
 	if opt.Dir == "" {
-		firstRuns = runs
+		s.firstRuns = s.runs
 	}
-	total := runs + firstRuns
-	var measured, firsts []*Report
-	first := func(i int) error {
-		if err := removeStimulusCaches(root); err != nil {
+	return s, nil
+}
+
+// close removes the work folder unless it is kept.
+func (s *session) close() {
+	if !s.opt.Keep && s.work != "" {
+		os.RemoveAll(s.work)
+		s.work = ""
+	}
+}
+
+// runOnce runs prepare once into a fresh output folder, measured, the
+// folder removed afterwards unless kept.
+func (s *session) runOnce(ctx context.Context, label string, noCache bool) (*Report, error) {
+	out := filepath.Join(s.work, "out-"+label)
+	flushWrites()
+	r := &Report{Mode: s.rep.Mode}
+	var man *prepared.Manifest
+	var err error
+	if len(s.opt.Command) > 0 {
+		man, err = runChild(ctx, s.opt, s.root, out, s.cache, noCache, r, s.logf)
+	} else {
+		man, err = runInProcess(ctx, s.opt, s.root, out, s.cache, noCache, r)
+		if noCache {
+			s.opt.CPUProfile = nil // profiled once
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.fromManifest(man)
+	if _, ok := sumTiming(man, "read"); !ok {
+		if ph, ok := measureRead(ctx, man, s.logf); ok {
+			r.Phases = append([]Phase{ph}, r.Phases...)
+		}
+	}
+	if !s.opt.Keep {
+		os.RemoveAll(out)
+	}
+	return r, nil
+}
+
+// round runs the i-th pair: the pairs alternate in order, first run then
+// --no-cache run, then the reverse (ABBA: F N N F F N ...), so that each
+// kind of run follows each kind about equally often: on a virtual machine
+// the state a run leaves behind (memory the host has taken back, the
+// disk's queue) changes the time of the next one, and strict alternation
+// (F N F N) measured the first runs 1.2-2.2x the --no-cache runs where,
+// run in a row, both took the same time. Both kinds then see the same
+// machine states, and the first runs' median is as robust as the others'.
+// Without first runs (an existing folder) a round is one --no-cache run.
+func (s *session) round(ctx context.Context, i int) error {
+	total := s.runs + s.firstRuns
+	rep := s.rep
+	first := func() error {
+		if err := removeStimulusCaches(s.root); err != nil {
 			return err
 		}
-		logf("bench: run %d of %d (first run: writes openretina's cache)", len(rep.RunResults)+1, total)
-		r, err := runOnce(fmt.Sprint("first-", i+1), false)
+		s.logf("bench: run %d of %d (first run: writes openretina's cache)", len(rep.RunResults)+1, total)
+		r, err := s.runOnce(ctx, fmt.Sprint("first-", i+1), false)
 		if err != nil {
 			return err
 		}
-		firsts = append(firsts, r)
+		s.firsts = append(s.firsts, r)
 		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
 			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds})
 		return nil
 	}
-	noCache := func(i int) error {
-		logf("bench: run %d of %d (--no-cache)", len(rep.RunResults)+1, total)
-		r, err := runOnce(fmt.Sprint(i+1), true)
+	noCache := func() error {
+		s.logf("bench: run %d of %d (--no-cache)", len(rep.RunResults)+1, total)
+		r, err := s.runOnce(ctx, fmt.Sprint(i+1), true)
 		if err != nil {
 			return err
 		}
-		measured = append(measured, r)
+		s.measured = append(s.measured, r)
 		rep.RunResults = append(rep.RunResults, RunResult{WallSeconds: r.WallSeconds, PeakRSSBytes: r.PeakRSSBytes,
 			UserSeconds: r.UserSeconds, SystemSeconds: r.SystemSeconds, NoCache: true})
 		return nil
 	}
-	for i := range max(opt.Warmup, 0) {
-		logf("bench: warm-up run %d of %d (--no-cache, not measured)", i+1, opt.Warmup)
-		profile := opt.CPUProfile
-		opt.CPUProfile = nil // the profile is of a measured run
-		r, err := runOnce(fmt.Sprint("warmup-", i+1), true)
-		opt.CPUProfile = profile
-		if err != nil {
-			return nil, err
-		}
-		rep.WarmupSeconds = append(rep.WarmupSeconds, r.WallSeconds)
-	}
-	for i := 0; i < runs; i++ {
-		order := []func(int) error{noCache}
-		switch {
-		case firstRuns > 0 && i%2 == 0:
-			order = []func(int) error{first, noCache}
-		case firstRuns > 0:
-			order = []func(int) error{noCache, first}
-		}
-		for _, run := range order {
-			if err := run(i); err != nil {
-				return nil, err
+	// warm-up runs, unmeasured, before the session's first pair, and with
+	// several sessions before each of its rounds (coming back from the
+	// others' runs, its files may have left the page cache)
+	if i == 0 || s.warmEvery {
+		for k := range max(s.opt.Warmup, 0) {
+			s.logf("bench: warm-up run %d of %d (--no-cache, not measured)", k+1, s.opt.Warmup)
+			profile := s.opt.CPUProfile
+			s.opt.CPUProfile = nil // the profile is of a measured run
+			r, err := s.runOnce(ctx, fmt.Sprint("warmup-", i+1, "-", k+1), true)
+			s.opt.CPUProfile = profile
+			if err != nil {
+				return err
 			}
+			rep.WarmupSeconds = append(rep.WarmupSeconds, r.WallSeconds)
 		}
 	}
-	if len(firsts) > 0 {
-		f := medianRun(firsts)
-		walls, rss := runFigures(firsts)
+	order := []func() error{noCache}
+	switch {
+	case s.firstRuns > 0 && i%2 == 0:
+		order = []func() error{first, noCache}
+	case s.firstRuns > 0:
+		order = []func() error{noCache, first}
+	}
+	for _, run := range order {
+		if err := run(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish computes the report from the runs.
+func (s *session) finish() *Report {
+	rep := s.rep
+	if len(s.firsts) > 0 {
+		f := medianRun(s.firsts)
+		walls, rss := runFigures(s.firsts)
 		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes, rep.FirstRunPhases = median(walls), int64(median(rss)), f.Phases
 	}
-	rep.fromRuns(measured)
+	rep.fromRuns(s.measured)
 	rep.compare()
-	return rep, nil
+	return rep
 }
 
 // fromRuns fills the report from its measured runs: medians and ranges of

@@ -212,6 +212,14 @@ func TestHelperPrepare(t *testing.T) {
 	if err != nil || man.Failed > 0 {
 		t.Fatalf("prepare: %v %+v", err, man)
 	}
+	if p := os.Getenv("BENCH_HELPER_ROOTS"); p != "" {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "%s %v\n", args[0], *noCache)
+		f.Close()
+	}
 	if p := os.Getenv("BENCH_HELPER_CALLS"); p != "" {
 		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
@@ -221,6 +229,58 @@ func TestHelperPrepare(t *testing.T) {
 		// must find none)
 		fmt.Fprintf(f, "no-cache=%v from-cache=%v\n", *noCache, man.Sessions[0].FromCache)
 		f.Close()
+	}
+}
+
+// TestRunInterleaved: configurations compared with each other are all
+// synthesised first, then measured round by round, every other round in
+// reverse order, each round one ABBA pair per configuration; each report
+// holds its own configuration's runs.
+func TestRunInterleaved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises and prepares sessions")
+	}
+	dir := t.TempDir()
+	t.Setenv("BENCH_HELPER_PREPARE", "1")
+	roots := filepath.Join(dir, "roots.txt")
+	t.Setenv("BENCH_HELPER_ROOTS", roots)
+	cmd := []string{os.Args[0], "-test.run=^TestHelperPrepare$", "--"}
+	var opts []Options
+	for _, l := range []string{"own", "contiguous"} {
+		opts = append(opts, Options{Profile: "tiny", Layout: l, TempDir: dir, Runs: 3, Warmup: 1, Command: cmd})
+	}
+	reps, err := RunInterleaved(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 2 || reps[0].Layout != "own" || reps[1].Layout != "contiguous" {
+		t.Fatalf("%d reports", len(reps))
+	}
+	b, err := os.ReadFile(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := reps[0].Root, reps[1].Root
+	pair := func(root string, first bool) string {
+		if first { // F N
+			return root + " false\n" + root + " true\n"
+		}
+		return root + " true\n" + root + " false\n" // N F
+	}
+	// each visit starts with a warm-up run (--no-cache, not measured)
+	visit := func(root string, first bool) string { return root + " true\n" + pair(root, first) }
+	want := visit(a, true) + visit(c, true) + visit(c, false) + visit(a, false) + visit(a, true) + visit(c, true)
+	if string(b) != want {
+		t.Errorf("runs (root, --no-cache):\n%s\nwant\n%s", b, want)
+	}
+	for _, r := range reps {
+		checkReport(t, r)
+		if r.Runs != 3 || len(r.RunResults) != 6 || r.FirstRunSeconds <= 0 || len(r.WarmupSeconds) != 3 {
+			t.Errorf("%s: runs %d, %d results, first run %v, warm-ups %v", r.Layout, r.Runs, len(r.RunResults), r.FirstRunSeconds, r.WarmupSeconds)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "retinaio-bench-*")); len(left) != 0 {
+		t.Errorf("work folders left: %v", left)
 	}
 }
 
