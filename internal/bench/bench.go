@@ -80,8 +80,9 @@ type Options struct {
 	// reported apart.
 	Runs int
 	// Warmup is the number of unmeasured --no-cache runs before the
-	// measured ones (0: none; the command's default is 1), and with
-	// RunInterleaved before each round's pair of a configuration. The
+	// measured ones (0: none; the command's default is 1), and when
+	// RunInterleaved measures several configurations, before each round's
+	// pair of each. The
 	// first run after the synthesis pays for the memory the synthesis just
 	// freed: on the project's virtual machine it took 0.3-1.6 s of system
 	// time more than the runs after it in every layout x image use of a
