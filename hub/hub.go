@@ -148,7 +148,8 @@ type Client struct {
 	// Progress, if set, receives the number of bytes received as they
 	// arrive (for a progress bar). It may be called from several goroutines.
 	Progress func(n int64)
-	// Logf, if set, receives one line per retry or notable event.
+	// Logf, if set, receives one line per retry or notable event. It may
+	// be called from several goroutines (FetchAll's downloads).
 	Logf func(format string, args ...any)
 	// StallTimeout and StallBytes: a request (listing or download) that
 	// receives fewer than StallBytes bytes in any StallTimeout window,

@@ -106,9 +106,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *source == hub.SourceGIN {
 		cl.Endpoint, cl.Token = "", "" // the HF settings do not apply to GIN
 	}
-	cl.Logf = func(format string, a ...any) {
-		fmt.Fprintln(stderr, safetext.Message("retinaio fetch: "+fmt.Sprintf(format, a...)))
-	}
+	cl.Logf = messageLogger(stderr, "retinaio fetch: ")
 
 	cache, err := hub.CacheDir()
 	if err != nil {

@@ -77,11 +77,9 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	srv, err := viewer.New(viewer.Options{
-		Path: root,
-		Pred: *pred,
-		Logf: func(f string, a ...any) {
-			fmt.Fprintln(stderr, safetext.Message("retinaio view: "+fmt.Sprintf(f, a...)))
-		},
+		Path:    root,
+		Pred:    *pred,
+		Logf:    messageLogger(stderr, "retinaio view: "),
 		Sources: matSources(dataRoot, manifestSources(root)),
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/karamanlis"
@@ -88,4 +89,18 @@ func writeIndentedJSON(w io.Writer, v any) error {
 		return errors.New("writing JSON: " + err.Error())
 	}
 	return nil
+}
+
+// messageLogger returns a Logf for the libraries (hub, viewer) that writes
+// each message to w as one escaped line after prefix ("retinaio fetch: "),
+// one call at a time: they log from several goroutines (downloads in
+// parallel, HTTP handlers), and w need not be safe for concurrent use.
+func messageLogger(w io.Writer, prefix string) func(format string, args ...any) {
+	var mu sync.Mutex
+	return func(format string, args ...any) {
+		line := safetext.Message(prefix + fmt.Sprintf(format, args...))
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(w, line)
+	}
 }

@@ -53,7 +53,8 @@ type Options struct {
 	// Sources optionally opens the full-resolution stimulus of a session
 	// (nil: none). It is called once per session, lazily.
 	Sources func(session string) (Source, error)
-	// Logf, when set, receives warnings (skipped files, missing sources).
+	// Logf, when set, receives warnings (skipped files, missing sources),
+	// possibly from several goroutines (the HTTP handlers).
 	Logf func(format string, a ...any)
 	// MaxInflight bounds the API requests served at once (default
 	// DefaultMaxInflight); MemoryBudget bounds the working memory they
