@@ -76,7 +76,9 @@ type Options struct {
 	Split *clips.Options
 	// Progress is called with a session's composed frames and total.
 	Progress func(session string, done, total int)
-	// Warn and Info receive a session's warnings and messages.
+	// Warn and Info receive a session's warnings and messages, possibly
+	// from several goroutines at once (sessions prepared in parallel, a
+	// session's stimulus cache writer).
 	Warn func(session, msg string)
 	Info func(session, msg string)
 }

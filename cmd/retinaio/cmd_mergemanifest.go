@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/shard"
 )
 
@@ -56,7 +57,7 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	for _, w := range warns {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
+		fmt.Fprintf(stderr, "warning: %s\n", safetext.Message(w)) // names and versions from the shards' files
 	}
 	if err := m.Write(outPath); err != nil {
 		return fmt.Errorf("write %s: %w", outPath, err)

@@ -56,6 +56,29 @@ func TestMergeManifestCommand(t *testing.T) {
 		t.Errorf("merged %+v", m)
 	}
 
+	// a shard made by another version, in a file whose name holds a
+	// terminal escape: the warning names it escaped
+	mb, err := os.ReadFile(mans[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(mb, &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["version"] = "0.0.1-other"
+	mb, _ = json.Marshal(raw)
+	odd := filepath.Join(dir, "shard\x1b[2J.json")
+	if err := os.WriteFile(odd, mb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := runMain(ctx, []string{"merge-manifest", filepath.Join(dir, "versions.json"), mans[0], odd}, &out, &errb); code != 0 ||
+		!strings.Contains(errb.String(), "different retinaio versions") || strings.ContainsRune(errb.String(), 0x1b) ||
+		!strings.Contains(errb.String(), `shard\x1b[2J.json`) {
+		t.Errorf("versions: exit %d %q", code, errb.String())
+	}
+
 	// the same shard twice: duplicate sessions
 	errb.Reset()
 	if code := runMain(ctx, []string{"merge-manifest", filepath.Join(dir, "dup.json"), mans[0], mans[0]}, &out, &errb); code != 1 ||

@@ -273,9 +273,10 @@ func prepareForView(ctx context.Context, path, out string, sessions []karamanlis
 	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
 	so := karamanlis.DefaultStimulusOptions()
 	so.DisableCache = true
+	say := lockedLines(stderr) // sessions warn from their own goroutines
 	opt := prepare.Options{Stimulus: so, OutDir: out, Sessions: sessions, NoChecksums: true,
 		Warn: func(session, msg string) {
-			fmt.Fprintf(stderr, "warning: %s: %s\n", safetext.Escape(session), safetext.Message(msg))
+			say(fmt.Sprintf("warning: %s: %s", safetext.Escape(session), safetext.Message(msg)))
 		}}
 	man, err := prepare.Run(ctx, path, opt)
 	if err != nil && man == nil {

@@ -93,12 +93,21 @@ func writeIndentedJSON(w io.Writer, v any) error {
 
 // messageLogger returns a Logf for the libraries (hub, viewer) that writes
 // each message to w as one escaped line after prefix ("retinaio fetch: "),
-// one call at a time: they log from several goroutines (downloads in
-// parallel, HTTP handlers), and w need not be safe for concurrent use.
+// one call at a time (lockedLines).
 func messageLogger(w io.Writer, prefix string) func(format string, args ...any) {
-	var mu sync.Mutex
+	say := lockedLines(w)
 	return func(format string, args ...any) {
-		line := safetext.Message(prefix + fmt.Sprintf(format, args...))
+		say(safetext.Message(prefix + fmt.Sprintf(format, args...)))
+	}
+}
+
+// lockedLines returns a function that writes a line to w, one call at a
+// time: the libraries log and warn from several goroutines (downloads in
+// parallel, HTTP handlers, sessions prepared in parallel), and w need not
+// be safe for concurrent use.
+func lockedLines(w io.Writer) func(line string) {
+	var mu sync.Mutex
+	return func(line string) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintln(w, line)
