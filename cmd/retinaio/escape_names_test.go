@@ -66,3 +66,30 @@ func TestHostileSessionNamesEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageErrorsEscaped: a command-line mistake echoes the offending
+// argument (an unknown flag's name, a path in a usage message); one typed
+// with a terminal escape is printed escaped, not raw.
+func TestUsageErrorsEscaped(t *testing.T) {
+	evil := "x\x1b]0;owned\a\x1b[2J"
+	same := filepath.Join(t.TempDir(), evil+".npz")
+	if err := os.WriteFile(same, nil, 0o644); err != nil {
+		t.Skip("file system refuses the name:", err)
+	}
+	for _, args := range [][]string{
+		{"ls", "--" + evil},
+		{"ls", "---" + evil},
+		{"split", same, "--out", same}, // --out ... is the input file
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runMain(context.Background(), args, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d: %q", args, code, exitUsage, stderr.String())
+		}
+		if c := rawControl(stderr.Bytes()); c >= 0 {
+			t.Errorf("%q: raw control byte %#x in stderr: %q", args, c, stderr.String())
+		}
+		if !bytes.Contains(stderr.Bytes(), []byte(`\x1b]0;owned\a`)) {
+			t.Errorf("%q: the argument is not shown escaped: %q", args, stderr.String())
+		}
+	}
+}

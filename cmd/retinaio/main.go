@@ -175,7 +175,7 @@ func runCommand(ctx context.Context, c *command, args []string, stdout, stderr i
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "retinaio %s: %s\n", c.name, ue.msg)
+		fmt.Fprintf(stderr, "retinaio %s: %s\n", c.name, safetext.Message(ue.msg)) // echoes what was typed
 		fmt.Fprintf(stderr, "Run 'retinaio %s --help' for usage.\n", c.name)
 		return exitUsage
 	}
