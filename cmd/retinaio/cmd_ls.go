@@ -129,7 +129,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if e.Error != "" {
 			typ = "ERROR: " + e.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escText(e.Path), shape, escText(typ), escText(class), layout, chunks, filters)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escText(e.Path), shape, escText(typ), escText(class), layout, chunks, escText(filters))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

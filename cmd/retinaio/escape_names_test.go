@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/retinaio/retinaio/synth"
@@ -91,5 +92,36 @@ func TestUsageErrorsEscaped(t *testing.T) {
 		if !bytes.Contains(stderr.Bytes(), []byte(`\x1b]0;owned\a`)) {
 			t.Errorf("%q: the argument is not shown escaped: %q", args, stderr.String())
 		}
+	}
+}
+
+// TestLsFilterNamesEscaped: ls's FILTERS column shows the name a file
+// stores for a filter without a known name (bzip2, 307); a stored name
+// holding a terminal escape is printed escaped, not raw.
+func TestLsFilterNamesEscaped(t *testing.T) {
+	b, err := os.ReadFile("../../hdf5/testdata/filters/filters.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stored names of filters 307 and 32004 start with "http://"; the
+	// same number of bytes keeps the file valid.
+	evil := "\x1b[2J\x1b[H"
+	if n := bytes.Count(b, []byte("http://")); n == 0 {
+		t.Fatal(`no "http://" filter name in filters.h5`)
+	}
+	b = bytes.ReplaceAll(b, []byte("http://"), []byte(evil))
+	p := filepath.Join(t.TempDir(), "filters.h5")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run("ls", p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if c := rawControl([]byte(stdout)); c >= 0 {
+		t.Errorf("raw control byte %#x in stdout", c)
+	}
+	if !strings.Contains(stdout, `\x1b[2j\x1b[h`) { // ls lower-cases filter names
+		t.Errorf("the filter name is not shown escaped: %q", stdout)
 	}
 }
