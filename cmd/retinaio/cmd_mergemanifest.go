@@ -79,7 +79,7 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if !*quiet {
 		fmt.Fprintf(stdout, "merged %d manifests: %d sessions (%d ok, %d skipped, %d failed) -> %s\n",
-			len(parts), len(m.Sessions), m.OK, m.Skipped, m.Failed, outPath)
+			len(parts), len(m.Sessions), m.OK, m.Skipped, m.Failed, safetext.Escape(outPath))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/retinaio/retinaio/clips"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/nprand"
 	"github.com/retinaio/retinaio/npy"
 )
@@ -117,7 +118,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *jsonOut {
 		return writeSplitJSON(stdout, pos[0], *out, p, opt, set["val-clip-indices"])
 	}
-	fmt.Fprintf(stdout, "%s: %d frames = %d clips of %d frames", pos[0], p.NumFrames, p.NumClips, p.ClipLength)
+	fmt.Fprintf(stdout, "%s: %d frames = %d clips of %d frames", safetext.Escape(pos[0]), p.NumFrames, p.NumClips, p.ClipLength)
 	if t := p.TailFrames(); t > 0 {
 		fmt.Fprintf(stdout, " + %d tail frames (dropped", t)
 		if *keepTail {
@@ -136,7 +137,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "validation clips (seed %d, draw order): %s\n", opt.Seed, strings.Join(vs, " "))
 	}
 	fmt.Fprintf(stdout, "training %d clips = %d frames, validation %d clips = %d frames\n", len(p.Train), p.TrainFrames(), len(p.Val), p.ValFrames())
-	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	fmt.Fprintf(stdout, "wrote %s\n", safetext.Escape(*out))
 	return nil
 }
 

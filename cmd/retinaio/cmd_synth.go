@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/internal/progress"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -108,7 +109,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bar.Done()
 	if err != nil {
 		for _, s := range paths { // what was written before the error
-			fmt.Fprintln(stderr, "written:", s)
+			fmt.Fprintln(stderr, "written:", safetext.Escape(s))
 		}
 		return err
 	}
@@ -125,7 +126,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}{p.Name, string(lay), string(use), *seed, *zip, paths, time.Since(start).Seconds()})
 	}
 	for _, s := range paths {
-		fmt.Fprintln(stdout, s)
+		fmt.Fprintln(stdout, safetext.Escape(s))
 	}
 	fmt.Fprintf(stderr, "wrote %d %s session(s) in %.1fs\n", len(paths), p.Name, time.Since(start).Seconds())
 	return nil

@@ -70,7 +70,7 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if warn != "" {
-		fmt.Fprintln(stderr, warn)
+		fmt.Fprintln(stderr, safetext.Message(warn)) // names --addr
 	}
 	root, dataRoot, err := viewRoot(ctx, pos[0], *data, stderr)
 	if err != nil {
@@ -270,7 +270,7 @@ func rawSessions(path string) []karamanlis.Session {
 // Nothing is written into the data root: no stimulus caches next to the
 // .mat files, only the prepared files in out.
 func prepareForView(ctx context.Context, path, out string, sessions []karamanlis.Session, stderr io.Writer) error {
-	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), path, out)
+	fmt.Fprintf(stderr, "retinaio view: preparing %d session(s) of %s into %s ...\n", len(sessions), safetext.Escape(path), safetext.Escape(out))
 	so := karamanlis.DefaultStimulusOptions()
 	so.DisableCache = true
 	say := lockedLines(stderr) // sessions warn from their own goroutines

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,5 +124,62 @@ func TestLsFilterNamesEscaped(t *testing.T) {
 	}
 	if !strings.Contains(stdout, `\x1b[2j\x1b[h`) { // ls lower-cases filter names
 		t.Errorf("the filter name is not shown escaped: %q", stdout)
+	}
+}
+
+// TestCommandLinePathsEscaped: paths typed on the command line and echoed
+// back in the report lines (split's input and output, synth's sessions,
+// merge-manifest's output, view's "preparing ... of PATH" and its warning
+// about --addr) are printed escaped when they hold a terminal escape.
+func TestCommandLinePathsEscaped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises and prepares a session")
+	}
+	dir := filepath.Join(t.TempDir(), "x\x1b]0;owned\a")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skip("file system refuses the name:", err)
+	}
+	t.Setenv("RETINAIO_CACHE", t.TempDir())
+	raw, err := os.ReadFile("../../clips/testdata/session_tail.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "session.npz"), raw, 0o644)
+	check := func(args []string, stdout, stderr []byte) {
+		t.Helper()
+		for _, b := range [][]byte{stdout, stderr} {
+			if c := rawControl(b); c >= 0 {
+				t.Errorf("%q: raw control byte %#x in %q", args, c, b)
+			}
+		}
+		if !bytes.Contains(append(stdout, stderr...), []byte(`\x1b]0;owned\a`)) {
+			t.Errorf("%q: the path is not shown escaped: %q %q", args, stdout, stderr)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	man := filepath.Join(dir, "out", "manifest.json")
+	for _, args := range [][]string{
+		{"split", filepath.Join(dir, "session.npz"), "--out", filepath.Join(dir, "split.npz"), "--val-clips", "5"},
+		{"synth", data, "--profile", "tiny"},
+		{"prepare", data, "--out", filepath.Join(dir, "out"), "--no-cache"},
+		{"merge-manifest", filepath.Join(dir, "merged.json"), man},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runMain(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%q: exit %d: %q", args, code, stderr.String())
+		}
+		check(args, stdout.Bytes(), stderr.Bytes())
+	}
+	var stderr bytes.Buffer
+	if err := prepareForView(context.Background(), data, filepath.Join(t.TempDir(), "view"), rawSessions(data), &stderr); err != nil {
+		t.Fatal(err)
+	}
+	check([]string{"view", data}, nil, stderr.Bytes())
+	// view's warning about a non-loopback --addr names it
+	args := []string{"view", t.TempDir(), "--addr", "x\x1bc\a:0", "--allow-remote"} // ESC c: reset
+	stderr.Reset()
+	runMain(context.Background(), args, io.Discard, &stderr)
+	if c := rawControl(stderr.Bytes()); c >= 0 || !bytes.Contains(stderr.Bytes(), []byte(`WARNING: serving on x\x1bc\a:0`)) {
+		t.Errorf("%q: raw control byte %#x or the address not shown escaped in %q", args, c, stderr.Bytes())
 	}
 }
