@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/fixmovie"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepared"
 	"github.com/retinaio/retinaio/synth"
@@ -59,7 +60,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	outDir := filepath.Join(dir, "out")
 	f := prepareFlags{species: p.Species, stim: string(karamanlis.FixationMovie), size: defaultSize, screen: defaultScreen,
 		semantics: *semantics, out: outDir, frNorm: 1, jobs: 1, jsonOut: *jsonOut}
-	fmt.Fprintf(stderr, "Preparing %s -> %s ...\n", sessDir, outDir)
+	fmt.Fprintf(stderr, "Preparing %s -> %s ...\n", safetext.Escape(sessDir), safetext.Escape(outDir))
 	prepOut := io.Discard
 	if *jsonOut {
 		prepOut = stdout
@@ -71,6 +72,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *jsonOut {
 		return prepareExit(man)
 	}
+	stdout = safetext.MessageWriter(stdout) // DIR and the names of the sessions in it
 	for _, s := range man.Sessions {
 		printDemoSession(stdout, s)
 	}
@@ -94,7 +96,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func demoSession(ctx context.Context, sessDir string, p synth.Profile, status io.Writer) (float64, error) {
 	name := synth.SessionName(p.Species, 0)
 	if _, err := os.Stat(filepath.Join(sessDir, name, karamanlis.DataFileName(karamanlis.FixationMovie))); err == nil {
-		fmt.Fprintf(status, "Reusing the demo session in %s\n", sessDir)
+		fmt.Fprintf(status, "Reusing the demo session in %s\n", safetext.Escape(sessDir))
 		return 0, nil
 	}
 	t := time.Now()
@@ -106,7 +108,8 @@ func demoSession(ctx context.Context, sessDir string, p synth.Profile, status io
 	return time.Since(t).Seconds(), nil
 }
 
-// printDemoSession prints one session of the demo's manifest.
+// printDemoSession prints one session of the demo's manifest (w escapes:
+// runDemo passes a safetext.MessageWriter).
 func printDemoSession(w io.Writer, s prepared.SessionResult) {
 	if s.Status != prepared.StatusOK {
 		msg := s.Error

@@ -183,3 +183,40 @@ func TestCommandLinePathsEscaped(t *testing.T) {
 		t.Errorf("%q: raw control byte %#x or the address not shown escaped in %q", args, c, stderr.Bytes())
 	}
 }
+
+// TestDemoNamesEscaped: demo echoes its DIR and summarises every session
+// it finds in DIR/sessions; a DIR and a session folder named with terminal
+// escapes (the session failing) are printed escaped.
+func TestDemoNamesEscaped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises and prepares a session")
+	}
+	dir := filepath.Join(t.TempDir(), "demo\x1b]0;owned\a")
+	bad := filepath.Join(dir, "sessions", "20990102_mouse_\x1b[31mred\a_bad")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Skip("file system refuses the name:", err)
+	}
+	os.WriteFile(filepath.Join(bad, "fixationmovie_data.mat"), []byte("not hdf5"), 0o644)
+	t.Setenv("RETINAIO_CACHE", t.TempDir())
+	var stdout, stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"demo", dir, "--profile", "tiny"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "FAILED") && !strings.Contains(stdout.String(), "failed") {
+		t.Fatalf("exit %d (want 1: one session fails): %q %q", code, stdout.String(), stderr.String())
+	}
+	for _, b := range [][]byte{stdout.Bytes(), stderr.Bytes()} {
+		if c := rawControl(b); c >= 0 {
+			t.Errorf("raw control byte %#x in %q", c, b)
+		}
+	}
+	for _, want := range []string{`demo\x1b]0;owned\a`, `\x1b[31mred\a_bad`} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %s: %q", want, stdout.String())
+		}
+	}
+	// a second run reuses the session and says where it is
+	stderr.Reset()
+	runMain(context.Background(), []string{"demo", dir, "--profile", "tiny"}, io.Discard, &stderr)
+	if c := rawControl(stderr.Bytes()); c >= 0 || !strings.Contains(stderr.String(), "Reusing") {
+		t.Errorf("second run: raw control byte %#x or no Reusing line in %q", c, stderr.String())
+	}
+}
