@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/retinaio/retinaio/internal/safetext"
 )
 
 // IsTerminal reports whether w is a character device (a terminal) and the
@@ -42,8 +44,9 @@ type Bar struct {
 	stopped bool
 }
 
-// New returns a bar writing to w, or nil when w is not a terminal.
-// unit is "" for counts or "B" for bytes (shown with rate and ETA).
+// New returns a bar writing to w, or nil when w is not a terminal. The
+// label is drawn escaped (safetext.Escape). unit is "" for counts or "B"
+// for bytes (shown with rate and ETA).
 func New(w io.Writer, label string, total int64, unit string) *Bar {
 	if !IsTerminal(w) {
 		return nil
@@ -99,8 +102,9 @@ func (b *Bar) draw() {
 	fmt.Fprintf(b.w, "\r%s  ", line(b.label, b.done, b.total, b.unit, b.start))
 }
 
-// line formats one bar: label, a 30-character bar, percent, and counts (or
-// bytes, rate and ETA when unit is "B").
+// line formats one bar: label (escaped: prepare's labels are session
+// folder names), a 30-character bar, percent, and counts (or bytes, rate
+// and ETA when unit is "B").
 func line(label string, done, total int64, unit string, start time.Time) string {
 	const width = 30
 	frac := 0.0
@@ -120,7 +124,7 @@ func line(label string, done, total int64, unit string, start time.Time) string 
 	} else {
 		extra = fmt.Sprintf(" %d/%d", done, total)
 	}
-	return fmt.Sprintf("%s [%s] %3.0f%%%s", label, bar, frac*100, extra)
+	return fmt.Sprintf("%s [%s] %3.0f%%%s", safetext.Escape(label), bar, frac*100, extra)
 }
 
 // Multi draws one line per bar (sessions prepared side by side) and
@@ -151,7 +155,7 @@ func NewMulti(w io.Writer) *Multi {
 	return &Multi{w: w}
 }
 
-// Bar adds a line (nil on a nil Multi).
+// Bar adds a line labelled label, drawn escaped (nil on a nil Multi).
 func (m *Multi) Bar(label string, total int64) *MultiBar {
 	if m == nil {
 		return nil

@@ -90,3 +90,21 @@ func TestMulti(t *testing.T) {
 		t.Fatalf("no cursor movement over the two-line block: %q", out)
 	}
 }
+
+// TestLabelEscaped: a label is a name from the data (prepare's bars are
+// labelled with session folder names); one holding a terminal escape is
+// drawn escaped, by Bar and by Multi.
+func TestLabelEscaped(t *testing.T) {
+	evil := "20990101_mouse_\x1b]0;owned\a\x1b[2J"
+	want := `"20990101_mouse_\x1b]0;owned\a\x1b[2J" [`
+	var buf bytes.Buffer
+	b := &Bar{w: &buf, label: evil, total: 4}
+	b.Add(4)
+	b.Done()
+	m := &Multi{w: &buf}
+	m.Bar(evil, 2).Set(2, 2)
+	out := buf.String()
+	if strings.Contains(out, evil) || strings.ContainsRune(out, '\a') || strings.Count(out, want) != 4 { // Bar: Add, Done; Multi: Bar, Set
+		t.Errorf("label not escaped (want %s in every line): %q", want, out)
+	}
+}
