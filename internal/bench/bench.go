@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/internal/sysmem"
 	"github.com/retinaio/retinaio/karamanlis"
 	"github.com/retinaio/retinaio/prepare"
@@ -438,8 +439,8 @@ type session struct {
 func newSession(ctx context.Context, opt Options, labelled bool) (*session, error) {
 	s := &session{opt: opt}
 	s.logf = func(format string, a ...any) {
-		if opt.Log != nil {
-			fmt.Fprintf(opt.Log, format+"\n", a...)
+		if opt.Log != nil { // names folders and sessions: escaped
+			io.WriteString(opt.Log, safetext.Message(fmt.Sprintf(format, a...))+"\n")
 		}
 	}
 	s.runs = opt.Runs
@@ -1166,7 +1167,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.WorkDir != "" {
 		fmt.Fprintf(&b, "work folder kept: %s\n", r.WorkDir)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, safetext.Message(b.String())) // folder and session names
 	return err
 }
 

@@ -462,3 +462,35 @@ func TestRunLayout(t *testing.T) {
 		t.Error("layout with Dir: no error")
 	}
 }
+
+// TestNamesEscaped: the report and the log lines name the sessions' folder
+// (--tmp, or the PATH benched) and failed sessions; names holding a
+// terminal escape are printed escaped.
+func TestNamesEscaped(t *testing.T) {
+	evil := "x\x1b]0;owned\a"
+	escaped := `x\x1b]0;owned\a`
+	var buf bytes.Buffer
+	r := &Report{Root: evil, Errors: []string{"20990101_mouse_" + evil + ": failed"}, WorkDir: evil}
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(buf.String(), 0x1b) || strings.Count(buf.String(), escaped) != 3 {
+		t.Errorf("WriteText: want 3 escaped names, no raw escape: %q", buf.String())
+	}
+	if testing.Short() {
+		return
+	}
+	tmp := filepath.Join(t.TempDir(), evil)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Skip("file system refuses the name:", err)
+	}
+	buf.Reset()
+	s, err := newSession(context.Background(), Options{Profile: "tiny", TempDir: tmp, Log: &buf}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.close()
+	if strings.ContainsRune(buf.String(), 0x1b) || !strings.Contains(buf.String(), escaped) {
+		t.Errorf("log: want the --tmp folder escaped: %q", buf.String())
+	}
+}
