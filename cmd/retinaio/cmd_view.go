@@ -283,7 +283,7 @@ func prepareForView(ctx context.Context, path, out string, sessions []karamanlis
 		return err
 	}
 	if man != nil && man.Failed > 0 {
-		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, filepath.Join(out, prepared.ManifestName))
+		fmt.Fprintf(stderr, "retinaio view: %d session(s) failed to prepare (see %s)\n", man.Failed, safetext.Escape(filepath.Join(out, prepared.ManifestName)))
 	}
 	return nil
 }

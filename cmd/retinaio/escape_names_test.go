@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retinaio/retinaio/internal/safetext"
 	"github.com/retinaio/retinaio/synth"
 )
 
@@ -175,6 +176,18 @@ func TestCommandLinePathsEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	check([]string{"view", data}, nil, stderr.Bytes())
+	// a session that fails: "see OUT/manifest.json" (OUT is in the cache,
+	// $RETINAIO_CACHE)
+	bad := filepath.Join(t.TempDir(), "20990102_mouse_bad")
+	os.Mkdir(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, "fixationmovie_data.mat"), []byte("not hdf5"), 0o644)
+	stderr.Reset()
+	if err := prepareForView(context.Background(), bad, filepath.Join(dir, "view"), rawSessions(bad), &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if c := rawControl(stderr.Bytes()); c >= 0 || !strings.Contains(stderr.String(), "failed to prepare (see "+safetext.Escape(filepath.Join(dir, "view", "manifest.json"))) {
+		t.Errorf("view of a failing session: raw control byte %#x or OUT not escaped in %q", c, stderr.Bytes())
+	}
 	// view's warning about a non-loopback --addr names it
 	args := []string{"view", t.TempDir(), "--addr", "x\x1bc\a:0", "--allow-remote"} // ESC c: reset
 	stderr.Reset()
