@@ -34,8 +34,11 @@ package synth
 import (
 	"archive/zip"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -49,6 +52,7 @@ import (
 
 	"github.com/retinaio/retinaio/hdf5write"
 	"github.com/retinaio/retinaio/internal/atomicfile"
+	"github.com/retinaio/retinaio/internal/filelock"
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -172,6 +176,9 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 			idx = int((seed - 1) % 10000)
 		}
 		name := SessionName(p.Species, idx)
+		if err := claim(ctx, dir, name, opts.Zip); err != nil {
+			return out, err
+		}
 		if !opts.Zip {
 			sdir := filepath.Join(dir, name)
 			if err := os.MkdirAll(sdir, 0o755); err != nil {
@@ -199,6 +206,45 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 		out = append(out, zp)
 	}
 	return out, nil
+}
+
+// MadeName is the file in Write's folder that lists the sessions (folder
+// or zip names) synth wrote there: Write replaces only those. The session
+// names follow the real recordings' scheme, so a real session of the same
+// name in that folder is refused, never written over.
+const MadeName = ".retinaio-synth.json"
+
+// claim lets Write write the session name (a folder, or name.zip with
+// zip) into dir: it is refused when something of that name exists that
+// synth did not write there (not in MadeName); else it is added to
+// MadeName (under a lock, written atomically) before it is written.
+func claim(ctx context.Context, dir, name string, zip bool) error {
+	target := name
+	if zip {
+		target += ".zip"
+	}
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "."+MadeName+".lock"), nil)
+	if err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	defer unlock()
+	rec := filepath.Join(dir, MadeName)
+	var made []string
+	if b, err := os.ReadFile(rec); err == nil {
+		if err := json.Unmarshal(b, &made); err != nil {
+			return fmt.Errorf("synth: %s: %w", rec, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("synth: %w", err)
+	}
+	if slices.Contains(made, target) {
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(dir, target)); err == nil {
+		return fmt.Errorf("synth: %s exists and was not written by synth (a real session?); it is left as it is: choose another folder", filepath.Join(dir, target))
+	}
+	b, _ := json.MarshalIndent(append(made, target), "", "  ")
+	return atomicfile.WriteFile(rec, append(b, '\n'))
 }
 
 func (p Profile) validate() error {

@@ -26,6 +26,9 @@ larger than the screen, gaze-like fixations, Poisson spike counts driven by
 the stimulus. Deterministic in --seed. Profiles:
 ` + profileList() + `
 --zip writes <session>.zip (one top folder inside) instead of a folder.
+The names follow the real recordings' scheme: a session folder or zip in OUT
+that synth did not write there (listed in OUT/.retinaio-synth.json) is never
+written over; synth stops with an error naming it.
 --format: only "earliest" (superblock 0, as MATLAB writes) is supported.
 --layout: how the datasets are chunked and compressed (the values are the same):
   own         synth's own: chunks of one image's 256-column slab, one block
