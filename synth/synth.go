@@ -223,7 +223,7 @@ func claim(ctx context.Context, dir, name string, zip bool) error {
 	if zip {
 		target += ".zip"
 	}
-	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "."+MadeName+".lock"), nil)
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, MadeName+".lock"), nil)
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
