@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/retinaio/retinaio/internal/safetext"
@@ -23,7 +26,9 @@ under "merged_from". The shards must have been prepared with the same
 settings (size, semantics, normalisation, ...): a difference is an error, as
 is a session that appears in two inputs. Missing shards and differing tool
 versions are reported as warnings. OUT.json is written atomically and may
-itself be merged again.`,
+itself be merged again. An existing OUT.json is replaced only when it is an
+earlier merge's output (it lists "merged_from"): a prepare run's
+manifest.json, named first by mistake, or any other file is left as it is.`,
 		run: runMergeManifest,
 	})
 }
@@ -51,6 +56,9 @@ func runMergeManifest(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 		parts = append(parts, p)
+	}
+	if err := checkMergeOutput(outPath); err != nil {
+		return err
 	}
 	m, warns, err := shard.Merge(parts)
 	if err != nil {
@@ -92,4 +100,26 @@ func isSamePath(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// checkMergeOutput refuses an existing out that is not an earlier merge's
+// output (a JSON object with "merged_from"): merge-manifest takes its
+// output first, and "merge-manifest a/manifest.json b/manifest.json" would
+// otherwise replace prepare's manifest of folder a with one listing only
+// b's sessions.
+func checkMergeOutput(out string) error {
+	b, err := os.ReadFile(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output %s: %w", out, err)
+	}
+	var m struct {
+		MergedFrom json.RawMessage `json:"merged_from"`
+	}
+	if json.Unmarshal(b, &m) == nil && len(m.MergedFrom) > 0 && string(m.MergedFrom) != "null" {
+		return nil
+	}
+	return usagef("OUT.json %s exists and is not a merged manifest (no \"merged_from\"), so it is left as it is; the output comes first: retinaio merge-manifest NEW.json IN1.json IN2.json ...", out)
 }

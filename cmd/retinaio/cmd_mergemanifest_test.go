@@ -79,6 +79,33 @@ func TestMergeManifestCommand(t *testing.T) {
 		t.Errorf("versions: exit %d %q", code, errb.String())
 	}
 
+	// the output named last by mistake: a prepare manifest as OUT is left
+	// byte for byte, and so is any other file that is not a merge's output
+	before, err := os.ReadFile(mans[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := runMain(ctx, []string{"merge-manifest", mans[0], mans[1]}, &out, &errb); code != 2 ||
+		!strings.Contains(errb.String(), "is not a merged manifest") {
+		t.Errorf("prepare manifest as OUT: exit %d %s", code, errb.String())
+	}
+	if after, _ := os.ReadFile(mans[0]); !bytes.Equal(after, before) {
+		t.Error("merge-manifest replaced a prepare manifest named as its output")
+	}
+	other := filepath.Join(dir, "notes.json")
+	if err := os.WriteFile(other, []byte(`{"merged_from": null}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := runMain(ctx, []string{"merge-manifest", other, mans[1]}, &out, &errb); code != 2 {
+		t.Errorf("other file as OUT: exit %d", code)
+	}
+	// an earlier merge's output is replaced
+	errb.Reset()
+	if code := runMain(ctx, append([]string{"merge-manifest", merged}, mans...), &out, &errb); code != 0 {
+		t.Errorf("merging again into %s: exit %d %s", merged, code, errb.String())
+	}
+
 	// the same shard twice: duplicate sessions
 	errb.Reset()
 	if code := runMain(ctx, []string{"merge-manifest", filepath.Join(dir, "dup.json"), mans[0], mans[0]}, &out, &errb); code != 1 ||
