@@ -544,7 +544,9 @@ func (c *Client) List(ctx context.Context) ([]RemoteFile, error) {
 			}
 			out = append(out, f)
 		}
-		next = nextLink(link, next)
+		if next, err = nextLink(link, next); err != nil {
+			return nil, fmt.Errorf("list %s: page %d: %w", q(c.repo()), page+1, err)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
@@ -574,8 +576,9 @@ type treeItem struct {
 }
 
 // nextLink extracts the rel="next" target of a Link header, resolved
-// against the current URL.
-func nextLink(h, cur string) string {
+// against the current URL ("" on the last page). A next link that does not
+// parse is an error: the listing would otherwise end early, as if complete.
+func nextLink(h, cur string) (string, error) {
 	for _, part := range strings.Split(h, ",") {
 		seg := strings.Split(part, ";")
 		if len(seg) < 2 {
@@ -594,15 +597,15 @@ func nextLink(h, cur string) string {
 		}
 		base, err := url.Parse(cur)
 		if err != nil {
-			return ""
+			return "", err
 		}
 		ref, err := url.Parse(target)
 		if err != nil {
-			return ""
+			return "", fmt.Errorf("the server's Link header names an unusable next page: %w", err)
 		}
-		return base.ResolveReference(ref).String()
+		return base.ResolveReference(ref).String(), nil
 	}
-	return ""
+	return "", nil
 }
 
 // withRetries runs op until it succeeds, fails permanently or runs out of

@@ -48,6 +48,25 @@ func standardHub(t *testing.T) (*hubtest.Server, map[string][]byte) {
 	return h, want
 }
 
+// TestListBadNextLink: a next page whose link does not parse fails the
+// listing; it used to end the listing there, as if the first page were all.
+func TestListBadNextLink(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("cursor") != "" {
+			fmt.Fprint(w, `[{"type":"file","oid":"b","size":1,"path":"s/b.zip"}]`)
+			return
+		}
+		w.Header().Set("Link", `<`+"http://[::1]:namedport/x?cursor=1"+`>; rel="next"`)
+		fmt.Fprint(w, `[{"type":"file","oid":"a","size":1,"path":"s/a.zip"}]`)
+	}))
+	defer srv.Close()
+	c := &Client{Endpoint: srv.URL, Retries: 1, sleepHook: func(time.Duration) {}}
+	files, err := c.List(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "next page") {
+		t.Fatalf("List = %v, %v; want an error naming the unusable next page", files, err)
+	}
+}
+
 func TestListPaginated(t *testing.T) {
 	h, want := standardHub(t)
 	files, err := testClient(h, nil).List(context.Background())
@@ -434,8 +453,8 @@ func TestContentRangeAndRetryAfter(t *testing.T) {
 	if _, ok := retryAfter("soon"); ok {
 		t.Error("garbage accepted")
 	}
-	if nextLink(`<https://h/x?cursor=2>; rel="next", <https://h/x>; rel="prev"`, "https://h/x") != "https://h/x?cursor=2" {
-		t.Error("nextLink")
+	if n, err := nextLink(`<https://h/x?cursor=2>; rel="next", <https://h/x>; rel="prev"`, "https://h/x"); n != "https://h/x?cursor=2" || err != nil {
+		t.Error("nextLink", n, err)
 	}
 }
 
