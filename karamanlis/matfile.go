@@ -51,9 +51,14 @@ func openMat(path string) (*matFile, error) {
 func (m *matFile) Close() error { return m.f.Close() }
 
 // has reports whether the root holds an array (not a struct) called name.
+// An error other than absence counts as present: the read that follows
+// reports it (a damaged or unreadable file is not one without the array).
 func (m *matFile) has(name string) bool {
 	v, err := m.f.Var(name)
-	return err == nil && v.Dataset() != nil
+	if err != nil {
+		return !errors.Is(err, mat.ErrNotFound)
+	}
+	return v.Dataset() != nil
 }
 
 // variable returns the array /name; a missing one is an *InputError
