@@ -28,6 +28,8 @@ type Session struct {
 // ListSessions lists the sessions below the local folder root whose name
 // contains species: sub-folders and <session>.zip files, sorted by name.
 // When a folder and a zip of the same name both exist, the folder is used.
+// A link that cannot be followed (not named .zip) is listed as a folder
+// unless a zip of its name exists, so that reading it fails naming it.
 // An empty species lists every session.
 func ListSessions(root string, species Species) ([]Session, error) {
 	if looksLikeURL(root) {
@@ -38,6 +40,7 @@ func ListSessions(root string, species Species) ([]Session, error) {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	byName := map[string]Session{}
+	var broken []Session // links to folders (not .zip) that cannot be followed
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || name == "__MACOSX" || !MatchesSpecies(name, species) {
@@ -46,8 +49,14 @@ func ListSessions(root string, species Species) ([]Session, error) {
 		p := filepath.Join(root, name)
 		isDir := e.IsDir()
 		if e.Type()&os.ModeSymlink != 0 {
-			if st, err := os.Stat(p); err == nil {
+			st, err := os.Stat(p)
+			if err == nil {
 				isDir = st.IsDir()
+			} else if !strings.HasSuffix(strings.ToLower(name), ".zip") {
+				// Target gone or not permitted: listed, not dropped, so
+				// that reading the session fails naming it.
+				broken = append(broken, Session{Name: name, Path: p})
+				continue
 			}
 		}
 		switch {
@@ -59,6 +68,11 @@ func ListSessions(root string, species Species) ([]Session, error) {
 				continue
 			}
 			byName[key] = Session{Name: key, Path: p, Zip: true}
+		}
+	}
+	for _, s := range broken {
+		if _, ok := byName[s.Name]; !ok { // a zip of the same name is used
+			byName[s.Name] = s
 		}
 	}
 	out := make([]Session, 0, len(byName))

@@ -185,3 +185,43 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestListSessionsBrokenLink: a session folder reached through a link that
+// cannot be followed (its disk unmounted) is listed, so that loading it
+// fails naming it; it used to be left out, and LoadAllResponses returned
+// the other sessions with no error. A zip of the same name is still used.
+func TestListSessionsBrokenLink(t *testing.T) {
+	root := t.TempDir()
+	ok := filepath.Join(root, "20990101_mouse_ok")
+	if err := os.Mkdir(ok, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CopyFile(t, filepath.Join("testdata", "bad", "ok", "fixationmovie_data.mat"), filepath.Join(ok, "fixationmovie_data.mat"))
+	gone := filepath.Join(root, "20990102_mouse_gone")
+	if err := os.Symlink(filepath.Join(root, "unmounted", "20990102_mouse_gone"), gone); err != nil {
+		t.Skip("symlink:", err)
+	}
+	if err := os.Symlink(filepath.Join(root, "unmounted", "x"), filepath.Join(root, "20990103_mouse_z")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "20990103_mouse_z.zip"), []byte("x"), 0o644)
+	got, err := ListSessions(root, Mouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Session{
+		{Name: "20990101_mouse_ok", Path: ok},
+		{Name: "20990102_mouse_gone", Path: gone},
+		{Name: "20990103_mouse_z", Path: filepath.Join(root, "20990103_mouse_z.zip"), Zip: true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	os.Remove(filepath.Join(root, "20990103_mouse_z.zip"))
+	o := DefaultResponseOptions()
+	o.CacheDir = t.TempDir()
+	all, err := LoadAllResponses(context.Background(), root, o)
+	if err == nil || !strings.Contains(err.Error(), "20990102_mouse_gone") || all["20990101_mouse_ok"] == nil {
+		t.Fatalf("LoadAllResponses = %d session(s), %v; want the good one and an error naming the unreachable one", len(all), err)
+	}
+}
