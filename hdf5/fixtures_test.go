@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/retinaio/retinaio/hdf5"
+	"github.com/retinaio/retinaio/internal/testutil"
 )
 
 // TestFeatureFixtures reads the files of testdata/fixtures (written by
@@ -155,5 +156,41 @@ func TestVirtualEscape(t *testing.T) {
 	}
 	if _, err := d.ReadRaw(context.Background()); err == nil || !strings.Contains(err.Error(), "src_outside.h5") {
 		t.Errorf("read: %v, want an error naming src_outside.h5", err)
+	}
+}
+
+// TestVirtualSourceUnreadable: a source file that is there but whose
+// source dataset cannot be opened (src0.h5's object header for /data
+// damaged: version byte 0x55) is an error naming the source, not the fill
+// value; only a source that does not exist reads as the fill value.
+func TestVirtualSourceUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"vds.h5", "src0.h5", "src1.h5", "unlim_src.h5"} {
+		testutil.CopyFile(t, filepath.Join("testdata", "fixtures", "vds", n), filepath.Join(dir, n))
+	}
+	src := filepath.Join(dir, "src0.h5")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ohdr = 800 // v1 object header of /data (from the root group's symbol table node)
+	if b[ohdr] != 1 {
+		t.Fatalf("src0.h5: byte %d is %d, not object header version 1: the fixture changed", ohdr, b[ohdr])
+	}
+	b[ohdr] = 0x55
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := hdf5.Open(filepath.Join(dir, "vds.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := f.OpenDataset("/mosaic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := d.ReadRaw(context.Background()); err == nil || !strings.Contains(err.Error(), "src0.h5") {
+		t.Errorf("read: %d bytes, %v; want an error naming src0.h5", len(v), err)
 	}
 }

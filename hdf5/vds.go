@@ -278,13 +278,17 @@ func (s selection) srcUnits(u int, ext uint64) uint64 {
 // vdsSource opens a mapping's source dataset: in this file ("."), or in a
 // file of the folder of external and virtual-dataset files
 // (OpenOptions.Dir), opened through os.Root so that the name cannot leave
-// it. A missing source is (nil, nil): libhdf5 reads its region as the
-// fill value.
+// it. A missing source (file or dataset) is (nil, nil): libhdf5 reads its
+// region as the fill value. One that is there but cannot be opened is an
+// error naming it (libhdf5 would read the fill value there too).
 func (d *Dataset) vdsSource(name, dset string) (*Dataset, func(), error) {
 	if name == "." {
 		ds, err := d.f.OpenDataset(dset)
 		if err != nil {
-			return nil, func() {}, nil
+			if errors.Is(err, ErrNotFound) {
+				return nil, func() {}, nil
+			}
+			return nil, nil, fmt.Errorf("virtual dataset source %q: %w", dset, err)
 		}
 		return ds, func() {}, nil
 	}
@@ -321,7 +325,10 @@ func (d *Dataset) vdsSource(name, dset string) (*Dataset, func(), error) {
 	ds, err := sf.OpenDataset(dset)
 	if err != nil {
 		fh.Close()
-		return nil, func() {}, nil
+		if errors.Is(err, ErrNotFound) {
+			return nil, func() {}, nil
+		}
+		return nil, nil, fmt.Errorf("virtual dataset source file %q: dataset %q: %w", name, dset, err)
 	}
 	return ds, func() { fh.Close() }, nil
 }
