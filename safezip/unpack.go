@@ -195,7 +195,10 @@ func UnpackWith(ctx context.Context, zipPath, destDir string, opt UnpackOptions)
 	}
 	defer unlock()
 
-	st, _ := a.f.Stat()
+	st, err := a.f.Stat()
+	if err != nil { // (stat'ed when opened; never nil below)
+		return "", fmt.Errorf("unpack %s: %w", safetext.Escape(zipPath), err)
+	}
 	want := marker{Zip: filepath.Base(zipPath), ZipSize: a.size, ZipModTime: st.ModTime().UTC().Format("2006-01-02T15:04:05Z"), Fingerprint: a.fingerprint(names)}
 	state, err := a.check(root, top, want, names)
 	if err != nil {
