@@ -280,7 +280,11 @@ func openPred(path string) (*predSource, error) {
 		return nil, err
 	}
 	head := make([]byte, len(npyMagic))
-	n, _ := io.ReadFull(f, head)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF { // short files are told apart below
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	head = head[:n]
 	switch {
 	case bytes.Equal(head, npyMagic):

@@ -267,6 +267,11 @@ func TestEvalPredictionForms(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "neither an .npy file nor an .npz archive") {
 		t.Errorf("text file: exit %d %s", code, stderr)
 	}
+	// A prediction that cannot be read says why, not what it is not.
+	_, stderr, code = runSplitEvalCmd(t, "eval", "--pred", dir, "--data", metricsData+"eval_session_full.npz")
+	if code != 1 || strings.Contains(stderr, "neither an .npy file") || !strings.Contains(stderr, dir) { // ("is a directory" on Unix)
+		t.Errorf("a folder as --pred: exit %d %s", code, stderr)
+	}
 	// An .npz without pred_test names what it has.
 	other := filepath.Join(dir, "other.npz")
 	z, _ = npy.CreateNPZ(other, npy.NPZOptions{})
