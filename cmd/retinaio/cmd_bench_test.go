@@ -154,3 +154,29 @@ func TestBenchCommandRunsAndImageUses(t *testing.T) {
 		}
 	}
 }
+
+// A bench that fails leaves an existing --cpuprofile file as it was, and
+// no temporary file beside it.
+func TestBenchCPUProfileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.pprof")
+	if err := os.WriteFile(prof, []byte("an earlier profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := runMain(context.Background(), []string{"bench", "--cpuprofile", prof, empty}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("bench of an empty folder: exit 0: %s", out.String())
+	}
+	if got, _ := os.ReadFile(prof); string(got) != "an earlier profile" {
+		t.Errorf("profile after a failed bench: %q", got)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Errorf("left in the folder: %v", ents)
+	}
+}

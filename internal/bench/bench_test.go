@@ -146,6 +146,10 @@ func TestRunChild(t *testing.T) {
 		t.Errorf("wall %v [%v-%v] of %v; first run %v of %v, ratio %v", rep.WallSeconds, rep.WallMinSeconds, rep.WallMaxSeconds, walls,
 			rep.FirstRunSeconds, firsts, rep.FirstRunRatio)
 	}
+	if iv := rep.FirstRunRatioInterval; len(iv) != 2 || iv[0] > rep.FirstRunRatio || iv[1] < rep.FirstRunRatio ||
+		iv[0] < firsts[0]/walls[2] || iv[1] > firsts[2]/walls[0] {
+		t.Errorf("first-run ratio %v: interval %v; first runs %v, --no-cache runs %v", rep.FirstRunRatio, iv, firsts, walls)
+	}
 	hasCacheWrite := func(ph []Phase) bool {
 		return slices.ContainsFunc(ph, func(p Phase) bool { return p.Name == "cache write" })
 	}
@@ -492,5 +496,73 @@ func TestNamesEscaped(t *testing.T) {
 	s.close()
 	if strings.ContainsRune(buf.String(), 0x1b) || !strings.Contains(buf.String(), escaped) {
 		t.Errorf("log: want the --tmp folder escaped: %q", buf.String())
+	}
+}
+
+func TestRatioInterval(t *testing.T) {
+	// one run each: every resample is that pair
+	if lo, hi := RatioInterval([]float64{3}, []float64{2}, 0.9); lo != 1.5 || hi != 1.5 {
+		t.Errorf("one run each: %v-%v, want 1.5-1.5", lo, hi)
+	}
+	if lo, hi := RatioInterval(nil, []float64{2}, 0.9); lo != 0 || hi != 0 {
+		t.Errorf("no first run: %v-%v", lo, hi)
+	}
+	// Four first runs of 1 s and one of 3 s against --no-cache runs of
+	// 1 s: a resample's median is 3 when at least 3 of its 5 draws are the
+	// 3 s run, with probability 10(.2^3)(.8^2) + 5(.2^4)(.8) + .2^5 =
+	// 0.058: above 5 %, so the 90 % interval reaches 3; below 10 %, so the
+	// 80 % interval does not.
+	num, den := []float64{1, 1, 3, 1, 1}, []float64{1, 1, 1, 1, 1}
+	if lo, hi := RatioInterval(num, den, 0.9); lo != 1 || hi != 3 {
+		t.Errorf("90 %%: %v-%v, want 1-3", lo, hi)
+	}
+	if lo, hi := RatioInterval(num, den, 0.8); lo != 1 || hi != 1 {
+		t.Errorf("80 %%: %v-%v, want 1-1", lo, hi)
+	}
+	// the same runs give the same interval; it holds the point ratio
+	num, den = []float64{2.31, 2.05, 2.48, 1.97, 2.62}, []float64{1.91, 2.02, 1.80, 2.20, 1.88}
+	lo, hi := RatioInterval(num, den, 0.9)
+	if lo2, hi2 := RatioInterval(num, den, 0.9); lo2 != lo || hi2 != hi {
+		t.Errorf("not repeatable: %v-%v then %v-%v", lo, hi, lo2, hi2)
+	}
+	if r := median(num) / median(den); !(lo < r && r < hi) {
+		t.Errorf("interval %v-%v does not hold the ratio %v", lo, hi, r)
+	}
+}
+
+func TestFirstRunUndecided(t *testing.T) {
+	for _, c := range []struct {
+		ratio, lo, hi     float64
+		passed, undecided bool
+	}{
+		{1.10, 1.02, 1.30, true, true},   // passes, but 1.15 is inside the interval
+		{1.10, 1.02, 1.14, true, false},  // passes for sure
+		{1.20, 1.16, 1.31, false, false}, // misses for sure
+		{1.20, 1.08, 1.31, false, true},
+	} {
+		r := &Report{Profile: "mouse", Reference: reference("mouse"), WallSeconds: 2, PeakRSSBytes: 5e8,
+			FirstRunSeconds: 2 * c.ratio, FirstRunRatio: c.ratio, FirstRunRatioInterval: []float64{c.lo, c.hi}}
+		Summarise([]*Report{r})
+		x := r.Targets["first_run_ratio"]
+		if x.Passed != c.passed || x.Undecided != c.undecided || !slices.Equal(x.Interval, []float64{c.lo, c.hi}) {
+			t.Errorf("ratio %v in %v-%v: %+v", c.ratio, c.lo, c.hi, x)
+		}
+		var sum strings.Builder
+		if err := WriteLayoutSummary(&sum, []*Report{r}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sum.String(), "first_run_ratio undecided"); got != c.undecided {
+			t.Errorf("ratio %v in %v-%v: summary says undecided %v:\n%s", c.ratio, c.lo, c.hi, got, sum.String())
+		}
+		var text strings.Builder
+		if err := r.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("(90%% interval %.2f-%.2f)", c.lo, c.hi); !strings.Contains(text.String(), want) {
+			t.Errorf("report text lacks %q:\n%s", want, text.String())
+		}
+		if got := strings.Contains(text.String(), "undecided: 1.15 is inside"); got != c.undecided {
+			t.Errorf("ratio %v in %v-%v: report says undecided %v:\n%s", c.ratio, c.lo, c.hi, got, text.String())
+		}
 	}
 }
