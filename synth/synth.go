@@ -53,6 +53,7 @@ import (
 	"github.com/retinaio/retinaio/hdf5write"
 	"github.com/retinaio/retinaio/internal/atomicfile"
 	"github.com/retinaio/retinaio/internal/filelock"
+	"github.com/retinaio/retinaio/internal/staletemp"
 	"github.com/retinaio/retinaio/karamanlis"
 )
 
@@ -190,7 +191,10 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 			out = append(out, sdir)
 			continue
 		}
-		tmp, err := os.MkdirTemp(dir, ".synth-*")
+		// named after this process, so that a later run removes what a
+		// killed one left behind
+		staletemp.Clean(dir, zipTempPrefix)
+		tmp, err := os.MkdirTemp(dir, staletemp.Pattern(zipTempPrefix))
 		if err != nil {
 			return out, fmt.Errorf("synth: %w", err)
 		}
@@ -207,6 +211,10 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 	}
 	return out, nil
 }
+
+// zipTempPrefix starts the name of the folder a session is written into
+// before it is zipped (staletemp.Pattern).
+const zipTempPrefix = ".synth-"
 
 // MadeName is the file in Write's folder that lists the sessions (folder
 // or zip names) synth wrote there: Write replaces only those. The session

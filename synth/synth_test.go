@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/retinaio/retinaio/hdf5"
 	"github.com/retinaio/retinaio/synth"
@@ -181,9 +184,36 @@ func TestTinySession(t *testing.T) {
 }
 
 func TestZip(t *testing.T) {
-	paths, err := synth.Write(context.Background(), t.TempDir(), synth.Options{Profile: synth.Profiles["tiny"], Zip: true})
+	dir := t.TempDir()
+	// what a killed synth --zip left: its process is gone (no pid is that
+	// large) and it has not been touched for an hour; and one of a live
+	// synth (this test's pid), just as old
+	old := time.Now().Add(-time.Hour)
+	dead := filepath.Join(dir, ".synth-999999999-1234")
+	live := filepath.Join(dir, fmt.Sprintf(".synth-%d-5678", os.Getpid()))
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(filepath.Join(d, "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paths, err := synth.Write(context.Background(), dir, synth.Options{Profile: synth.Profiles["tiny"], Zip: true})
 	if err != nil || len(paths) != 1 || filepath.Ext(paths[0]) != ".zip" {
 		t.Fatalf("%v %v", paths, err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a dead synth's folder is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live synth's folder was removed: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".synth-") && filepath.Join(dir, e.Name()) != live {
+			t.Errorf("left behind: %s", e.Name())
+		}
 	}
 }
 
