@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -50,21 +52,37 @@ func shellQuote(p string) string {
 	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
 
-// checkWritableDir creates dir if needed and checks that a file can be
-// written in it, so that a read-only output folder is reported before any
-// work is done. flagName names the flag that chose dir.
+// checkWritableDir checks that a file can be written in dir, or, when dir
+// does not exist yet, in the nearest folder above it that exists (where the
+// pipeline will create it), so that an output folder that cannot be written
+// is reported before any work is done. Nothing is created but a test file,
+// removed at once: a run failing later leaves no empty folder behind, and
+// two runs starting together on a new folder cannot remove it from under
+// each other. flagName names the flag that chose dir.
 func checkWritableDir(dir, flagName string) error {
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		// Created for the check only: removed again (the pipeline creates
-		// it when it writes), so that a run failing later leaves no empty
-		// folder behind.
-		defer os.Remove(dir)
+	probe := dir
+	for {
+		st, err := os.Stat(probe)
+		if err == nil && st.IsDir() {
+			break
+		}
+		if err == nil {
+			return fmt.Errorf("%s %s: %s is not a folder; choose a writable folder", flagName, dir, probe)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			return fmt.Errorf("%s %s: no folder of this path exists; choose a writable folder", flagName, dir)
+		}
+		probe = parent
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
-	}
-	f, err := os.CreateTemp(dir, ".retinaio-write-test-*")
+	f, err := os.CreateTemp(probe, ".retinaio-write-test-*")
 	if err != nil {
+		if probe != dir {
+			return fmt.Errorf("%s %s: cannot create the folder in %s (%w); choose a writable folder", flagName, dir, probe, errors.Unwrap(err))
+		}
 		return fmt.Errorf("%s %s: the folder is not writable (%w); choose a writable folder", flagName, dir, errors.Unwrap(err))
 	}
 	name := f.Name()
