@@ -44,13 +44,12 @@ runs vary by 20%, as on the project's virtual machine, it is about +-0.2 at 5
 runs and +-0.1 at 10, and a check whose limit lies inside it is reported
 undecided (more --runs narrow it). On PATH every run uses --no-cache.
 --warmup N (default 1) runs prepare N times with --no-cache before the
-measured runs, unmeasured (warmup_seconds in --json): the first run after the synthesis pays for the
-memory the synthesis just freed (on the project's virtual machine 0.3-1.6 s
-of system time more than the runs after it), and in ABBA order it would
-always be a first run. Before each run the file
-system is synced (outside the measured time), so that no run pays for the
-writeback of files written before it (the synthesised session, an earlier
-run's outputs).
+measured runs, unmeasured (warmup_seconds in --json): the first run after the
+synthesis pays for the memory the synthesis just freed (on the project's
+virtual machine 0.3-1.6 s of system time more than the runs after it), and in
+ABBA order it would always be a first run. Before each run the file system is
+synced (outside the measured time), so that no run pays for the writeback of
+files written before it (the synthesised session, an earlier run's outputs).
 
 --layout chooses how the synthesised session is chunked and compressed (see
 'retinaio synth -h': own, h5py, matlab, contiguous); a comma-separated list
