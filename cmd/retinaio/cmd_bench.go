@@ -37,12 +37,12 @@ writes openretina's stimulus cache as a user's first run does (the cache is
 removed before each); the pairs run in ABBA order (first, no-cache, no-cache,
 first, ...), so that each kind of run follows each kind about equally often
 (on a virtual machine one run's leftovers change the next run's time); the
-first runs' median is reported apart (first_run_seconds,
-first_run_ratio = median first run / median --no-cache run; issue 13 wants at
-most 1.15), with its 90% bootstrap interval (first_run_ratio_interval): where
-runs vary by 20%, as on the project's virtual machine, it is about +-0.2 at 5
-runs and +-0.1 at 10, and a check whose limit lies inside it is reported
-undecided (more --runs narrow it). On PATH every run uses --no-cache.
+first runs' median is reported apart (first_run_seconds, first_run_ratio =
+median first run / median --no-cache run; issue 13 wants at most 1.15), with
+its 90% bootstrap interval from 3 runs on (first_run_ratio_interval): on the
+project's virtual machine it reached 0.2-0.3 either side at 5 runs and mostly
+0.1-0.2 at 10, and a check whose limit lies inside it is reported undecided
+(more --runs narrow it). On PATH every run uses --no-cache.
 --warmup N (default 1) runs prepare N times with --no-cache before the
 measured runs, unmeasured (warmup_seconds in --json): the first run after the
 synthesis pays for the memory the synthesis just freed (on the project's
@@ -164,7 +164,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if opt.PrepareOptions, err = prepareOptionsOf(prepArgs, stderr); err != nil {
 			return err
 		}
-		if *cpuprofile != "" {
+		switch st, lerr := os.Lstat(*cpuprofile); {
+		case *cpuprofile == "":
+		case lerr == nil && !st.Mode().IsRegular():
+			// a link, a device or a pipe (/dev/stdout, a fifo): written
+			// through, as given, never replaced
+			pf, err := os.Create(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer pf.Close()
+			opt.CPUProfile = pf
+		default:
 			if profileFile, err = atomicfile.Create(*cpuprofile); err != nil {
 				return err
 			}

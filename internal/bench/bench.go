@@ -315,9 +315,10 @@ type Report struct {
 	// FirstRunRatioInterval is how far FirstRunRatio can be trusted: the
 	// 90 % bootstrap percentile interval [low, high] of the ratio of the
 	// medians (RatioInterval over the first runs' and the --no-cache runs'
-	// wall times). On a machine whose runs vary by 20 % (the project's
-	// virtual machine) it reaches about 0.2 either side at 5 runs and 0.1 at
-	// 10: a ratio near 1.15 is then undecided (see Check.Undecided).
+	// wall times), with at least MinIntervalRuns runs of each kind. On the
+	// project's virtual machine it reached 0.2-0.3 either side at 5 runs and
+	// mostly 0.1-0.2 at 10 (0.4 at the widest): a ratio near 1.15 is then
+	// undecided (see Check.Undecided).
 	FirstRunRatioInterval []float64 `json:"first_run_ratio_interval,omitempty"`
 	// WarmupSeconds are the wall times of the unmeasured warm-up runs
 	// (Options.Warmup), in order.
@@ -664,8 +665,9 @@ func (s *session) finish() *Report {
 	if rep.FirstRunRatio > 0 {
 		walls, _ := runFigures(s.firsts)
 		noCache, _ := runFigures(s.measured)
-		lo, hi := RatioInterval(walls, noCache, 0.9)
-		rep.FirstRunRatioInterval = []float64{lo, hi}
+		if lo, hi := RatioInterval(walls, noCache, 0.9); hi > 0 {
+			rep.FirstRunRatioInterval = []float64{lo, hi}
+		}
 	}
 	rep.compare()
 	return rep
@@ -689,12 +691,20 @@ func (r *Report) fromRuns(runs []*Report) {
 	}
 }
 
-// RatioInterval returns the level (for example 0.9) bootstrap percentile
-// interval of median(num) / median(den): 2000 resamples of each, drawn with
-// replacement from a fixed seed, so that the same runs give the same
-// interval. Either empty: 0, 0.
+// MinIntervalRuns is the fewest runs of each kind RatioInterval takes: a
+// bootstrap of one or two runs says nothing (one run of each: every
+// resample is that pair, an interval of width 0; in simulated runs with a
+// true ratio of 1.15, a "90 %" interval from two runs of each held it 64 %
+// of the time, from three 90-92 %).
+const MinIntervalRuns = 3
+
+// RatioInterval returns the level (between 0 and 1, for example 0.9)
+// bootstrap percentile interval of median(num) / median(den): 2000
+// resamples of each, drawn with replacement from a fixed seed, so that the
+// same runs give the same interval. Fewer than MinIntervalRuns values in
+// either, or a level outside (0, 1): 0, 0 (no interval).
 func RatioInterval(num, den []float64, level float64) (lo, hi float64) {
-	if len(num) == 0 || len(den) == 0 {
+	if len(num) < MinIntervalRuns || len(den) < MinIntervalRuns || !(level > 0 && level < 1) {
 		return 0, 0
 	}
 	const resamples = 2000
@@ -1265,7 +1275,8 @@ func formatValue(key string, v float64) string {
 // image uses (after Summarise): one line per report with its median wall
 // time and range, CPU time, read and render phases, peak RSS, first run,
 // spread (median over the fastest median) and whether its profile's
-// targets are met, naming the missed ones.
+// targets are met, naming the missed ones and the undecided ones
+// (Check.Undecided).
 func WriteLayoutSummary(w io.Writer, reps []*Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-11s %-13s %4s %8s %13s %7s %7s %8s %8s %7s %7s  %s\n", "layout", "image use", "runs", "wall s", "min-max",

@@ -500,12 +500,24 @@ func TestNamesEscaped(t *testing.T) {
 }
 
 func TestRatioInterval(t *testing.T) {
-	// one run each: every resample is that pair
-	if lo, hi := RatioInterval([]float64{3}, []float64{2}, 0.9); lo != 1.5 || hi != 1.5 {
-		t.Errorf("one run each: %v-%v, want 1.5-1.5", lo, hi)
+	// too few runs for a bootstrap, or no level: no interval
+	for _, c := range []struct {
+		num, den []float64
+		level    float64
+	}{
+		{[]float64{3}, []float64{2}, 0.9},
+		{[]float64{3, 3}, []float64{2, 2, 2}, 0.9},
+		{nil, []float64{2, 2, 2}, 0.9},
+		{[]float64{3, 3, 3}, []float64{2, 2, 2}, 1},
+		{[]float64{3, 3, 3}, []float64{2, 2, 2}, 1.5},
+		{[]float64{3, 3, 3}, []float64{2, 2, 2}, 0},
+	} {
+		if lo, hi := RatioInterval(c.num, c.den, c.level); lo != 0 || hi != 0 {
+			t.Errorf("%v / %v at %v: %v-%v, want none", c.num, c.den, c.level, lo, hi)
+		}
 	}
-	if lo, hi := RatioInterval(nil, []float64{2}, 0.9); lo != 0 || hi != 0 {
-		t.Errorf("no first run: %v-%v", lo, hi)
+	if lo, hi := RatioInterval([]float64{3, 3, 3}, []float64{2, 2, 2}, 0.9); lo != 1.5 || hi != 1.5 {
+		t.Errorf("constant runs: %v-%v, want 1.5-1.5", lo, hi)
 	}
 	// Four first runs of 1 s and one of 3 s against --no-cache runs of
 	// 1 s: a resample's median is 3 when at least 3 of its 5 draws are the
