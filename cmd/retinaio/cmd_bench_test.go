@@ -16,7 +16,12 @@ func TestBenchCommandInProcess(t *testing.T) {
 		t.Skip("synthesises and prepares a session")
 	}
 	dir := t.TempDir()
-	prof := filepath.Join(dir, "cpu.pprof")
+	// --cpuprofile through a link: the link stays, its target gets the profile
+	target := filepath.Join(dir, "cpu.pprof")
+	prof := filepath.Join(dir, "link.pprof")
+	if err := os.Symlink(target, prof); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
 	code := runMain(context.Background(), []string{"bench", "--profile", "tiny", "--json", "--tmp", dir,
 		"--cpuprofile", prof, "--", "--no-checksums"}, &out, &errb)
@@ -44,8 +49,11 @@ func TestBenchCommandInProcess(t *testing.T) {
 			t.Errorf("--no-checksums not passed on: %v", rep.Phases)
 		}
 	}
-	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+	if st, err := os.Stat(target); err != nil || st.Size() == 0 {
 		t.Errorf("cpu profile: %v", err)
+	}
+	if st, err := os.Lstat(prof); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("--cpuprofile link replaced: %v %v", st, err)
 	}
 }
 
