@@ -213,8 +213,9 @@ func Write(ctx context.Context, dir string, opts Options) ([]string, error) {
 }
 
 // zipTempPrefix starts the name of the folder a session is written into
-// before it is zipped (staletemp.Pattern).
-const zipTempPrefix = ".synth-"
+// before it is zipped (staletemp.Pattern): a name of retinaio's own, so that
+// cleaning up after a killed run touches nothing else in the folder.
+const zipTempPrefix = ".retinaio-synth-zip-"
 
 // MadeName is the file in Write's folder that lists the sessions (folder
 // or zip names) synth wrote there: Write replaces only those. The session

@@ -188,10 +188,12 @@ func TestZip(t *testing.T) {
 	// what a killed synth --zip left: its process is gone (no pid is that
 	// large) and it has not been touched for an hour; and one of a live
 	// synth (this test's pid), just as old
-	old := time.Now().Add(-time.Hour)
-	dead := filepath.Join(dir, ".synth-999999999-1234")
-	live := filepath.Join(dir, fmt.Sprintf(".synth-%d-5678", os.Getpid()))
-	for _, d := range []string{dead, live} {
+	old := time.Now().Add(-48 * time.Hour)
+	dead := filepath.Join(dir, ".retinaio-synth-zip-999999999-1234")
+	live := filepath.Join(dir, fmt.Sprintf(".retinaio-synth-zip-%d-5678", os.Getpid()))
+	// and the user's own, just as old, whatever their names
+	mine := []string{filepath.Join(dir, ".synth-notes"), filepath.Join(dir, ".synth-999999999-1234"), filepath.Join(dir, ".synth-123")}
+	for _, d := range append([]string{dead, live}, mine...) {
 		if err := os.MkdirAll(filepath.Join(d, "x"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -206,12 +208,14 @@ func TestZip(t *testing.T) {
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("a dead synth's folder is still there: %v", err)
 	}
-	if _, err := os.Stat(live); err != nil {
-		t.Errorf("a live synth's folder was removed: %v", err)
+	for _, d := range append([]string{live}, mine...) {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("removed: %v", err)
+		}
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".synth-") && filepath.Join(dir, e.Name()) != live {
+		if strings.HasPrefix(e.Name(), ".retinaio-synth-zip-") && filepath.Join(dir, e.Name()) != live {
 			t.Errorf("left behind: %s", e.Name())
 		}
 	}
