@@ -55,7 +55,8 @@ func shellQuote(p string) string {
 // checkWritableDir checks that a file can be written in dir, or, when dir
 // does not exist yet, in the nearest folder above it that exists (where the
 // pipeline will create it), so that an output folder that cannot be written
-// is reported before any work is done. Nothing is created but a test file,
+// is reported before any work is done (a link to a folder that does not
+// exist is refused: the pipeline could not create it). Nothing is created but a test file,
 // removed at once: a run failing later leaves no empty folder behind, and
 // two runs starting together on a new folder cannot remove it from under
 // each other. flagName names the flag that chose dir.
@@ -70,7 +71,11 @@ func checkWritableDir(dir, flagName string) error {
 			return fmt.Errorf("%s %s: %s is not a folder; choose a writable folder", flagName, dir, probe)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%s %s: cannot create the folder: %w; choose a writable folder", flagName, dir, errors.Unwrap(err))
+			return fmt.Errorf("%s %s: cannot reach %s (%w); choose a writable folder", flagName, dir, probe, errors.Unwrap(err))
+		}
+		if _, lerr := os.Lstat(probe); lerr == nil {
+			// a link to nothing: creating the folder would fail later
+			return fmt.Errorf("%s %s: %s is a link to a folder that does not exist; create it or choose a writable folder", flagName, dir, probe)
 		}
 		parent := filepath.Dir(probe)
 		if parent == probe {

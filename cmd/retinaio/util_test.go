@@ -23,7 +23,11 @@ func TestCheckWritableDirCreatesNothing(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, out := range []string{file, filepath.Join(file, "x")} {
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "gone"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{file, filepath.Join(file, "x"), link, filepath.Join(link, "x")} {
 		if err := checkWritableDir(out, "--out"); err == nil || !strings.Contains(err.Error(), "--out "+out) || !strings.Contains(err.Error(), "writable folder") {
 			t.Errorf("%s: %v", out, err)
 		}
