@@ -56,10 +56,10 @@ func shellQuote(p string) string {
 // does not exist yet, in the nearest folder above it that exists (where the
 // pipeline will create it), so that an output folder that cannot be written
 // is reported before any work is done (a link to a folder that does not
-// exist is refused: the pipeline could not create it). Nothing is created but a test file,
-// removed at once: a run failing later leaves no empty folder behind, and
-// two runs starting together on a new folder cannot remove it from under
-// each other. flagName names the flag that chose dir.
+// exist is refused: the pipeline could not create it). Nothing is created
+// but a test file, removed at once: a run failing later leaves no empty
+// folder behind, and two runs starting together on a new folder cannot
+// remove it from under each other. flagName names the flag that chose dir.
 func checkWritableDir(dir, flagName string) error {
 	probe := dir
 	for {
