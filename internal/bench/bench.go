@@ -656,16 +656,15 @@ func (s *session) round(ctx context.Context, i int) error {
 // finish computes the report from the runs.
 func (s *session) finish() *Report {
 	rep := s.rep
+	firstWalls, firstRSS := runFigures(s.firsts)
 	if len(s.firsts) > 0 {
-		f := medianRun(s.firsts)
-		walls, rss := runFigures(s.firsts)
-		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes, rep.FirstRunPhases = median(walls), int64(median(rss)), f.Phases
+		rep.FirstRunSeconds, rep.FirstRunPeakRSSBytes = median(firstWalls), int64(median(firstRSS))
+		rep.FirstRunPhases = medianRun(s.firsts).Phases
 	}
 	rep.fromRuns(s.measured)
 	if rep.FirstRunRatio > 0 {
-		walls, _ := runFigures(s.firsts)
 		noCache, _ := runFigures(s.measured)
-		if lo, hi := RatioInterval(walls, noCache, 0.9); hi > 0 {
+		if lo, hi := RatioInterval(firstWalls, noCache, 0.9); hi > 0 {
 			rep.FirstRunRatioInterval = []float64{lo, hi}
 		}
 	}
